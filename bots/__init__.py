@@ -1,0 +1,1 @@
+"""Chat adapters (console, Slack, Discord): ingest questions, and deliver answers through a Reply."""

@@ -1,0 +1,126 @@
+"""`mathbot ask "QUESTION"`: enqueue, show live progress on stderr, print the answer on stdout."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+import redis
+
+from bots.console import events, format
+from mathbot import defaults, messages, queue
+from mathbot.errors import MathbotError
+from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.settings import Settings
+
+EXIT_ANSWERED = 0
+EXIT_FAILED = 1
+"""The question could not be answered (server down, worker lost, ...)."""
+EXIT_BAD_INPUT = 2
+"""Empty or too long: asking the same again will not help."""
+EXIT_TRUNCATED = 3
+"""The model ran out of tokens before a final answer."""
+EXIT_TIMEOUT = 4
+"""No answer within --timeout (the question may still be answered later)."""
+EXIT_INTERRUPTED = 130
+
+NO_WORKER_HINT_AFTER = 10.0
+"""Seconds a question may wait with no worker alive before `ask` says so."""
+
+
+def ask(
+    text: str,
+    settings: Settings,
+    *,
+    timeout: float = defaults.ASK_TIMEOUT,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Ask one question through the queue and wait for the answer; returns the process exit code."""
+    if not text.strip():
+        print(f"mathbot: {messages.EMPTY_QUESTION}", file=err)
+        return EXIT_BAD_INPUT
+    connection = queue.connect(settings)
+    question = Question(
+        target=ReplyTarget(platform="console", channel=""), turns=[Turn(role="user", content=text)]
+    )
+    question = question.model_copy(update={"target": ReplyTarget(platform="console", channel=question.id)})
+    try:
+        enqueued = queue.enqueue(question, settings, connection)
+    except MathbotError as exc:
+        print(f"mathbot: {exc.user_message}", file=err)
+        return EXIT_FAILED
+    status = StatusLine(err)
+    status.show(format.progress_line({"phase": "queued", "position": enqueued.position}))
+    try:
+        return _follow(connection, question, settings, status, out, err, timeout)
+    except KeyboardInterrupt:
+        status.done()
+        queue.cancel(question.id, settings, connection)
+        print("mathbot: cancelled.", file=err)
+        return EXIT_INTERRUPTED
+    except redis.RedisError:
+        status.done()
+        print(f"mathbot: lost the connection to Redis while waiting (question {question.id}).", file=err)
+        return EXIT_FAILED
+
+
+def _follow(
+    connection: redis.Redis,
+    question: Question,
+    settings: Settings,
+    status: StatusLine,
+    out: TextIO,
+    err: TextIO,
+    timeout: float,
+) -> int:
+    started = time.monotonic()
+    cursor, hinted = "0", False
+    while time.monotonic() - started < timeout:
+        for event_id, kind, body in events.read(connection, question.id, cursor, block_ms=1000):
+            cursor = event_id
+            if kind == "progress":
+                status.show(format.progress_line(body))
+            elif kind == "answer":
+                status.done()
+                print(format.answer_text(body), file=out)
+                return EXIT_TRUNCATED if body["truncated"] else EXIT_ANSWERED
+            elif kind == "error":
+                status.done()
+                print(f"mathbot: {body['message']}", file=err)
+                return EXIT_BAD_INPUT if body["kind"] in ("QuestionTooLong", "EmptyQuestion") else EXIT_FAILED
+        waited = time.monotonic() - started
+        if cursor == "0" and not hinted and waited > NO_WORKER_HINT_AFTER:
+            hinted = not queue.workers_alive(settings, connection)
+            if hinted:
+                status.show("waiting for a worker: none is running (start one with `mathbot worker`)")
+    status.done()
+    print(
+        f"mathbot: no answer within {timeout:.0f} s (question {question.id} is still queued or running).",
+        file=err,
+    )
+    return EXIT_TIMEOUT
+
+
+class StatusLine:
+    """One live line on a terminal (rewritten in place), or plain lines when not a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.tty, self.last = stream, stream.isatty(), ""
+
+    def show(self, line: str) -> None:
+        if line == self.last:
+            return
+        self.last = line
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty and self.last:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.last = ""

@@ -1,0 +1,52 @@
+"""How the console shows progress (one line on stderr) and the answer (stdout), as pure functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mathbot import messages, render
+
+RULE = "─" * 60
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def progress_line(body: dict[str, Any], width: int = 100) -> str:
+    """`⠋ thinking · 1,234 tokens · 0:42 · “so the sum is …”` for a progress event body."""
+    phase = body.get("phase", "")
+    parts = [phase]
+    if phase == "queued" and body.get("position"):
+        parts.append(f"position {body['position']}")
+    if body.get("tokens"):
+        parts.append(f"{body['tokens']:,} tokens")
+    parts.append(duration(body.get("elapsed", 0.0)))
+    if body.get("detail"):
+        parts.append(body["detail"])
+    elif body.get("snippet"):
+        parts.append(render.snippet(body["snippet"], 60))
+    line = " · ".join(parts)
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def answer_text(body: dict[str, Any]) -> str:
+    """The solution and a clearly marked final answer, for stdout."""
+    card = render.answer_card(body.get("final"), body.get("question", ""), truncated=body["truncated"])
+    out = []
+    if body.get("dropped_turns"):
+        out.append(messages.dropped_turns(body["dropped_turns"]))
+    if body.get("solution"):
+        out.append(render.to_text(body["solution"], "console"))
+    out.append(RULE)
+    out.append(card.headline)
+    if card.note:
+        out.append(card.note)
+    if body["truncated"]:
+        out.append(messages.TRUNCATED)
+    out.append(
+        f"({body['completion_tokens']:,} tokens, thought for {duration(body['thinking_seconds'])}, "
+        f"total {duration(body['elapsed'])})"
+    )
+    return "\n".join(out)

@@ -1,0 +1,93 @@
+"""The `mathbot` command: ask, worker, slack, discord, sim."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mathbot import defaults, logs
+from mathbot.settings import Settings
+
+USAGE = "mathbot {ask,worker,slack,discord,sim} ..."
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "sim":  # the simulator owns its flags
+        from mathbot.sim import main as sim_main
+
+        return sim_main(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's message names the bad variable, never a secret's value
+        print(f"mathbot: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    logs.setup(
+        args.log_level or ("WARNING" if args.command == "ask" else settings.log_level), settings.secrets()
+    )
+    return int(args.run(args, settings) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mathbot", description="A math assistant for Slack and Discord.")
+    parser.add_argument("--log-level", help="override MATHBOT_LOG_LEVEL (DEBUG, INFO, WARNING)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", help="ask one question from the terminal through the queue")
+    ask.add_argument("question", help="the problem, in plain text or LaTeX ('-' reads standard input)")
+    ask.add_argument(
+        "--timeout", type=float, default=defaults.ASK_TIMEOUT, help="seconds to wait for the answer"
+    )
+    ask.set_defaults(run=_ask)
+
+    worker = commands.add_parser("worker", help="answer questions from the queue")
+    worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
+    worker.add_argument(
+        "-n",
+        "--processes",
+        type=int,
+        default=None,
+        help="worker processes, one generation each (default: MATHBOT_WORKERS)",
+    )
+    worker.set_defaults(run=_worker)
+
+    slack = commands.add_parser("slack", help="run the Slack adapter (HTTP on $PORT, or Socket Mode)")
+    slack.set_defaults(run=_slack)
+
+    discord = commands.add_parser("discord", help="run the Discord adapter")
+    discord.set_defaults(run=_discord)
+
+    commands.add_parser("sim", help="run the TGI simulator (see `mathbot sim --help`)")
+    return parser
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.console.ask import ask
+
+    text = sys.stdin.read() if args.question == "-" else args.question
+    return ask(text, settings, timeout=args.timeout)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.run import run
+
+    run(settings, burst=args.burst, processes=args.processes or settings.workers)
+    return 0
+
+
+def _slack(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.slack.app import run
+
+    return run(settings)
+
+
+def _discord(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.discord.app import run
+
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

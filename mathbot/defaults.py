@@ -1,0 +1,58 @@
+"""Named defaults: every tunable number of mathbot in one place, each with a line on why."""
+
+QUEUE_NAME = "mathbot"
+"""The RQ queue every adapter enqueues questions on."""
+
+MAX_TOTAL_TOKENS = 16384
+"""TGI's --max-total-tokens for Fathom-R1-14B: prompt + answer must fit in it."""
+
+MIN_ANSWER_TOKENS = 2048
+"""Room kept for the answer: a prompt that leaves less than this is refused as too long."""
+
+TEMPERATURE = 0.6
+"""Sampling temperature recommended by the model card."""
+
+TOP_P = 0.95
+"""Nucleus sampling recommended by the model card (TGI rejects 1.0)."""
+
+JOB_TIMEOUT = 30 * 60
+"""RQ job timeout, seconds: 16K tokens at a slow 15 tok/s under load is ~18 min, plus retries."""
+
+HTTP_TIMEOUT = 120.0
+"""Seconds the inference client waits for the next byte; a longer silence is a stalled server."""
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to open a connection to the inference server."""
+
+RESULT_TTL = 7 * 24 * 3600
+"""How long finished jobs (and their results) stay in Redis for inspection."""
+
+FAILURE_TTL = 14 * 24 * 3600
+"""How long failed jobs stay in Redis for inspection."""
+
+DEDUPE_TTL = 15 * 60
+"""Seconds an event id is remembered: longer than Slack's ~5 minute retry window."""
+
+PROGRESS_INTERVAL = 3.0
+"""Minimum seconds between two progress updates of one answer."""
+
+SERVER_RETRIES = 4
+"""Attempts after the first for a retryable inference failure (429, 5xx, connection refused)."""
+
+RETRY_BACKOFF = 2.0
+"""First backoff in seconds; doubles per attempt, with jitter, capped at RETRY_BACKOFF_MAX."""
+
+RETRY_BACKOFF_MAX = 30.0
+"""Longest single backoff between two attempts."""
+
+CHARS_PER_TOKEN_ESTIMATE = 3.0
+"""Conservative chars-per-token when the server cannot count (Qwen2 averages ~3.5 on math text)."""
+
+CONSOLE_EVENT_TTL = 24 * 3600
+"""Seconds the console's event stream of one question lives in Redis."""
+
+ASK_TIMEOUT = 45 * 60
+"""Seconds `mathbot ask` waits for an answer before giving up."""
+
+MAX_QUESTION_CHARS = 20_000
+"""Characters accepted in one question before any tokenization (cheap guard against pastes)."""

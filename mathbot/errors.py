@@ -1,0 +1,94 @@
+"""The one error root, and the pure mapping of server errors onto what to do about them.
+
+MathbotError                    everything mathbot raises on purpose; `.user_message` is safe to show
+├── InputError                  the question cannot be answered as asked: tell the user, do not retry
+│   ├── EmptyQuestion
+│   └── QuestionTooLong
+├── ServerError                 the inference server failed
+│   ├── ServerUnavailable       connection refused, 5xx, dead mid-stream   (retryable)
+│   ├── ServerOverloaded        429 / overloaded                            (retryable)
+│   ├── ServerTimeout           no byte within the HTTP timeout             (retryable)
+│   └── ServerRejected          422 and other 4xx: our request is wrong     (give up)
+├── Cancelled                   the asker cancelled the question
+└── QueueError                  Redis is unreachable or the queue is full
+"""
+
+from __future__ import annotations
+
+from mathbot import messages
+
+
+class MathbotError(Exception):
+    """Root of mathbot's errors; `user_message` is plain words, free of secrets and tracebacks."""
+
+    retryable = False
+
+    def __init__(self, user_message: str, *, detail: str = "") -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.detail = detail
+        """Extra context for logs (never shown to users)."""
+
+
+class InputError(MathbotError):
+    """The question itself is the problem: tell the asker, never retry."""
+
+
+class EmptyQuestion(InputError):
+    def __init__(self) -> None:
+        super().__init__(messages.EMPTY_QUESTION)
+
+
+class QuestionTooLong(InputError):
+    def __init__(self, tokens: int, limit: int) -> None:
+        super().__init__(messages.question_too_long(tokens, limit))
+        self.tokens, self.limit = tokens, limit
+
+
+class ServerError(MathbotError):
+    """The inference server failed."""
+
+
+class ServerUnavailable(ServerError):
+    retryable = True
+
+
+class ServerOverloaded(ServerError):
+    retryable = True
+
+
+class ServerTimeout(ServerError):
+    retryable = True
+
+
+class ServerRejected(ServerError):
+    """A 4xx other than 429: retrying the same request cannot help."""
+
+
+class Cancelled(MathbotError):
+    def __init__(self) -> None:
+        super().__init__(messages.CANCELLED)
+
+
+class QueueError(MathbotError):
+    """Redis is unreachable or the queue refuses more work."""
+
+
+def from_http(status: int | None, body: str = "") -> ServerError:
+    """Map an inference server's HTTP status (None: no response at all) and body to an error.
+
+    Pure, so every client path (streaming, non-streaming, tokenize) shares one policy.
+    """
+    text = body.strip()[:300]
+    low = text.lower()
+    if status is None:
+        return ServerUnavailable(messages.SERVER_DOWN, detail=text)
+    if status == 429 or "overloaded" in low:
+        return ServerOverloaded(messages.SERVER_OVERLOADED, detail=text)
+    if status in (408, 504):
+        return ServerTimeout(messages.SERVER_TIMEOUT, detail=text)
+    if status >= 500:
+        return ServerUnavailable(messages.SERVER_FAILING, detail=f"{status}: {text}")
+    if status in (401, 403):
+        return ServerRejected(messages.SERVER_AUTH, detail=f"{status}: {text}")
+    return ServerRejected(messages.SERVER_REJECTED, detail=f"{status}: {text}")

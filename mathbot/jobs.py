@@ -1,0 +1,67 @@
+"""Typed, JSON-serialised job payloads: what an adapter puts on the queue and a worker re-validates."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Platform = Literal["console", "slack", "discord"]
+Role = Literal["user", "assistant"]
+
+
+class Turn(BaseModel):
+    """One message of the conversation, oldest first; the last one is the question."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Role
+    content: str
+
+
+class ReplyTarget(BaseModel):
+    """Where the answer goes: enough for a worker to reach the chat without the adapter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: Platform
+    channel: str
+    """Slack channel id, Discord channel or thread id, or the console's event stream key."""
+    thread: str | None = None
+    """Slack thread_ts or Discord thread id the answer goes in (None: the channel/DM itself)."""
+    placeholder: str | None = None
+    """Id (Slack ts, Discord message id) of the "queued…" message the worker edits."""
+    user: str | None = None
+    """Platform id of the person who asked (for cancellation and limits; never pinged)."""
+    team: str | None = None
+    """Slack workspace or Discord guild id, for per-workspace rate budgets."""
+
+
+class Sampling(BaseModel):
+    """Per-request overrides of the sampling settings (None: use the settings)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    temperature: float | None = Field(None, gt=0)
+    top_p: float | None = Field(None, gt=0, lt=1)
+    seed: int | None = None
+    max_tokens: int | None = Field(None, gt=0)
+
+
+class Question(BaseModel):
+    """A question on the queue. `id` is also the RQ job id, so one question is one job."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    target: ReplyTarget
+    turns: list[Turn]
+    asked_at: float = Field(default_factory=time.time)
+    sampling: Sampling = Sampling()
+
+    @property
+    def text(self) -> str:
+        """The question itself: the last user turn."""
+        return next((t.content for t in reversed(self.turns) if t.role == "user"), "")

@@ -1,0 +1,73 @@
+"""Build the chat messages for a question and fit them into the token budget (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mathbot import reasoning
+from mathbot.errors import EmptyQuestion, QuestionTooLong
+from mathbot.jobs import Turn
+
+INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+"""The model card's prompt suffix; R1 distills work best with no system prompt."""
+
+Message = dict[str, str]
+Counter = Callable[[list[Message]], int]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How many tokens the prompt uses and how many are left for the answer."""
+
+    messages: list[Message]
+    prompt_tokens: int
+    max_tokens: int
+    dropped_turns: int
+
+
+def build_messages(turns: Sequence[Turn]) -> list[Message]:
+    """Chat messages for the model: earlier reasoning stripped, the instruction on the last question."""
+    messages: list[Message] = []
+    for turn in turns:
+        content = turn.content.strip()
+        if turn.role == "assistant":
+            content = reasoning.split(content).answer if reasoning.CLOSE in content else content
+        if content:
+            messages.append({"role": turn.role, "content": content})
+    # Consecutive same-role turns (several people replying in a thread) merge into one message.
+    merged: list[Message] = []
+    for m in messages:
+        if merged and merged[-1]["role"] == m["role"]:
+            merged[-1] = {"role": m["role"], "content": merged[-1]["content"] + "\n\n" + m["content"]}
+        else:
+            merged.append(m)
+    while merged and merged[0]["role"] != "user":
+        merged.pop(0)
+    if not merged or merged[-1]["role"] != "user":
+        raise EmptyQuestion()
+    merged[-1] = {"role": "user", "content": f"{merged[-1]['content']}\n\n{INSTRUCTION}"}
+    return merged
+
+
+def fit(turns: Sequence[Turn], count: Counter, max_total: int, min_answer: int) -> Budget:
+    """Drop the oldest turns until the prompt leaves at least `min_answer` tokens for the answer.
+
+    The last question is never dropped: if it alone does not fit, the question is too long.
+    """
+    turns = list(turns)
+    dropped = 0
+    while True:
+        messages = build_messages(turns)
+        used = count(messages)
+        if used + min_answer <= max_total:
+            return Budget(messages, used, max_total - used, dropped)
+        if len(turns) <= 1:
+            raise QuestionTooLong(used, max_total - min_answer)
+        turns, dropped = turns[1:], dropped + 1
+
+
+def estimate_tokens(messages: list[Message], chars_per_token: float) -> int:
+    """A conservative token count when the server cannot count for us (template overhead included)."""
+    chars = sum(len(m["content"]) for m in messages)
+    return int(chars / chars_per_token) + 8 * len(messages) + 16

@@ -1,0 +1,72 @@
+"""The one settings object: the external contract's environment variables and MATHBOT_* knobs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mathbot import defaults
+
+
+class Settings(BaseSettings):
+    """Built once per process from the environment (and `.env`), then passed down.
+
+    Secrets are `SecretStr`: they print as `**********` in reprs, logs and errors.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="MATHBOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # The external contract (unprefixed names, see ARCHITECTURE.md).
+    redis_url: str = Field("redis://localhost:6379/0", validation_alias="REDIS_URL")
+    tgi_url: str = Field("http://localhost:8080", validation_alias="TGI_URL")
+    tgi_api_key: SecretStr | None = Field(None, validation_alias="TGI_API_KEY")
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    discord_bot_token: SecretStr | None = Field(None, validation_alias="DISCORD_BOT_TOKEN")
+    discord_api_url: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_URL")
+    discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
+    port: int = Field(3000, validation_alias="PORT")
+
+    # MATHBOT_* knobs (the field name, upper-cased, after the prefix).
+    model: str = "FractalAIResearch/Fathom-R1-14B"
+    """Model name sent in chat requests (TGI ignores it; vLLM and others need it)."""
+    queue: str = defaults.QUEUE_NAME
+    max_total_tokens: int = Field(defaults.MAX_TOTAL_TOKENS, gt=0)
+    min_answer_tokens: int = Field(defaults.MIN_ANSWER_TOKENS, gt=0)
+    temperature: float = Field(defaults.TEMPERATURE, gt=0)
+    top_p: float = Field(defaults.TOP_P, gt=0, lt=1)
+    seed: int | None = None
+    """A fixed sampling seed; unset means a fresh random seed per request (logged with the job)."""
+    job_timeout: int = Field(defaults.JOB_TIMEOUT, gt=0)
+    http_timeout: float = Field(defaults.HTTP_TIMEOUT, gt=0)
+    server_retries: int = Field(defaults.SERVER_RETRIES, ge=0)
+    retry_backoff: float = Field(defaults.RETRY_BACKOFF, ge=0)
+    progress_interval: float = Field(defaults.PROGRESS_INTERVAL, ge=0)
+    result_ttl: int = defaults.RESULT_TTL
+    failure_ttl: int = defaults.FAILURE_TTL
+    workers: int = Field(1, ge=1)
+    """Worker processes started by `mathbot worker` (one generation in flight each)."""
+    log_level: str = "INFO"
+
+    def secrets(self) -> list[str]:
+        """Every secret value that is set: what the log redactor scrubs."""
+        values = (
+            self.tgi_api_key,
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.discord_bot_token,
+        )
+        return [v.get_secret_value() for v in values if v and v.get_secret_value()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once (worker jobs have no other way to receive them)."""
+    return Settings()

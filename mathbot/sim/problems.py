@@ -1,0 +1,88 @@
+"""Known competition problems (the shared *.jsonl sets), so the simulator can box the official answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+MIN_CONTAINMENT_CHARS = 40
+"""A partial match (one text inside the other) counts only when the shorter text is at least this long."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a set: where it comes from, its text (whitespace-normalised) and official answer."""
+
+    source: str
+    id: str
+    text: str
+    answer: str
+
+
+def normalize(text: str) -> str:
+    """Collapse all whitespace runs to one space."""
+    return " ".join(text.split())
+
+
+def format_answer(value: Any) -> str:
+    """An answer as LaTeX: 70 and 70.0 both give "70"; strings pass through."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class ProblemBank:
+    """Problems indexed by normalised text; `find` matches exactly or by containment."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self._problems = problems
+        self._exact = {p.text: p for p in problems}
+
+    @classmethod
+    def from_dir(cls, data_dir: str | None) -> ProblemBank:
+        """Load every `*.jsonl` in `data_dir` (fields `problem` or `question`, and `answer`)."""
+        if not data_dir:
+            return cls([])
+        problems: list[Problem] = []
+        for path in sorted(Path(data_dir).glob("*.jsonl")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    logger.warning("skipping bad JSON at %s:%d", path, number)
+                    continue
+                if not isinstance(row, dict) or row.get("answer") is None:
+                    continue
+                row_id = str(row.get("id", row.get("unique_id", number)))
+                texts = {normalize(str(row[k])) for k in ("problem", "question") if row.get(k)}
+                problems += [Problem(path.stem, row_id, t, format_answer(row["answer"])) for t in texts if t]
+        logger.info("loaded %d known problems from %s", len(problems), data_dir)
+        return cls(problems)
+
+    def __len__(self) -> int:
+        return len(self._problems)
+
+    def find(self, text: str) -> Problem | None:
+        """The known problem `text` is (or contains, or is a long part of); the longest match wins."""
+        norm = normalize(text)
+        if not norm:
+            return None
+        if norm in self._exact:
+            return self._exact[norm]
+        best: Problem | None = None
+        for problem in self._problems:
+            shorter = min(len(problem.text), len(norm))
+            if shorter < MIN_CONTAINMENT_CHARS:
+                continue
+            if (problem.text in norm or norm in problem.text) and (
+                best is None or len(problem.text) > len(best.text)
+            ):
+                best = problem
+        return best

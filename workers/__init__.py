@@ -1,0 +1,1 @@
+"""RQ workers: the question job, the inference client and the worker processes."""

@@ -1,0 +1,124 @@
+"""The RQ job: answer one question and deliver the result through its platform's Reply, once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from rq import get_current_job
+from rq.exceptions import AbandonedJobError
+from rq.job import Job
+from rq.timeouts import JobTimeoutException
+
+from bots.reply import Reply, reply_for
+from mathbot import errors, messages
+from mathbot.jobs import Question
+from mathbot.outcome import Answer, Progress
+from mathbot.settings import Settings, get_settings
+from workers.generate import generate
+from workers.inference import InferenceServer
+
+log = logging.getLogger(__name__)
+
+DELIVERED_PREFIX = "mathbot:delivered:"
+"""Marks a question whose answer or error reached the chat: a retried job never posts twice."""
+
+
+def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
+    """Answer the question in `payload` (a `Question` as JSON); the return value is the job's result."""
+    settings = get_settings()
+    question = Question.model_validate(payload)
+    job = get_current_job()
+    connection = job.connection if job else redis.Redis.from_url(settings.redis_url)
+    if is_delivered(connection, question.id, settings):
+        log.info("question=%s already delivered; nothing to do", question.id)
+        return {"status": "duplicate"}
+    reply = reply_for(question.target, settings)
+    server = InferenceServer(settings)
+    try:
+        answer = generate(question, server, _safe_progress(reply, question.id), settings)
+    except errors.MathbotError as exc:
+        log.info("question=%s failed: %s %s", question.id, type(exc).__name__, exc.detail)
+        deliver_error(connection, question, reply, exc, settings)
+        return {"status": "error", "error": type(exc).__name__, "message": exc.user_message}
+    except JobTimeoutException:
+        deliver_error(connection, question, reply, errors.MathbotError(messages.TIMED_OUT), settings)
+        return {"status": "error", "error": "TimedOut", "message": messages.TIMED_OUT}
+    finally:
+        server.close()
+    _deliver(connection, question, lambda: reply.answer(answer), settings)
+    return _summary(answer)
+
+
+def _summary(answer: Answer) -> dict[str, Any]:
+    return {
+        "status": "truncated" if answer.truncated else "answered",
+        "final": answer.final,
+        "finish_reason": answer.finish_reason,
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+        "thinking_seconds": round(answer.thinking_seconds, 2),
+        "elapsed": round(answer.elapsed, 2),
+    }
+
+
+def _safe_progress(reply: Reply, question_id: str) -> Any:
+    """Progress is best effort: a failed edit must never cost the answer."""
+
+    def report(progress: Progress) -> None:
+        try:
+            reply.progress(progress)
+        except Exception:
+            log.warning("question=%s progress update failed", question_id, exc_info=True)
+
+    return report
+
+
+def is_delivered(connection: redis.Redis, question_id: str, settings: Settings) -> bool:
+    return bool(connection.exists(DELIVERED_PREFIX + question_id))
+
+
+def _deliver(connection: redis.Redis, question: Question, send: Any, settings: Settings) -> None:
+    """Send the final message, then mark the question delivered (a crash in between may repeat it,
+    which beats never delivering: the window is one Redis round trip)."""
+    send()
+    connection.set(DELIVERED_PREFIX + question.id, 1, ex=settings.result_ttl)
+
+
+def deliver_error(
+    connection: redis.Redis, question: Question, reply: Reply, error: errors.MathbotError, settings: Settings
+) -> None:
+    """Tell the asker that their question failed, unless something already reached them."""
+    if not is_delivered(connection, question.id, settings):
+        _deliver(connection, question, lambda: reply.error(error), settings)
+
+
+def after_failure(job: Job, will_retry: bool, reason: str) -> None:
+    """Called when a job died outside our own error handling (worker killed, lost, timed out).
+
+    If RQ will run it again, the asker sees that it starts over; otherwise they get a plain error.
+    """
+    settings = get_settings()
+    try:
+        question = Question.model_validate(job.args[0])
+    except Exception:
+        log.exception("job=%s failed and its payload is unreadable", job.id)
+        return
+    reply = reply_for(question.target, settings)
+    log.warning("question=%s job failed (%s); retry=%s", question.id, reason, will_retry)
+    try:
+        if will_retry:
+            reply.progress(Progress("retrying", detail=messages.WORKER_RESTARTED))
+        else:
+            deliver_error(
+                job.connection, question, reply, errors.MathbotError(messages.WORKER_LOST), settings
+            )
+    except Exception:
+        log.exception("question=%s could not tell the asker about the failure", question.id)
+
+
+def on_failure(job: Job, connection: redis.Redis, exc_type: type, value: BaseException, tb: Any) -> None:
+    """RQ failure callback: acts only for jobs abandoned by a dead worker (MathbotWorker covers the rest)."""
+    if isinstance(value, AbandonedJobError):
+        after_failure(job, will_retry=bool(job.retries_left), reason="worker lost")

@@ -1,0 +1,144 @@
+"""One answer: fit the prompt, stream the completion with retries, report throttled progress."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+
+from mathbot import errors, messages, reasoning
+from mathbot.jobs import Question
+from mathbot.outcome import Answer, Progress
+from mathbot.prompt import fit
+from mathbot.settings import Settings
+from workers.inference import InferenceServer, Params
+
+log = logging.getLogger(__name__)
+
+SNIPPET_CHARS = 600
+"""Characters of recent reasoning handed to the reply for its progress snippet."""
+
+
+class Throttle:
+    """Lets a call through at most once per `interval` seconds (the first always passes)."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval, self.clock, self.last = interval, clock, float("-inf")
+
+    def ready(self) -> bool:
+        now = self.clock()
+        if now - self.last >= self.interval:
+            self.last = now
+            return True
+        return False
+
+
+def backoff(attempt: int, base: float, cap: float, rand: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with full jitter's upper half: base·2^attempt, in [½, 1] of it, capped."""
+    ceiling = min(cap, base * 2**attempt)
+    return ceiling * (0.5 + 0.5 * rand())
+
+
+def generate(
+    question: Question,
+    server: InferenceServer,
+    on_progress: Callable[[Progress], None],
+    settings: Settings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Answer:
+    """Answer `question`, retrying retryable server failures with backoff.
+
+    Raises `InputError` (too long, empty) before any generation request, and `ServerError`
+    once the retry budget is spent.
+    """
+    started = clock()
+    attempts = settings.server_retries + 1
+    for attempt in range(attempts):
+        try:
+            return _attempt(question, server, on_progress, settings, started, clock)
+        except errors.ServerError as exc:
+            log.warning(
+                "question=%s attempt=%d failed: %s %s",
+                question.id,
+                attempt + 1,
+                type(exc).__name__,
+                exc.detail,
+            )
+            if not exc.retryable:
+                raise
+            if attempt + 1 == attempts:
+                raise type(exc)(messages.gave_up(exc.user_message, attempts), detail=exc.detail) from exc
+            wait = backoff(attempt, settings.retry_backoff, 30.0)
+            detail = messages.retrying(exc.user_message, attempt + 1, attempts, wait)
+            on_progress(Progress("retrying", elapsed=clock() - started, detail=detail))
+            sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _attempt(
+    question: Question,
+    server: InferenceServer,
+    on_progress: Callable[[Progress], None],
+    settings: Settings,
+    started: float,
+    clock: Callable[[], float],
+) -> Answer:
+    budget = fit(question.turns, server.count, settings.max_total_tokens, settings.min_answer_tokens)
+    sampling = question.sampling
+    params = Params(
+        max_tokens=min(budget.max_tokens, sampling.max_tokens or budget.max_tokens),
+        temperature=sampling.temperature or settings.temperature,
+        top_p=sampling.top_p or settings.top_p,
+        seed=sampling.seed if sampling.seed is not None else settings.seed or random.randrange(2**31),
+    )
+    log.info(
+        "question=%s prompt_tokens=%d max_tokens=%d seed=%d dropped_turns=%d",
+        question.id,
+        budget.prompt_tokens,
+        params.max_tokens,
+        params.seed,
+        budget.dropped_turns,
+    )
+    tracker = reasoning.StreamTracker()
+    throttle = Throttle(settings.progress_interval, clock)
+    tokens, finish, usage_tokens = 0, "", None
+    thinking_done: float | None = None
+    on_progress(Progress("thinking", elapsed=clock() - started))
+    throttle.ready()
+    for delta in server.stream(budget.messages, params):
+        if delta.content or delta.reasoning:
+            tokens += 1
+            tracker.feed(delta.content, delta.reasoning)
+            if thinking_done is None and tracker.answering:
+                thinking_done = clock() - started
+        finish = delta.finish_reason or finish
+        usage_tokens = delta.completion_tokens or usage_tokens
+        if throttle.ready():
+            on_progress(
+                Progress(tracker.phase, tokens, clock() - started, tracker.recent_reasoning(SNIPPET_CHARS))
+            )  # type: ignore[arg-type]
+    if not finish:
+        raise errors.ServerUnavailable(messages.SERVER_FAILING, detail="stream ended without a finish reason")
+    elapsed = clock() - started
+    parts = tracker.result()
+    if not parts.closed and finish != "length":  # a model that skipped thinking: all of it is the answer
+        parts = reasoning.Split("", parts.reasoning, True)
+    final = reasoning.last_boxed(parts.answer) if parts.closed else None
+    truncated = final is None and (finish == "length" or not parts.closed)
+    return Answer(
+        question=question.text,
+        reasoning=parts.reasoning,
+        solution=parts.answer,
+        final=final,
+        truncated=truncated,
+        finish_reason=finish,
+        prompt_tokens=budget.prompt_tokens,
+        completion_tokens=usage_tokens or tokens,
+        thinking_seconds=thinking_done if thinking_done is not None else elapsed,
+        elapsed=elapsed,
+        model=settings.model,
+        dropped_turns=budget.dropped_turns,
+    )

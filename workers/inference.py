@@ -1,0 +1,172 @@
+"""The inference server, seen through huggingface_hub's client and the OpenAI-compatible chat API.
+
+TGI, vLLM, SGLang and llama.cpp all serve `/v1/chat/completions`; only token counting differs
+(TGI's `/chat_tokenize`, vLLM's `/tokenize` with messages), with an estimate as the fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from huggingface_hub import InferenceClient
+from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, TextGenerationError
+
+from mathbot import defaults, errors, messages
+from mathbot.prompt import Message, estimate_tokens
+from mathbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COUNT_MARGIN = 16
+"""Tokens added to an exact count: servers may add a BOS or count the template slightly differently."""
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One streamed chunk, reduced to what mathbot uses."""
+
+    content: str = ""
+    reasoning: str = ""
+    finish_reason: str | None = None
+    completion_tokens: int | None = None
+    """Set on the final chunk when the server reports usage."""
+
+
+@dataclass(frozen=True)
+class Params:
+    max_tokens: int
+    temperature: float
+    top_p: float
+    seed: int
+
+
+class InferenceServer:
+    """A TGI-compatible server: counts prompt tokens and streams chat completions.
+
+    Every failure leaves as a `mathbot.errors.ServerError` (mapped in `classify`).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.base_url = settings.tgi_url.rstrip("/")
+        key = settings.tgi_api_key.get_secret_value() if settings.tgi_api_key else None
+        self.model = settings.model
+        self.client = InferenceClient(base_url=self.base_url, api_key=key, timeout=settings.http_timeout)
+        self.http = httpx.Client(
+            timeout=httpx.Timeout(settings.http_timeout, connect=defaults.CONNECT_TIMEOUT),
+            headers={"Authorization": f"Bearer {key}"} if key else {},
+        )
+        self._count_paths: tuple[str, ...] = ("/chat_tokenize", "/tokenize")
+
+    def count(self, msgs: list[Message]) -> int:
+        """Prompt tokens of `msgs` with the server's own tokenizer and template, or a safe estimate.
+
+        Tries TGI's `/chat_tokenize`, then vLLM's `/tokenize` with messages; remembers which one
+        answered, or that none did (then every count is a conservative estimate).
+        """
+        for path in self._count_paths:
+            try:
+                response = self.http.post(self.base_url + path, json={"model": self.model, "messages": msgs})
+            except httpx.HTTPError as exc:
+                raise classify(exc) from exc
+            if response.status_code >= 500 or response.status_code in (401, 403, 429):
+                raise errors.from_http(response.status_code, response.text)
+            tokens = _token_count(response)
+            if tokens is not None:
+                self._count_paths = (path,)
+                return tokens + COUNT_MARGIN
+        self._count_paths = ()
+        return estimate_tokens(msgs, defaults.CHARS_PER_TOKEN_ESTIMATE)
+
+    def stream(self, msgs: list[Message], params: Params) -> Iterator[Delta]:
+        """Stream one chat completion; raises `ServerError` on any failure, mid-stream included."""
+        try:
+            chunks = self.client.chat_completion(
+                msgs,
+                model=self.model,
+                stream=True,
+                max_tokens=params.max_tokens,
+                temperature=params.temperature,
+                top_p=params.top_p,
+                seed=params.seed,
+                stream_options={"include_usage": True},
+            )
+            for chunk in chunks:
+                yield _delta(chunk)
+        except errors.MathbotError:
+            raise
+        except Exception as exc:
+            raise classify(exc) from exc
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _delta(chunk: Any) -> Delta:
+    usage = chunk.get("usage") or {}
+    choices = chunk.get("choices") or []
+    if not choices:
+        return Delta(completion_tokens=usage.get("completion_tokens"))
+    choice = choices[0]
+    delta = choice.get("delta") or {}
+    return Delta(
+        content=delta.get("content") or "",
+        reasoning=delta.get("reasoning_content") or delta.get("reasoning") or "",
+        finish_reason=choice.get("finish_reason"),
+        completion_tokens=usage.get("completion_tokens"),
+    )
+
+
+def classify(exc: BaseException) -> errors.ServerError:
+    """Map any client-side failure onto mathbot's error tree (pure).
+
+    huggingface_hub raises typed errors for TGI's error bodies (also mid-stream, as an SSE event
+    with HTTP 200), `HfHubHTTPError` for other statuses, and the transport's own exceptions
+    (httpx or httpx2, depending on the major) for timeouts and broken connections.
+    """
+    if isinstance(exc, errors.ServerError):
+        return exc
+    if isinstance(exc, TextGenerationError):
+        kind = type(exc).__name__
+        if kind == "OverloadedError":
+            return errors.ServerOverloaded(messages.SERVER_OVERLOADED, detail=str(exc))
+        if kind == "ValidationError":
+            return errors.ServerRejected(messages.SERVER_REJECTED, detail=str(exc))
+        return errors.ServerUnavailable(messages.SERVER_FAILING, detail=f"{kind}: {exc}")
+    if isinstance(exc, InferenceTimeoutError):
+        return errors.ServerTimeout(messages.SERVER_TIMEOUT, detail=str(exc))
+    if isinstance(exc, HfHubHTTPError):
+        response = exc.response
+        status = response.status_code if response is not None else None
+        return errors.from_http(status, _safe_body(response))
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"TimeoutException", "TimeoutError", "ReadTimeout"}:
+        return errors.ServerTimeout(messages.SERVER_TIMEOUT, detail=type(exc).__name__)
+    if names & {"TransportError", "ConnectionError", "RemoteProtocolError", "OSError"}:
+        return errors.ServerUnavailable(messages.SERVER_DOWN, detail=f"{type(exc).__name__}: {exc}")
+    return errors.ServerUnavailable(messages.SERVER_FAILING, detail=f"{type(exc).__name__}: {exc}")
+
+
+def _token_count(response: httpx.Response) -> int | None:
+    """The token count in a tokenize response (TGI's or vLLM's shape), None if it is neither."""
+    if response.status_code != 200:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict) and isinstance(body.get("count"), int):
+        return int(body["count"])
+    if isinstance(body, dict) and isinstance(body.get("tokenize_response"), list):
+        return len(body["tokenize_response"])
+    return None
+
+
+def _safe_body(response: Any) -> str:
+    try:
+        return str(response.text)
+    except Exception:  # a streamed response whose body was never read
+        return ""

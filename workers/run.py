@@ -1,0 +1,73 @@
+"""Worker processes: one RQ worker (one generation in flight), or a pool of them.
+
+Concurrency model: one generation per process, as RQ runs one job per worker. Each worker forks a
+work horse per job, so a horse killed mid-answer (OOM, kill -9) is noticed at once by its parent,
+which re-queues the question or tells the asker. `mathbot worker -n 64` runs 64 such workers
+under RQ's WorkerPool, which also replaces workers that die.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rq import Worker
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+from rq.worker_pool import WorkerPool
+
+from mathbot import queue as questions
+from mathbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAINTENANCE_INTERVAL = 60
+"""Seconds between a worker's sweeps for jobs abandoned by dead workers (RQ's default is 600)."""
+
+JOB_MONITORING_INTERVAL = 10
+"""Seconds between heartbeats of a busy worker: a lost worker's job is found ~70 s after it died."""
+
+
+class MathbotWorker(Worker):
+    """RQ's forking worker, JSON payloads, quick sweeps, and the asker told when a job dies."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["serializer"] = JSONSerializer
+        kwargs.setdefault("queue_class", questions.QuestionQueue)
+        kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
+        kwargs.setdefault("job_monitoring_interval", JOB_MONITORING_INTERVAL)
+        super().__init__(*args, **kwargs)
+
+    def handle_job_failure(
+        self, job: Job, queue: Any, started_job_registry: Any = None, exc_string: str = ""
+    ) -> None:
+        super().handle_job_failure(
+            job, queue, started_job_registry=started_job_registry, exc_string=exc_string
+        )
+        from workers.answer import after_failure  # the job module loads the inference client: only here
+
+        status = job.get_status(refresh=True)
+        if status == JobStatus.STOPPED:
+            return  # cancelled on purpose: the canceller already told the asker
+        after_failure(
+            job, will_retry=status in (JobStatus.QUEUED, JobStatus.SCHEDULED), reason=exc_string[:200]
+        )
+
+
+def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
+    """Run `processes` workers on the question queue until stopped (or, with `burst`, until it is empty)."""
+    connection = questions.connect(settings)
+    level = settings.log_level.upper()
+    if processes > 1:
+        pool = WorkerPool(
+            [settings.queue],
+            connection=connection,
+            num_workers=processes,
+            worker_class=MathbotWorker,
+            queue_class=questions.QuestionQueue,
+            serializer=JSONSerializer,
+        )
+        pool.start(burst=burst, logging_level=level)
+        return
+    worker = MathbotWorker([questions.question_queue(settings, connection)], connection=connection)
+    worker.work(burst=burst, logging_level=level, with_scheduler=True)
