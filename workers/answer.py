@@ -12,8 +12,8 @@ from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from bots.reply import Reply, reply_for
-from mathbot import errors, messages
-from mathbot.jobs import Question
+from mathbot import errors, messages, threads
+from mathbot.jobs import Question, Turn
 from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings, get_settings
 from workers.generate import generate
@@ -48,6 +48,10 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
     finally:
         server.close()
     _deliver(connection, question, lambda: reply.answer(answer), settings)
+    if answer.solution and not answer.truncated:
+        threads.record(
+            connection, threads.key_for(question.target), Turn(role="assistant", content=answer.solution)
+        )
     return _summary(answer)
 
 
