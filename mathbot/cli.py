@@ -1,4 +1,4 @@
-"""The `mathbot` command: ask, worker, slack, discord, sim."""
+"""The `mathbot` command: ask, worker, slack, discord, and the local tools sim and demo."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ import sys
 from mathbot import defaults, logs
 from mathbot.settings import Settings
 
-USAGE = "mathbot {ask,worker,slack,discord,sim} ..."
-
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "sim":  # the simulator owns its flags
+    if argv and argv[0] == "sim":  # the simulator and the demo own their flags
         from mathbot.sim import main as sim_main
 
         return sim_main(argv[1:])
+    if argv and argv[0] == "demo":
+        from mathbot.demo import main as demo_main
+
+        return demo_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
@@ -60,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     discord.set_defaults(run=_discord)
 
     commands.add_parser("sim", help="run the TGI simulator (see `mathbot sim --help`)")
+    commands.add_parser("demo", help="run everything locally on the simulator and ask one problem")
     return parser
 
 

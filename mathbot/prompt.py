@@ -65,6 +65,8 @@ def fit(turns: Sequence[Turn], count: Counter, max_total: int, min_answer: int) 
         if len(turns) <= 1:
             raise QuestionTooLong(used, max_total - min_answer)
         turns, dropped = turns[1:], dropped + 1
+        while len(turns) > 1 and turns[0].role != "user":  # an answer whose question is gone
+            turns, dropped = turns[1:], dropped + 1
 
 
 def estimate_tokens(messages: list[Message], chars_per_token: float) -> int:

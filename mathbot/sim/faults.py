@@ -91,7 +91,9 @@ def parse_fault_spec(payload: Any) -> FaultSpec:
         raise FaultSpecError(f"unknown keys {unknown}; known: {sorted(KNOWN_KEYS)}")
     faults: list[Fault] = []
     if "overloaded" in payload:
-        faults.append(Fault("overloaded", _count(payload, "overloaded"), 429, "overloaded", "Model is overloaded"))
+        faults.append(
+            Fault("overloaded", _count(payload, "overloaded"), 429, "overloaded", "Model is overloaded")
+        )
     if "error_status" in payload:
         status = int(_number(payload, "error_status"))
         if not 400 <= status <= 599:

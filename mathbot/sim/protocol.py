@@ -66,7 +66,9 @@ def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
     }
 
 
-def chat_delta(text: str | None, *, reasoning: str | None = None, reasoning_field: str = "") -> dict[str, Any]:
+def chat_delta(
+    text: str | None, *, reasoning: str | None = None, reasoning_field: str = ""
+) -> dict[str, Any]:
     """A chunk's delta: TGI repeats the role in every chunk; the reasoning field only in "split"."""
     delta: dict[str, Any] = {"role": "assistant"}
     if reasoning is not None:
@@ -134,5 +136,5 @@ def stream_response(
 
 def sse(payload: dict[str, Any] | str, *, space: bool = True) -> bytes:
     """One server-sent event: `data: <json>` and a blank line (`data:<json>` when `space` is False)."""
-    data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return f"data:{' ' if space else ''}{data}\n\n".encode()

@@ -13,7 +13,14 @@ ASSISTANT = "<｜Assistant｜>"
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
 
-SPECIAL_IDS = {BOS: 151646, EOS: 151643, USER: 151644, ASSISTANT: 151645, THINK_OPEN: 151648, THINK_CLOSE: 151649}
+SPECIAL_IDS = {
+    BOS: 151646,
+    EOS: 151643,
+    USER: 151644,
+    ASSISTANT: 151645,
+    THINK_OPEN: 151648,
+    THINK_CLOSE: 151649,
+}
 """Added tokens and their ids in DeepSeek-R1-Distill-Qwen's vocabulary."""
 
 SPECIAL = frozenset({BOS, EOS, USER, ASSISTANT})
@@ -24,8 +31,8 @@ VOCAB_SIZE = 151643
 
 _PIECE = re.compile(
     "|".join(
-        [*(re.escape(t) for t in sorted(SPECIAL_IDS, key=len, reverse=True))]
-        + [
+        [
+            *(re.escape(t) for t in sorted(SPECIAL_IDS, key=len, reverse=True)),
             r" ?[^\W\d_]{1,4}",  # words, in slices of up to four letters (with their leading space)
             r"\d",  # Qwen splits numbers into single digits
             r"[ \t]*\n+",  # line breaks, with trailing blanks

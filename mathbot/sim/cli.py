@@ -1,0 +1,138 @@
+"""Command line: `python -m mathbot.sim` (and `mathbot sim`) runs a simulated TGI server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from aiohttp import web
+
+from mathbot.sim.config import DEFAULT_TOKENS_PER_SECOND, REASONING_FIELDS, SHAPES, SimConfig
+from mathbot.sim.server import make_app
+
+DEFAULT_PORT = 8080
+"""TGI's usual port, and mathbot's default `TGI_URL` (http://localhost:8080)."""
+
+DEFAULT_DATA_DIR = Path("..") / "shared" / "data"
+"""Where the competition problem sets live, relative to the repository checkout."""
+
+logger = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults = SimConfig()
+    data_dir = str(DEFAULT_DATA_DIR) if DEFAULT_DATA_DIR.is_dir() else None
+    p = argparse.ArgumentParser(
+        prog="mathbot sim",
+        description="Run a SIMULATED text-generation-inference server (no GPU, no model) that speaks "
+        "TGI's HTTP protocol and writes R1-shaped placeholder answers.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s; 0 picks one)")
+    p.add_argument(
+        "--tokens-per-second",
+        type=float,
+        default=DEFAULT_TOKENS_PER_SECOND,
+        help="generation speed of each stream (default: %(default)s)",
+    )
+    p.add_argument(
+        "--capacity",
+        type=int,
+        default=defaults.capacity,
+        help="concurrent generations before HTTP 429 (default: %(default)s)",
+    )
+    p.add_argument("--max-total-tokens", type=int, default=defaults.max_total_tokens)
+    p.add_argument("--max-input-tokens", type=int, default=defaults.max_input_tokens)
+    p.add_argument(
+        "--reasoning-tokens",
+        type=int,
+        default=defaults.reasoning_tokens,
+        help="approximate length of the simulated reasoning (default: %(default)s)",
+    )
+    p.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default=defaults.shape,
+        help="r1: only </think>; tags: <think>...</think>; split: reasoning in its own field",
+    )
+    p.add_argument(
+        "--reasoning-field",
+        choices=REASONING_FIELDS,
+        default=defaults.reasoning_field,
+        help="field carrying the reasoning in the split shape (default: %(default)s)",
+    )
+    p.add_argument(
+        "--data-dir",
+        default=data_dir,
+        help="folder of *.jsonl problem sets whose official answers get boxed (default: %(default)s)",
+    )
+    p.add_argument("--seed", type=int, default=defaults.seed, help="seed for requests that send none")
+    p.add_argument(
+        "--sse-no-space",
+        action="store_true",
+        help="frame SSE events as `data:{...}` (older axum/TGI) instead of `data: {...}`",
+    )
+    p.add_argument("--log-level", default="INFO", help="logging level (default: %(default)s)")
+    return p
+
+
+async def _run(config: SimConfig, host: str, port: int) -> None:
+    runner = web.AppRunner(
+        make_app(config), access_log=logger if logger.isEnabledFor(logging.DEBUG) else None
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = runner.addresses[0] if runner.addresses else (host, port)
+    print(
+        f"mathbot sim: SIMULATED TGI (not a real model) serving {config.model_id} "
+        f"on http://{bound[0]}:{bound[1]} (shape {config.shape}, "
+        f"{config.tokens_per_second:g} tok/s per stream, capacity {config.capacity})",
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def serve(config: SimConfig, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
+    """Run the simulator until interrupted (blocking)."""
+    asyncio.run(_run(config, host, port))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse `argv` and serve; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config = SimConfig(
+            tokens_per_second=args.tokens_per_second,
+            capacity=args.capacity,
+            max_total_tokens=args.max_total_tokens,
+            max_input_tokens=args.max_input_tokens,
+            reasoning_tokens=args.reasoning_tokens,
+            shape=args.shape,
+            reasoning_field=args.reasoning_field,
+            data_dir=args.data_dir,
+            seed=args.seed,
+            sse_space=not args.sse_no_space,
+        )
+    except ValueError as exc:
+        print(f"mathbot sim: {exc}")
+        return 2
+    try:
+        serve(config, args.host, args.port)
+    except OSError as exc:  # port in use, address not available...
+        print(f"mathbot sim: cannot listen on {args.host}:{args.port}: {exc}")
+        return 1
+    return 0

@@ -1,0 +1,211 @@
+"""Write a planned generation as TGI does: chat or native, streamed (SSE) or in one JSON response."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from mathbot.sim import protocol
+from mathbot.sim.engine import GenerationFailed, StreamDied, paced
+from mathbot.sim.faults import Fault
+from mathbot.sim.script import Piece, Plan
+from mathbot.sim.state import SimState
+from mathbot.sim.validation import GenerationRequest
+
+logger = logging.getLogger(__name__)
+
+SSE_HEADERS = {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+    "x-compute-type": "simulated",
+}
+"""Headers TGI sends on its streams (with a compute type that gives the simulator away)."""
+
+
+def error_response(status: int, message: str, error_type: str) -> web.Response:
+    """TGI's `ErrorResponse` with the given HTTP status."""
+    return web.json_response(protocol.error_body(message, error_type), status=status)
+
+
+def _drop_connection(request: web.Request, state: SimState) -> None:
+    """Close the socket mid-response, the way a crashed or restarted server looks to the client."""
+    state.stats.generations_failed += 1
+    if request.transport is not None:
+        request.transport.abort()
+
+
+def _visible(pieces: tuple[Piece, ...], part: str | None = None) -> str:
+    return "".join(p.text for p in pieces if not p.special and (part is None or p.part == part))
+
+
+def _chat_delta(piece: Piece, state: SimState) -> dict[str, Any] | None:
+    """The delta of one token's chunk, or None when TGI/vLLM would send no text for it."""
+    if piece.special:
+        return None
+    if state.config.shape != "split":
+        return protocol.chat_delta(piece.text)
+    if piece.part == "reasoning":
+        return protocol.chat_delta(None, reasoning=piece.text, reasoning_field=state.config.reasoning_field)
+    return protocol.chat_delta(piece.text) if piece.part == "content" else None
+
+
+async def _open_sse(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers=SSE_HEADERS)
+    await response.prepare(request)
+    return response
+
+
+async def chat_stream(
+    request: web.Request, state: SimState, req: GenerationRequest, plan: Plan, fault: Fault | None
+) -> web.StreamResponse:
+    """`/v1/chat/completions` with `stream: true`: one chunk per token, `data: [DONE]` at the end."""
+    config, space = state.config, state.config.sse_space
+    response = await _open_sse(request)
+    created, last, index = int(time.time()), len(plan.pieces) - 1, 0
+    try:
+        try:
+            async for batch in paced(state, plan.pieces, fault):
+                out = bytearray()
+                for piece in batch:
+                    delta = _chat_delta(piece, state)
+                    if index == last:
+                        finish = protocol.OPENAI_FINISH[plan.finish_reason]
+                        usage = (
+                            protocol.usage(req.input_tokens, len(plan.pieces)) if req.include_usage else None
+                        )
+                        delta = delta or protocol.chat_delta("")
+                        out += protocol.sse(
+                            protocol.chat_chunk(config, created, delta, finish, usage), space=space
+                        )
+                    elif delta is not None:
+                        out += protocol.sse(protocol.chat_chunk(config, created, delta), space=space)
+                    index += 1
+                await response.write(bytes(out))
+            await response.write(protocol.sse("[DONE]", space=space))
+        except GenerationFailed as exc:  # TGI reports it in the stream, after a 200
+            state.stats.generations_failed += 1
+            await response.write(protocol.sse(protocol.error_body(exc.message, "generation"), space=space))
+        else:
+            state.stats.generations_completed += 1
+        await response.write_eof()
+    except StreamDied:
+        _drop_connection(request, state)
+    except ConnectionError:
+        state.stats.clients_disconnected += 1
+    return response
+
+
+async def _collect(
+    request: web.Request, state: SimState, plan: Plan, fault: Fault | None
+) -> web.Response | None:
+    """Wait out a non-streamed generation; the response to send instead if a fault fired."""
+    try:
+        async for _ in paced(state, plan.pieces, fault):
+            pass
+    except StreamDied:
+        _drop_connection(request, state)
+        return web.Response()  # never reaches the client: the socket is gone
+    except GenerationFailed as exc:
+        state.stats.generations_failed += 1
+        return error_response(424, exc.message, "generation")
+    state.stats.generations_completed += 1
+    return None
+
+
+def _headers(req: GenerationRequest, plan: Plan) -> dict[str, str]:
+    return {
+        "x-compute-type": "simulated",
+        "x-prompt-tokens": str(req.input_tokens),
+        "x-generated-tokens": str(len(plan.pieces)),
+    }
+
+
+async def chat_once(
+    request: web.Request, state: SimState, req: GenerationRequest, plan: Plan, fault: Fault | None
+) -> web.Response:
+    """`/v1/chat/completions` without streaming: a `ChatCompletion` once generation is done."""
+    failed = await _collect(request, state, plan, fault)
+    if failed is not None:
+        return failed
+    message: dict[str, Any] = {"role": "assistant", "content": _visible(plan.pieces)}
+    if state.config.shape == "split":
+        message["content"] = _visible(plan.pieces, "content")
+        message[state.config.reasoning_field] = _visible(plan.pieces, "reasoning")
+    body = protocol.chat_completion(
+        state.config,
+        int(time.time()),
+        message,
+        protocol.OPENAI_FINISH[plan.finish_reason],
+        protocol.usage(req.input_tokens, len(plan.pieces)),
+    )
+    return web.json_response(body, headers=_headers(req, plan))
+
+
+async def generate_stream(
+    request: web.Request, state: SimState, req: GenerationRequest, plan: Plan, fault: Fault | None, seed: int
+) -> web.StreamResponse:
+    """`/generate_stream`: one `StreamResponse` per token; the last has `generated_text` (and details)."""
+    space = state.config.sse_space
+    response = await _open_sse(request)
+    last, index = len(plan.pieces), 0
+    try:
+        try:
+            async for batch in paced(state, plan.pieces, fault):
+                out = bytearray()
+                for piece in batch:
+                    index += 1  # TGI counts stream events from 1
+                    if index < last:
+                        out += protocol.sse(protocol.stream_response(piece, index), space=space)
+                        continue
+                    text = (req.prompt if req.return_full_text else "") + _visible(plan.pieces)
+                    details = _stream_details(req, plan, seed) if req.details else None
+                    out += protocol.sse(protocol.stream_response(piece, index, text, details), space=space)
+                await response.write(bytes(out))
+        except GenerationFailed as exc:
+            state.stats.generations_failed += 1
+            await response.write(protocol.sse(protocol.error_body(exc.message, "generation"), space=space))
+        else:
+            state.stats.generations_completed += 1
+        await response.write_eof()
+    except StreamDied:
+        _drop_connection(request, state)
+    except ConnectionError:
+        state.stats.clients_disconnected += 1
+    return response
+
+
+def _stream_details(req: GenerationRequest, plan: Plan, seed: int) -> dict[str, Any]:
+    return {
+        "finish_reason": plan.finish_reason,
+        "generated_tokens": len(plan.pieces),
+        "seed": seed if req.sampling else None,
+        "input_length": req.input_tokens,
+    }
+
+
+async def generate_once(
+    request: web.Request, state: SimState, req: GenerationRequest, plan: Plan, fault: Fault | None, seed: int
+) -> web.Response:
+    """`/generate`: a `GenerateResponse` once generation is done."""
+    failed = await _collect(request, state, plan, fault)
+    if failed is not None:
+        return failed
+    body: dict[str, Any] = {
+        "generated_text": (req.prompt if req.return_full_text else "") + _visible(plan.pieces),
+        "details": None,
+    }
+    if req.details:
+        body["details"] = {
+            "finish_reason": plan.finish_reason,
+            "generated_tokens": len(plan.pieces),
+            "seed": seed if req.sampling else None,
+            "prefill": [],
+            "tokens": [protocol.token(p) for p in plan.pieces],
+            "top_tokens": None,
+            "best_of_sequences": None,
+        }
+    return web.json_response(body, headers=_headers(req, plan))
