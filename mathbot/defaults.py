@@ -6,8 +6,8 @@ QUEUE_NAME = "mathbot"
 MAX_TOTAL_TOKENS = 16384
 """TGI's --max-total-tokens for Fathom-R1-14B: prompt + answer must fit in it."""
 
-MIN_ANSWER_TOKENS = 2048
-"""Room kept for the answer: a prompt that leaves less than this is refused as too long."""
+MIN_ANSWER_TOKENS = 4096
+"""Room kept for the answer: a prompt leaving less is refused (TGI's --max-input-tokens is 16384 - this)."""
 
 TEMPERATURE = 0.6
 """Sampling temperature recommended by the model card."""

@@ -92,8 +92,8 @@ def _numbers(rng: random.Random) -> dict[str, int]:
     a, b, c = rng.randint(2, 19), rng.randint(3, 23), rng.randint(2, 12)
     s, p, g, m = rng.randint(5, 30), rng.randint(2, 60), rng.randint(2, 9), rng.choice((7, 9, 11, 13))
     k, ll = rng.randint(2, 7), rng.randint(10, 40)
-    while b == a:
-        b += 1
+    b += b == a
+    c += c == a
     return {
         "a": a, "b": b, "c": c, "a2": a * a, "c2": c * c, "a2b": a * a + b, "ab": a * b,
         "s": s, "p": p, "s2": s * s, "p2": 2 * p, "q": s * s - 2 * p,
@@ -110,8 +110,11 @@ def reasoning_paragraphs(problem: str, rng: random.Random) -> Iterator[str]:
         yield f"Let me restate what is asked: {excerpt} So I need to pin down a single value."
     else:
         yield "The message is empty, so I will treat it as a generic question."
+    deck: list[str] = []
     while True:
-        yield rng.choice(_PARAGRAPHS).format(**_numbers(rng))
+        if not deck:  # go through every template before repeating one
+            deck = rng.sample(_PARAGRAPHS, len(_PARAGRAPHS))
+        yield deck.pop().format(**_numbers(rng))
 
 
 def _solution(answer: str, known: Problem | None, rng: random.Random) -> str:
