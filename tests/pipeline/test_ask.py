@@ -1,0 +1,105 @@
+"""The pipeline end to end: `mathbot ask` → Redis/RQ → a separate worker process → the TGI simulator."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_TRUNCATED, ask
+from mathbot.settings import Settings
+from tests.conftest import DATA_DIR, settings_env
+from tests.support import processes
+from tests.support.servers import ThreadedApp, free_port
+
+pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason="../shared/data is not there")
+
+
+def aime_2025(problem_id: int) -> dict:
+    rows = [json.loads(line) for line in (DATA_DIR / "aime_2025.jsonl").read_text().splitlines()]
+    return next(r for r in rows if r["id"] == problem_id)
+
+
+def run_ask(question: str, settings: Settings, timeout: float = 60) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = ask(question, settings, timeout=timeout, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def sim_stats(sim: ThreadedApp) -> dict:
+    return httpx.get(sim.url + "/_sim/stats").json()
+
+
+def chat_requests(sim: ThreadedApp) -> int:
+    return int(sim_stats(sim)["requests"].get("/v1/chat/completions", 0))
+
+
+def test_a_question_is_answered_with_a_marked_final_answer(settings, sim, worker) -> None:
+    problem = aime_2025(1)
+    code, out, err = run_ask(problem["problem"], settings)
+    assert code == EXIT_ANSWERED, err
+    final_line = next(line for line in out.splitlines() if line.startswith("Final answer"))
+    assert str(problem["answer"]) in final_line
+    assert "simulated" in out.lower()  # the simulator says so in its text
+    assert "Traceback" not in err
+
+
+def test_progress_is_reported_while_generating(settings, sim, worker) -> None:
+    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 300})
+    code, out, err = run_ask(aime_2025(2)["problem"], settings)
+    assert code == EXIT_ANSWERED, err
+    lines = err.splitlines()
+    assert lines[0].startswith("queued")
+    counts = [int(line.split(" · ")[1].split()[0].replace(",", "")) for line in lines if " tokens · " in line]
+    assert len(counts) >= 3, lines
+    assert counts == sorted(counts) and counts[-1] > counts[0]
+    assert any(line.startswith("thinking") for line in lines)
+
+
+def test_overloaded_twice_then_answered(settings, sim, worker) -> None:
+    httpx.post(sim.url + "/_sim/faults", json={"overloaded": 2})
+    code, out, err = run_ask(aime_2025(3)["problem"], settings)
+    assert code == EXIT_ANSWERED, err
+    assert "overloaded" in err and "Retrying" in err
+    assert chat_requests(sim) == 3
+
+
+def test_server_down_fails_with_one_line(redis_url, tmp_path: Path, monkeypatch) -> None:
+    env = settings_env(redis_url, f"http://127.0.0.1:{free_port()}", MATHBOT_SERVER_RETRIES="1")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    process = processes.start(["worker"], env, log=tmp_path / "worker.log")
+    try:
+        code, out, err = run_ask("What is 1+1?", Settings(_env_file=None))  # type: ignore[call-arg]
+    finally:
+        processes.stop(process)
+    assert code == EXIT_FAILED
+    final = err.strip().splitlines()[-1]
+    assert final.startswith("mathbot: ") and "not reachable" in final and "tried 2 times" in final
+    assert out == ""
+    assert "Traceback" not in err
+
+
+def test_oversized_question_is_refused_before_any_generation(settings, sim, worker) -> None:
+    question = "Compute the sum of the numbers " + ", ".join(str(n) for n in range(20000)) + "."
+    code, out, err = run_ask(question, settings)
+    assert code == EXIT_BAD_INPUT
+    assert "too long" in err and "12,288" in err
+    assert chat_requests(sim) == 0
+
+
+def test_truncated_answer_is_reported_as_truncated(settings, sim, worker) -> None:
+    httpx.post(sim.url + "/_sim/faults", json={"no_answer": True})
+    code, out, err = run_ask(aime_2025(4)["problem"], settings)
+    assert code == EXIT_TRUNCATED
+    assert "ran out of room" in out
+    assert not any(line.startswith("Final answer:") for line in out.splitlines())
+
+
+def test_empty_question_is_refused_at_once(settings) -> None:
+    code, out, err = run_ask("   ", settings)
+    assert code == EXIT_BAD_INPUT
+    assert "no problem" in err
