@@ -56,3 +56,18 @@ ASK_TIMEOUT = 45 * 60
 
 MAX_QUESTION_CHARS = 20_000
 """Characters accepted in one question before any tokenization (cheap guard against pastes)."""
+
+MAX_QUEUE = 500
+"""Questions waiting at most; beyond that new ones get "busy, try later" (backpressure)."""
+
+USER_IN_FLIGHT = 3
+"""Questions one person may have queued or running at once."""
+
+USER_PER_HOUR = 30
+"""Questions one person may ask per hour."""
+
+CHANNEL_IN_FLIGHT = 15
+"""Questions one channel (or DM) may have queued or running at once."""
+
+CHANNEL_PER_HOUR = 150
+"""Questions one channel may ask per hour."""

@@ -40,8 +40,8 @@ class EmptyQuestion(InputError):
 
 
 class QuestionTooLong(InputError):
-    def __init__(self, tokens: int, limit: int) -> None:
-        super().__init__(messages.question_too_long(tokens, limit))
+    def __init__(self, tokens: int, limit: int, message: str = "") -> None:
+        super().__init__(message or messages.question_too_long(tokens, limit))
         self.tokens, self.limit = tokens, limit
 
 

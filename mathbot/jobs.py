@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Platform = Literal["console", "slack", "discord"]
 Role = Literal["user", "assistant"]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """Text as a model should see it: no control characters or NULs from pasted binary, \n line ends."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
 
 
 class Turn(BaseModel):
@@ -19,6 +29,11 @@ class Turn(BaseModel):
 
     role: Role
     content: str
+
+    @field_validator("content")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_text(value)
 
 
 class ReplyTarget(BaseModel):

@@ -16,6 +16,7 @@ QUEUE_DOWN = "mathbot could not queue your question (its queue is unreachable). 
 WORKER_LOST = "The worker answering this question stopped unexpectedly and it could not be finished."
 WORKER_RESTARTED = "The worker answering this question stopped; another one is starting it over."
 TIMED_OUT = "This question took longer than mathbot's time limit and was stopped."
+BUSY = "mathbot is very busy right now (its queue is full). Please ask again in a few minutes."
 TRUNCATED = (
     "The model ran out of room before giving a final answer (it used its whole token budget), "
     "so there is no answer to report. Asking again often works: each attempt samples differently."
@@ -50,3 +51,21 @@ def dropped_turns(count: int) -> str:
     """The note shown when old thread turns were left out to fit the token budget."""
     plural = "message" if count == 1 else "messages"
     return f"Note: the {count} oldest {plural} of this thread were left out to fit the model's context."
+
+
+def too_many_in_flight(scope: str, limit: int) -> str:
+    """Refusal when an asker (or a channel) already has `limit` questions being answered."""
+    who = "You already have" if scope == "user" else "This channel already has"
+    plural = "question" if limit == 1 else "questions"
+    return f"{who} {limit} {plural} being answered; ask again when one is done (or cancel one)."
+
+
+def too_many_per_hour(scope: str, limit: int) -> str:
+    """Refusal when the hourly allowance is spent."""
+    who = "You have" if scope == "user" else "This channel has"
+    return f"{who} asked {limit} questions in the last hour, mathbot's limit; please wait a little."
+
+
+def question_too_many_chars(chars: int, limit: int) -> str:
+    """Refusal for a paste far beyond what could fit, before any tokenization."""
+    return f"This question is {chars:,} characters long; mathbot takes at most {limit:,}. Shorten it."

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import redis
 from rq import Callback, Queue, Retry, Worker
@@ -12,8 +13,8 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from mathbot import messages
-from mathbot.errors import QueueError
+from mathbot import defaults, limits, messages
+from mathbot.errors import EmptyQuestion, QuestionTooLong, QueueError
 from mathbot.jobs import Question
 from mathbot.settings import Settings
 
@@ -60,9 +61,24 @@ class Enqueued:
 
 
 def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
-    """Put a question on the queue as a JSON payload; raises QueueError when Redis is unreachable."""
+    """Check and put a question on the queue as a JSON payload.
+
+    Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `limits.Busy` / `limits.LimitReached`
+    when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
+    `MathbotError` whose `user_message` the adapter shows as is.
+    """
+    text = question.text.strip()
+    if not text:
+        raise EmptyQuestion()
+    if len(text) > defaults.MAX_QUESTION_CHARS:
+        raise QuestionTooLong(
+            len(text) // 3,
+            0,
+            message=messages.question_too_many_chars(len(text), defaults.MAX_QUESTION_CHARS),
+        )
     queue = question_queue(settings, connection)
     try:
+        limits.admit(connection, question, settings, queued=queue.count)
         queue.enqueue(
             JOB_FUNC,
             question.model_dump(mode="json"),
@@ -77,6 +93,8 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
         )
         position = queue.count
     except redis.RedisError as exc:
+        with suppress(redis.RedisError):
+            limits.release(connection, question, settings)
         raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
     return Enqueued(question.id, max(position, 1))
 
@@ -86,23 +104,41 @@ def first_delivery(connection: redis.Redis, key: str, ttl: int) -> bool:
     return bool(connection.set(DEDUPE_PREFIX + key, 1, nx=True, ex=ttl))
 
 
-def cancel(question_id: str, settings: Settings, connection: redis.Redis) -> bool:
-    """Stop a queued or running question; False when it is already finished or unknown."""
+CANCELLED_PREFIX = "mathbot:cancelled:"
+"""Marks a cancelled question: a worker that is about to deliver it stays silent."""
+
+CancelOutcome = Literal["cancelled", "not_yours", "finished", "unknown"]
+
+
+def cancel(
+    question_id: str, settings: Settings, connection: redis.Redis, *, by_user: str | None = None
+) -> tuple[CancelOutcome, Question | None]:
+    """Stop a queued or running question, if `by_user` asked it (None: the console, which owns its own).
+
+    On "cancelled" the caller tells the asker (the worker will not: a stopped job is silent).
+    """
     try:
         job = Job.fetch(question_id, connection=connection, serializer=JSONSerializer)
-    except NoSuchJobError:
-        return False
+        question = Question.model_validate(job.args[0])
+    except (NoSuchJobError, IndexError, ValueError):
+        return "unknown", None
+    if by_user is not None and question.target.user != by_user:
+        return "not_yours", question
     status = job.get_status(refresh=True)
-    if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
-        job.cancel()
-        return True
+    if status not in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED):
+        return "finished", question
+    connection.set(CANCELLED_PREFIX + question_id, 1, ex=settings.result_ttl)
     if status == JobStatus.STARTED:
-        try:
+        with suppress(InvalidJobOperation):
             send_stop_job_command(connection, job.id, serializer=JSONSerializer)
-        except InvalidJobOperation:
-            return False
-        return True
-    return False
+    else:
+        job.cancel()
+    limits.release(connection, question, settings)
+    return "cancelled", question
+
+
+def is_cancelled(connection: redis.Redis, question_id: str) -> bool:
+    return bool(connection.exists(CANCELLED_PREFIX + question_id))
 
 
 def workers_alive(settings: Settings, connection: redis.Redis) -> int:

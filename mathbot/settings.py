@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1)
     """Worker processes started by `mathbot worker` (one generation in flight each)."""
     log_level: str = "INFO"
+    max_queue: int = Field(defaults.MAX_QUEUE, gt=0)
+    user_in_flight: int = Field(defaults.USER_IN_FLIGHT, gt=0)
+    user_per_hour: int = Field(defaults.USER_PER_HOUR, gt=0)
+    channel_in_flight: int = Field(defaults.CHANNEL_IN_FLIGHT, gt=0)
+    channel_per_hour: int = Field(defaults.CHANNEL_PER_HOUR, gt=0)
 
     def secrets(self) -> list[str]:
         """Every secret value that is set: what the log redactor scrubs."""

@@ -12,7 +12,7 @@ from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from bots.reply import Reply, reply_for
-from mathbot import errors, messages, threads
+from mathbot import errors, limits, messages, queue, threads
 from mathbot.jobs import Question, Turn
 from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings, get_settings
@@ -85,9 +85,13 @@ def is_delivered(connection: redis.Redis, question_id: str, settings: Settings) 
 
 def _deliver(connection: redis.Redis, question: Question, send: Any, settings: Settings) -> None:
     """Send the final message, then mark the question delivered (a crash in between may repeat it,
-    which beats never delivering: the window is one Redis round trip)."""
+    which beats never delivering: the window is one Redis round trip). A cancelled question stays
+    silent: whoever cancelled it told the asker."""
+    if queue.is_cancelled(connection, question.id):
+        return
     send()
     connection.set(DELIVERED_PREFIX + question.id, 1, ex=settings.result_ttl)
+    limits.release(connection, question, settings)
 
 
 def deliver_error(

@@ -22,7 +22,8 @@ def compose() -> dict:
 def test_valid_against_the_compose_spec_schema() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -79,5 +80,6 @@ def test_env_example_lists_every_setting() -> None:
     example = (ROOT / "deploy" / ".env.example").read_text()
     names = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, flags=re.M))
     for name, field in Settings.model_fields.items():
-        env_name = field.validation_alias if isinstance(field.validation_alias, str) else f"MATHBOT_{name.upper()}"
+        alias = field.validation_alias
+        env_name = alias if isinstance(alias, str) else f"MATHBOT_{name.upper()}"
         assert env_name in names, f"{env_name} missing from deploy/.env.example"

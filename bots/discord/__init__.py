@@ -1,0 +1,1 @@
+"""The Discord adapter: mentions, /solve, DMs and thread follow-ups in; threaded answers out."""

@@ -1,0 +1,62 @@
+"""Slack-only user-facing texts (the shared ones live in mathbot/messages.py): plain words, no secrets."""
+
+from __future__ import annotations
+
+RECEIVED = "Received — queueing…"
+"""The placeholder's first words, before the question is safely on the queue."""
+
+USAGE = (
+    "Usage: `/solve <problem>`, for example "
+    "`/solve Find the sum of all integer bases b > 9 for which 17_b divides 97_b.`\n"
+    "I post your problem in the channel and answer in a thread under it (one to three minutes). "
+    "You can also mention me with a problem, send me a direct message, "
+    "or reply in one of my threads to ask a follow-up."
+)
+
+NOT_IN_CHANNEL = (
+    "I can't post in this conversation. Invite me first (`/invite @mathbot`), "
+    "or send me the problem in a direct message."
+)
+
+SHOW_REASONING = "Show reasoning"
+TRY_AGAIN = "Try again"
+
+REASONING_ALREADY = "The reasoning for this answer is already posted in the thread."
+REASONING_GONE = "The reasoning for this answer is no longer stored, so it cannot be shown."
+REASONING_FAILED = "mathbot could not upload the reasoning right now. Please try again in a minute."
+RETRY_ALREADY = "This question is already being asked again: see the newest answer in the thread."
+RETRY_GONE = "This question is no longer stored, so it cannot be asked again. Please ask it anew."
+
+IMAGES_COMMENT = "The solution's displayed formulas, typeset:"
+
+PHASES = {
+    "queued": "Queued",
+    "starting": "Starting",
+    "thinking": "Thinking",
+    "answering": "Writing the answer",
+    "retrying": "Retrying",
+}
+"""How each progress phase reads in the placeholder."""
+
+
+def too_many_chars(chars: int, limit: int) -> str:
+    """The refusal for a paste too long to even count (before any tokenization)."""
+    return (
+        f"This question is too long for the model: it has {chars:,} characters and at most "
+        f"{limit:,} are accepted. Shorten it or split it into parts."
+    )
+
+
+def asked_via_solve(name: str) -> str:
+    """The first line of the visible root message that /solve posts (the name never pings)."""
+    return f"*{name}* asked (via `/solve`):"
+
+
+def post_failed(error: str) -> str:
+    """Told privately when Slack refuses the root message of /solve (the error is Slack's code)."""
+    return f"mathbot could not post your problem here (Slack said `{error}`)."
+
+
+def solution_cut(chars: int) -> str:
+    """The note at the end of an answer too long to post whole."""
+    return f"_(The solution is too long to post whole: {chars:,} more characters were left out.)_"
