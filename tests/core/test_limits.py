@@ -1,0 +1,95 @@
+"""Admission control against the real Redis: in flight, per hour, queue cap, bad input, cancellation."""
+
+from __future__ import annotations
+
+import pytest
+
+from mathbot import limits, queue
+from mathbot.errors import EmptyQuestion, QuestionTooLong
+from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.settings import Settings
+
+
+def make_settings(redis_url: str, **knobs: object) -> Settings:
+    return Settings(_env_file=None, redis_url=redis_url, queue="limits-test", **knobs)  # type: ignore[call-arg]
+
+
+def question(user: str = "U1", channel: str = "C1", text: str = "What is 1+1?") -> Question:
+    return Question(
+        target=ReplyTarget(platform="slack", channel=channel, user=user),
+        turns=[Turn(role="user", content=text)],
+    )
+
+
+def test_in_flight_limit_per_user_and_release(redis_url: str, redis_conn) -> None:
+    settings = make_settings(redis_url, user_in_flight=2)
+    first, second, third = question(), question(), question()
+    limits.admit(redis_conn, first, settings, queued=0)
+    limits.admit(redis_conn, second, settings, queued=0)
+    with pytest.raises(limits.LimitReached) as refused:
+        limits.admit(redis_conn, third, settings, queued=0)
+    assert "2 questions being answered" in refused.value.user_message
+    limits.admit(redis_conn, question(user="U2"), settings, queued=0)  # someone else is fine
+    limits.release(redis_conn, first, settings)
+    limits.admit(redis_conn, third, settings, queued=0)
+
+
+def test_hourly_limit_and_refusals_cost_nothing(redis_url: str, redis_conn) -> None:
+    settings = make_settings(redis_url, user_per_hour=2, user_in_flight=10)
+    for _ in range(2):
+        q = question()
+        limits.admit(redis_conn, q, settings, queued=0)
+        limits.release(redis_conn, q, settings)
+    for _ in range(3):
+        with pytest.raises(limits.LimitReached, match="in the last hour"):
+            limits.admit(redis_conn, question(), settings, queued=0)
+
+
+def test_channel_limit(redis_url: str, redis_conn) -> None:
+    settings = make_settings(redis_url, channel_in_flight=1)
+    limits.admit(redis_conn, question(user="A"), settings, queued=0)
+    with pytest.raises(limits.LimitReached, match="This channel"):
+        limits.admit(redis_conn, question(user="B"), settings, queued=0)
+
+
+def test_full_queue_is_busy(redis_url: str, redis_conn) -> None:
+    settings = make_settings(redis_url, max_queue=3)
+    with pytest.raises(limits.Busy, match="busy"):
+        limits.admit(redis_conn, question(), settings, queued=3)
+
+
+def test_enqueue_refuses_bad_input_before_queueing(redis_url: str, redis_conn) -> None:
+    settings = make_settings(redis_url)
+    with pytest.raises(EmptyQuestion):
+        queue.enqueue(question(text=" \x00\x07 \n"), settings, redis_conn)
+    with pytest.raises(QuestionTooLong, match="characters"):
+        queue.enqueue(question(text="x" * 50_000), settings, redis_conn)
+    assert queue.question_queue(settings, redis_conn).count == 0
+
+
+def test_control_characters_are_cleaned() -> None:
+    turn = Turn(role="user", content="a\x00b\r\nc\x1b[31m\td")
+    assert turn.content == "ab\nc[31m\td"
+
+
+def test_queue_full_through_enqueue(redis_url: str, redis_conn) -> None:
+    settings = make_settings(redis_url, max_queue=2, user_in_flight=10)
+    queue.enqueue(question(), settings, redis_conn)
+    queue.enqueue(question(), settings, redis_conn)
+    with pytest.raises(limits.Busy):
+        queue.enqueue(question(), settings, redis_conn)
+    assert queue.question_queue(settings, redis_conn).count == 2
+
+
+def test_cancel_only_your_own_queued_question(redis_url: str, redis_conn) -> None:
+    settings = make_settings(redis_url, user_in_flight=1)
+    q = question(user="alice")
+    position = queue.enqueue(q, settings, redis_conn).position
+    assert position == 1
+    assert queue.cancel(q.id, settings, redis_conn, by_user="mallory")[0] == "not_yours"
+    outcome, found = queue.cancel(q.id, settings, redis_conn, by_user="alice")
+    assert outcome == "cancelled" and found == q
+    assert queue.question_queue(settings, redis_conn).count == 0
+    assert queue.is_cancelled(redis_conn, q.id)
+    queue.enqueue(question(user="alice"), settings, redis_conn)  # her in-flight slot is free again
+    assert queue.cancel("no-such-question", settings, redis_conn)[0] == "unknown"
