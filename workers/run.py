@@ -21,11 +21,18 @@ from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAINTENANCE_INTERVAL = 60
+MAINTENANCE_INTERVAL = 30
 """Seconds between a worker's sweeps for jobs abandoned by dead workers (RQ's default is 600)."""
 
 JOB_MONITORING_INTERVAL = 10
-"""Seconds between heartbeats of a busy worker: a lost worker's job is found ~70 s after it died."""
+"""Seconds between heartbeats of a busy worker."""
+
+HEARTBEAT_GRACE = 20
+"""Seconds a started job outlives its last heartbeat (RQ uses 60): a lost worker's job counts as
+abandoned ~30 s after the worker died, and the next sweep (≤ 30 s later) retries it or tells the asker."""
+
+WORKER_TTL = 60
+"""Seconds a worker's registration outlives its heartbeat; idle workers wake every WORKER_TTL - 15 s."""
 
 
 class MathbotWorker(Worker):
@@ -36,7 +43,24 @@ class MathbotWorker(Worker):
         kwargs.setdefault("queue_class", questions.QuestionQueue)
         kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
         kwargs.setdefault("job_monitoring_interval", JOB_MONITORING_INTERVAL)
+        kwargs.setdefault("worker_ttl", WORKER_TTL)
         super().__init__(*args, **kwargs)
+
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        remaining = (
+            job.timeout - self.current_job_working_time if job.timeout else self.job_monitoring_interval
+        )
+        return int(min(remaining, self.job_monitoring_interval)) + HEARTBEAT_GRACE
+
+    def maintain_heartbeats(self, job: Job) -> None:
+        """Also sweep for abandoned jobs while busy: under load every worker is busy, and RQ only
+        sweeps between jobs, so a dead worker's question would wait for a free one."""
+        super().maintain_heartbeats(job)
+        if self.should_run_maintenance_tasks:
+            try:
+                self.run_maintenance_tasks()
+            except Exception:
+                log.warning("maintenance while busy failed", exc_info=True)
 
     def handle_job_failure(
         self, job: Job, queue: Any, started_job_registry: Any = None, exc_string: str = ""

@@ -62,4 +62,6 @@ class EditBudget:
 
     def used(self) -> int:
         """Edits counted in the current window (for logs and tests)."""
-        return int(self.connection.zcount(self.key, "-inf", "+inf"))
+        seconds, micros = self.connection.time()
+        now_ms = seconds * 1000 + micros // 1000
+        return int(self.connection.zcount(self.key, now_ms - self.window * 1000, "+inf"))

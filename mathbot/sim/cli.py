@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.capacity,
         help="concurrent generations before HTTP 429 (default: %(default)s)",
     )
+    p.add_argument(
+        "--tokens-per-chunk",
+        type=int,
+        default=defaults.tokens_per_chunk,
+        help="tokens merged into one chat chunk; TGI sends 1 (default: %(default)s)",
+    )
     p.add_argument("--max-total-tokens", type=int, default=defaults.max_total_tokens)
     p.add_argument("--max-input-tokens", type=int, default=defaults.max_input_tokens)
     p.add_argument(
@@ -118,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         config = SimConfig(
             tokens_per_second=args.tokens_per_second,
             capacity=args.capacity,
+            tokens_per_chunk=args.tokens_per_chunk,
             max_total_tokens=args.max_total_tokens,
             max_input_tokens=args.max_input_tokens,
             reasoning_tokens=args.reasoning_tokens,

@@ -58,6 +58,8 @@ class SimConfig:
     data_dir: str | None = None
     seed: int = 0
     ticks_per_second: float = DEFAULT_TICKS_PER_SECOND
+    tokens_per_chunk: int = 1
+    """Tokens merged into one chat chunk (TGI sends one per chunk); more is lighter at high rates."""
     reasoning_field: str = "reasoning_content"
     """Delta/message field that carries the reasoning in the "split" shape."""
     sse_space: bool = True
@@ -70,8 +72,8 @@ class SimConfig:
             raise ValueError(f"reasoning_field must be one of {', '.join(REASONING_FIELDS)}")
         if self.tokens_per_second <= 0 or self.ticks_per_second <= 0:
             raise ValueError("tokens_per_second and ticks_per_second must be positive")
-        if self.capacity < 1:
-            raise ValueError("capacity must be at least 1")
+        if self.capacity < 1 or self.tokens_per_chunk < 1:
+            raise ValueError("capacity and tokens_per_chunk must be at least 1")
         if not 0 < self.max_input_tokens < self.max_total_tokens:
             raise ValueError("max_input_tokens must be positive and below max_total_tokens (as in TGI)")
         if self.reasoning_tokens < 0:

@@ -136,5 +136,9 @@ def stream_response(
 
 def sse(payload: dict[str, Any] | str, *, space: bool = True) -> bytes:
     """One server-sent event: `data: <json>` and a blank line (`data:<json>` when `space` is False)."""
-    data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    data = (
+        payload
+        if isinstance(payload, str)
+        else json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    )
     return f"data:{' ' if space else ''}{data}\n\n".encode()

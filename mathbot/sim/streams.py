@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -53,6 +54,31 @@ def _chat_delta(piece: Piece, state: SimState) -> dict[str, Any] | None:
     return protocol.chat_delta(piece.text) if piece.part == "content" else None
 
 
+def _chat_deltas(batch: Sequence[Piece], state: SimState, *, ends: bool) -> list[dict[str, Any]]:
+    """Deltas for a batch of tokens: one per token, or up to `tokens_per_chunk` tokens of one kind merged.
+
+    When the batch `ends` the generation, the last delta is the one to carry the finish reason: the last
+    token's text, or an empty content when that token shows nothing (the end-of-sentence token).
+    """
+    deltas: list[dict[str, Any]] = []
+    merged, shown = 0, None
+    for piece in batch:
+        shown = _chat_delta(piece, state)
+        if shown is None:
+            continue
+        if deltas and merged < state.config.tokens_per_chunk and deltas[-1].keys() == shown.keys():
+            for key, value in shown.items():
+                if key != "role":
+                    deltas[-1][key] += value
+            merged += 1
+        else:
+            deltas.append(shown)
+            merged = 1
+    if ends and shown is None:
+        deltas.append(protocol.chat_delta(""))
+    return deltas
+
+
 async def _open_sse(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers=SSE_HEADERS)
     await response.prepare(request)
@@ -65,25 +91,21 @@ async def chat_stream(
     """`/v1/chat/completions` with `stream: true`: one chunk per token, `data: [DONE]` at the end."""
     config, space = state.config, state.config.sse_space
     response = await _open_sse(request)
-    created, last, index = int(time.time()), len(plan.pieces) - 1, 0
+    created, sent, total = int(time.time()), 0, len(plan.pieces)
     try:
         try:
             async for batch in paced(state, plan.pieces, fault):
+                sent += len(batch)
+                deltas = _chat_deltas(batch, state, ends=sent == total)
                 out = bytearray()
-                for piece in batch:
-                    delta = _chat_delta(piece, state)
-                    if index == last:
-                        finish = protocol.OPENAI_FINISH[plan.finish_reason]
-                        usage = (
-                            protocol.usage(req.input_tokens, len(plan.pieces)) if req.include_usage else None
-                        )
-                        delta = delta or protocol.chat_delta("")
-                        out += protocol.sse(
-                            protocol.chat_chunk(config, created, delta, finish, usage), space=space
-                        )
-                    elif delta is not None:
-                        out += protocol.sse(protocol.chat_chunk(config, created, delta), space=space)
-                    index += 1
+                for delta in deltas[:-1] if sent == total else deltas:
+                    out += protocol.sse(protocol.chat_chunk(config, created, delta), space=space)
+                if sent == total:
+                    finish = protocol.OPENAI_FINISH[plan.finish_reason]
+                    usage = protocol.usage(req.input_tokens, total) if req.include_usage else None
+                    out += protocol.sse(
+                        protocol.chat_chunk(config, created, deltas[-1], finish, usage), space=space
+                    )
                 await response.write(bytes(out))
             await response.write(protocol.sse("[DONE]", space=space))
         except GenerationFailed as exc:  # TGI reports it in the stream, after a 200
