@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import redis
-from rq import Callback, Queue, Retry, Worker
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from rq import Callback, Queue, Worker
+from rq import Retry as JobRetry
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -30,14 +33,20 @@ WORKER_LOST_RETRIES = 1
 DEDUPE_PREFIX = "mathbot:seen:"
 
 
+RECONNECT_ATTEMPTS = 8
+"""Retries of one Redis command on a broken connection (backoff 0.25 s doubling to 4 s: ~20 s in all),
+so a Redis restart is ridden out instead of failing the question."""
+
+
 def connect(settings: Settings) -> redis.Redis:
-    """A Redis client that reconnects by itself and fails fast when Redis is away."""
+    """A Redis client that reconnects by itself and retries a command across a short Redis restart."""
     return redis.Redis.from_url(
         settings.redis_url,
         socket_connect_timeout=5,
         socket_timeout=30,
         health_check_interval=30,
-        retry_on_timeout=True,
+        retry=Retry(ExponentialBackoff(cap=4.0, base=0.25), RECONNECT_ATTEMPTS),
+        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
     )
 
 
@@ -86,7 +95,7 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
             job_timeout=settings.job_timeout,
             result_ttl=settings.result_ttl,
             failure_ttl=settings.failure_ttl,
-            retry=Retry(max=WORKER_LOST_RETRIES),
+            retry=JobRetry(max=WORKER_LOST_RETRIES),
             on_failure=Callback(ON_FAILURE),
             description=f"{question.target.platform}: {question.text[:80]}",
             meta={"platform": question.target.platform, "user": question.target.user},

@@ -102,7 +102,9 @@ class InferenceServer:
             raise classify(exc) from exc
 
     def close(self) -> None:
+        """Release connections (the client keeps every streamed response until closed)."""
         self.http.close()
+        self.client.close()
 
 
 def _delta(chunk: Any) -> Delta:

@@ -94,4 +94,4 @@ def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
         pool.start(burst=burst, logging_level=level)
         return
     worker = MathbotWorker([questions.question_queue(settings, connection)], connection=connection)
-    worker.work(burst=burst, logging_level=level, with_scheduler=True)
+    worker.work(burst=burst, logging_level=level)

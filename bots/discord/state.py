@@ -69,3 +69,17 @@ def remember_part(connection: redis.Redis, placeholder: str, index: int, message
 
 def forget_part(connection: redis.Redis, placeholder: str, index: int) -> None:
     connection.hdel(PARTS_PREFIX + placeholder, str(index))
+
+
+INTENT_KEY = "mathbot:discord:message_content"
+"""Whether the running adapter got the Message Content intent ("1"/"0"): the worker words its hints by it."""
+
+
+def set_message_content(connection: redis.Redis, enabled: bool) -> None:
+    connection.set(INTENT_KEY, "1" if enabled else "0")
+
+
+def message_content(connection: redis.Redis, default: bool) -> bool:
+    """What the adapter reported, or `default` when no adapter has said yet."""
+    value = connection.get(INTENT_KEY)
+    return default if value is None else value in (b"1", "1")

@@ -76,9 +76,7 @@ def is_from_bot(event: dict[str, Any], bot_user_id: str | None) -> bool:
     )
 
 
-def route(
-    event: dict[str, Any], bot_user_id: str | None, team: str | None = None
-) -> Incoming | None:
+def route(event: dict[str, Any], bot_user_id: str | None, team: str | None = None) -> Incoming | None:
     """Decide what an `app_mention` or `message` event is; None when it is not for mathbot.
 
     - an `app_mention`, or a channel message mentioning the bot → "mention"

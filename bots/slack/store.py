@@ -1,6 +1,6 @@
 """Slack state in Redis, keyed by a message (channel + ts): stored questions and reasoning for the
 buttons, the ts of an answer's follow-up messages (so a repeated delivery edits instead of posting),
-and a per-message lock with a "final" mark so a late "queued" or progress edit never hides an answer.
+and a per-message lock with a stage mark so a late "queued" or progress edit never hides an answer.
 """
 
 from __future__ import annotations
@@ -14,6 +14,12 @@ from redis.lock import Lock
 from mathbot.jobs import Question
 
 PREFIX = "mathbot:slack:"
+
+PROGRESS = "progress"
+"""Stage of a placeholder the worker has edited with progress."""
+
+FINAL = "final"
+"""Stage of a placeholder that shows the answer or an error: nothing may edit it back."""
 
 LOCK_SECONDS = 30
 """A lock holder that died releases the message after this long (one Slack call takes ≤ 15 s)."""
@@ -76,10 +82,12 @@ def message_lock(connection: redis.Redis, channel: str, ts: str) -> Lock:
     return connection.lock(_key("lock", channel, ts), timeout=LOCK_SECONDS, thread_local=False)
 
 
-def mark_final(connection: redis.Redis, channel: str, ts: str, ttl: int) -> None:
-    """The message now shows an answer or an error: no more "queued" or progress edits."""
-    connection.set(_key("final", channel, ts), 1, ex=ttl)
+def mark(connection: redis.Redis, channel: str, ts: str, stage: str, ttl: int) -> None:
+    """Record what the message shows now: "progress" (the worker edited it) or "final"."""
+    connection.set(_key("stage", channel, ts), stage, ex=ttl)
 
 
-def is_final(connection: redis.Redis, channel: str, ts: str) -> bool:
-    return bool(connection.exists(_key("final", channel, ts)))
+def stage(connection: redis.Redis, channel: str, ts: str) -> str | None:
+    """None while the message is as the adapter posted it; else "progress" or "final"."""
+    raw = connection.get(_key("stage", channel, ts))
+    return raw.decode() if isinstance(raw, bytes) else raw

@@ -148,7 +148,8 @@ def write_script(
     rng = random.Random(f"{normalize(problem)}|{seed_key}")
     answer = known.answer if known else hashed_answer(problem)
     target = endless or round(reasoning_tokens * (1 + rng.uniform(-LENGTH_JITTER, LENGTH_JITTER)))
-    paragraphs, used = [], 0
+    paragraphs: list[str] = []
+    used = 0
     for paragraph in reasoning_paragraphs(problem, rng):
         if used >= target and len(paragraphs) >= 2:
             break

@@ -117,10 +117,8 @@ def _native(stream: bool | None) -> Callable[[web.Request], Awaitable[web.Stream
         ) -> web.StreamResponse:
             if streamed:
                 return await streams.generate_stream(request, state, req, plan, fault, seed)
-            response = await streams.generate_once(request, state, req, plan, fault, seed)
-            if stream is None and isinstance(response, web.Response) and response.status == 200:
-                response.body = b"[" + bytes(response.body) + b"]"  # POST / wraps it in a list
-            return response
+            # POST / answers like the Inference API: the GenerateResponse inside a list
+            return await streams.generate_once(request, state, req, plan, fault, seed, as_list=stream is None)
 
         return await _generation(request, lambda: parse_generate(body, state.config, stream=streamed), write)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -15,8 +14,6 @@ from mathbot.sim.faults import Fault
 from mathbot.sim.script import Piece, Plan
 from mathbot.sim.state import SimState
 from mathbot.sim.validation import GenerationRequest
-
-logger = logging.getLogger(__name__)
 
 SSE_HEADERS = {
     "Content-Type": "text/event-stream",
@@ -36,7 +33,7 @@ def _drop_connection(request: web.Request, state: SimState) -> None:
     """Close the socket mid-response, the way a crashed or restarted server looks to the client."""
     state.stats.generations_failed += 1
     if request.transport is not None:
-        request.transport.abort()
+        request.transport.close()  # what was written still goes out, then the socket ends mid-body
 
 
 def _visible(pieces: tuple[Piece, ...], part: str | None = None) -> str:
@@ -210,7 +207,14 @@ def _stream_details(req: GenerationRequest, plan: Plan, seed: int) -> dict[str, 
 
 
 async def generate_once(
-    request: web.Request, state: SimState, req: GenerationRequest, plan: Plan, fault: Fault | None, seed: int
+    request: web.Request,
+    state: SimState,
+    req: GenerationRequest,
+    plan: Plan,
+    fault: Fault | None,
+    seed: int,
+    *,
+    as_list: bool = False,
 ) -> web.Response:
     """`/generate`: a `GenerateResponse` once generation is done."""
     failed = await _collect(request, state, plan, fault)
@@ -230,4 +234,4 @@ async def generate_once(
             "top_tokens": None,
             "best_of_sequences": None,
         }
-    return web.json_response(body, headers=_headers(req, plan))
+    return web.json_response([body] if as_list else body, headers=_headers(req, plan))

@@ -377,9 +377,9 @@ async def test_capacity_overflow_gets_429_then_recovers(make_sim: Callable[..., 
     sim = make_sim(capacity=2, tokens_per_second=200)
     url = f"{sim.url}/v1/chat/completions"
     async with aiohttp.ClientSession() as session:
-        first = await session.post(url, json=chat_body(stream=True, max_tokens=40))
-        second = await session.post(url, json=chat_body(stream=True, max_tokens=40))
-        third = await session.post(url, json=chat_body(stream=True, max_tokens=40))
+        first = await session.post(url, json=chat_body(stream=True, max_tokens=60))
+        second = await session.post(url, json=chat_body(stream=True, max_tokens=60))
+        third = await session.post(url, json=chat_body(stream=True, max_tokens=60))
         assert (first.status, second.status, third.status) == (200, 200, 429)
         assert await third.json() == {"error": "Model is overloaded", "error_type": "overloaded"}
         assert "data: [DONE]" in await first.text() and "data: [DONE]" in await second.text()
@@ -390,7 +390,7 @@ async def test_capacity_overflow_gets_429_then_recovers(make_sim: Callable[..., 
 
 
 async def test_64_concurrent_streams(make_sim: Callable[..., SimServer]) -> None:
-    sim = make_sim(tokens_per_second=1000, reasoning_tokens=300)
+    sim = make_sim(tokens_per_second=1000, reasoning_tokens=600)
 
     async def one(session: aiohttp.ClientSession, i: int) -> str:
         body = chat_body(f"Problem {i}: how many primes are below {100 + i}?", stream=True, seed=i)

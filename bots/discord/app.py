@@ -1,0 +1,152 @@
+"""`mathbot discord`: the discord.py client, pointed at the configured REST API and gateway, and `run`.
+
+discord.py reads two process-wide addresses: `discord.http.Route.BASE` (every REST call, including
+interaction callbacks) and `DiscordWebSocket.DEFAULT_GATEWAY` (a plain `Client` never asks
+`GET /gateway/bot`; it connects to `wss://gateway.discord.gg` directly). `run` sets the first from
+DISCORD_API_URL; the gateway is DISCORD_GATEWAY_URL when set, else what `GET /gateway/bot` hands out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import discord
+import redis
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+
+from bots.discord import handlers, state
+from bots.discord.commands import solve_command
+from bots.discord.config import DiscordConfig
+from bots.discord.ingest import NO_MENTIONS, Ingest
+from mathbot import queue
+from mathbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+"""Discord refused the token, or the connection failed for good."""
+EXIT_NOT_CONFIGURED = 2
+"""DISCORD_BOT_TOKEN is not set."""
+
+
+class MathbotClient(discord.Client):
+    """The gateway connection: one `on_message`, the `/solve` command tree, commands synced at start."""
+
+    def __init__(
+        self, settings: Settings, config: DiscordConfig, ingest: Ingest, *, message_content: bool
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = message_content
+        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS)
+        self.settings, self.config = settings, config
+        self.ctx = handlers.Context(ingest, self, message_content)
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(solve_command(self.ctx))
+
+    async def setup_hook(self) -> None:
+        """After login, before the gateway: choose the gateway address, register the slash commands."""
+        await self._choose_gateway()
+        await self._sync_commands()
+        try:
+            await asyncio.to_thread(state.set_message_content, self.ctx.ingest.connection, self.ctx.message_content)
+        except redis.RedisError:
+            log.warning("could not record the message content intent in Redis")
+
+    async def _choose_gateway(self) -> None:
+        if self.settings.discord_gateway_url:
+            url = self.settings.discord_gateway_url
+        else:
+            try:
+                _, url, _ = await self.http.get_bot_gateway()
+            except discord.DiscordException as exc:
+                log.warning("GET /gateway/bot failed (%s); using %s", exc, DiscordWebSocket.DEFAULT_GATEWAY)
+                return
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        log.info("discord gateway %s", url)
+
+    async def _sync_commands(self) -> None:
+        try:
+            synced = await self.tree.sync()
+            log.info("discord registered %d global command(s): %s", len(synced), [c.name for c in synced])
+        except discord.HTTPException as exc:
+            log.error("discord could not register global commands: %s", exc)
+        for guild_id in self.config.guilds:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            try:
+                await self.tree.sync(guild=guild)
+                log.info("discord registered commands in guild=%s", guild_id)
+            except discord.HTTPException as exc:
+                log.warning(
+                    "discord guild=%s: command registration failed (%s); was mathbot invited with the "
+                    "applications.commands scope?",
+                    guild_id,
+                    exc,
+                )
+
+    async def on_ready(self) -> None:
+        log.info(
+            "discord connected as %s (id=%s) to %d guild(s); message content intent %s",
+            self.user,
+            self.user and self.user.id,
+            len(self.guilds),
+            "on" if self.ctx.message_content else "off (follow-ups in threads need a mention)",
+        )
+
+    async def on_message(self, message: discord.Message) -> None:
+        try:
+            await handlers.on_message(self.ctx, message)
+        except Exception:
+            log.exception("discord message=%s channel=%s failed", message.id, message.channel.id)
+
+
+def point_at(settings: Settings) -> None:
+    """Send discord.py's REST calls (and, if configured, its gateway connection) to the configured URLs."""
+    discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    if settings.discord_gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def run(settings: Settings) -> int:
+    """Run the Discord adapter until SIGINT/SIGTERM; returns the process exit code."""
+    if settings.discord_bot_token is None or not settings.discord_bot_token.get_secret_value():
+        log.error("DISCORD_BOT_TOKEN is not set: create a bot in the Discord Developer Portal (docs/discord.md)")
+        return EXIT_NOT_CONFIGURED
+    config = DiscordConfig()
+    point_at(settings)
+    ingest = Ingest(settings, queue.connect(settings))
+    message_content = config.message_content
+    while True:
+        try:
+            asyncio.run(_serve(settings, config, ingest, message_content))
+            return EXIT_OK
+        except discord.PrivilegedIntentsRequired:
+            if not message_content:
+                raise
+            log.error(
+                "discord refused the Message Content intent: enable it in the Developer Portal (Bot → "
+                "Privileged Gateway Intents). Running without it: follow-ups in threads need a mention."
+            )
+            message_content = False
+        except discord.LoginFailure:
+            log.error("discord refused the bot token (DISCORD_BOT_TOKEN)")
+            return EXIT_FAILED
+        except KeyboardInterrupt:
+            return EXIT_OK
+
+
+async def _serve(settings: Settings, config: DiscordConfig, ingest: Ingest, message_content: bool) -> None:
+    client = MathbotClient(settings, config, ingest, message_content=message_content)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, lambda: loop.create_task(client.close()))
+    assert settings.discord_bot_token is not None
+    async with client:
+        await client.start(settings.discord_bot_token.get_secret_value())

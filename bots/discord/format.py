@@ -1,0 +1,180 @@
+"""How a question looks on Discord, as pure functions: placeholder, progress, answer messages, errors.
+
+Discord limits: 2,000 characters of content a message, 10 attachments a message, thread names of
+1-100 characters, embed descriptions of 4,096. The answer is plain Discord markdown (readable with
+embeds turned off), split under the content limit; the full reasoning goes in an attached file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from bots.discord.rest import Upload
+from mathbot import messages, render
+from mathbot.outcome import Answer, Progress
+
+log = logging.getLogger(__name__)
+
+CONTENT_LIMIT = 2000
+"""Characters of content in one Discord message."""
+
+EMBED_DESCRIPTION_LIMIT = 4096
+"""Characters in one embed's description."""
+
+THREAD_NAME_LIMIT = 100
+"""Characters in a thread name (at least 1)."""
+
+MAX_FORMULA_IMAGES = 4
+"""Display formulas of an answer attached as PNG images (the rest stay as text)."""
+
+SNIPPET_CHARS = 160
+"""Characters of the model's current reasoning shown under the progress line."""
+
+RECEIVED = "Received — queueing…"
+"""The placeholder before the question is safely on the queue."""
+
+DEFAULT_THREAD_NAME = "Math problem"
+
+FOLLOW_UP = "Reply in this thread to ask a follow-up."
+FOLLOW_UP_MENTION = "Mention me in this thread to ask a follow-up."
+FOLLOW_UP_DM = "Reply to this message (Discord's Reply) to ask a follow-up."
+MENTION_HINT = (
+    "I can only read messages in this thread that mention me: "
+    "start your follow-up with a mention of mathbot."
+)
+"""Said once per thread when a follow-up arrives empty because the Message Content intent is off."""
+
+PHASES = {
+    "starting": "Starting",
+    "thinking": "Thinking",
+    "answering": "Writing the answer",
+    "retrying": "Retrying",
+    "queued": "Queued",
+}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One Discord message of a reply."""
+
+    content: str
+    files: tuple[Upload, ...] = ()
+
+
+def duration(seconds: float) -> str:
+    """`1:05` for 65 seconds."""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def progress_text(progress: Progress) -> str:
+    """The placeholder while the model works: phase, tokens, elapsed time, and what it is doing."""
+    if progress.phase == "queued" and progress.position is not None:
+        return messages.queued(progress.position)
+    head = [f"**{PHASES.get(progress.phase, progress.phase.capitalize())}…**"]
+    if progress.tokens:
+        head.append(f"{progress.tokens:,} tokens")
+    if progress.elapsed:
+        head.append(duration(progress.elapsed))
+    lines = [" · ".join(head)]
+    if progress.detail:
+        lines.append(render.neutralize_mentions(progress.detail, "discord"))
+    elif progress.snippet:
+        snippet = render.snippet(progress.snippet, SNIPPET_CHARS)  # one line, markup characters defused
+        if snippet:
+            lines.append("> " + render.neutralize_mentions(snippet, "discord"))
+    return clip("\n".join(lines), CONTENT_LIMIT)
+
+
+def error_text(user_message: str) -> str:
+    """A failed question, in plain words."""
+    return clip("⚠️ " + render.neutralize_mentions(user_message, "discord"), CONTENT_LIMIT)
+
+
+def answer_parts(answer: Answer, *, follow_up: str = FOLLOW_UP, images: bool = True) -> list[Part]:
+    """The answer as Discord messages: the final answer marked on top, the solution split under the
+    content limit, formula images and the full reasoning attached to the last message."""
+    card = render.answer_card(answer.final, answer.question, truncated=answer.truncated)
+    top = [f"## {escape(card.headline)}"]
+    if card.note:
+        top.append(f"-# {escape(card.note)}")
+    if answer.truncated:
+        top.append(messages.TRUNCATED)
+    if answer.dropped_turns:
+        top.append(f"-# {messages.dropped_turns(answer.dropped_turns)}")
+    body = render.to_text(answer.solution, "discord").strip() if answer.solution.strip() else ""
+    files = _formula_images(answer.solution) if images and body else []
+    footer = [f"{answer.completion_tokens:,} tokens", f"thought for {duration(answer.thinking_seconds)}"]
+    if answer.reasoning.strip():
+        name, data = render.reasoning_file(
+            answer.reasoning,
+            tokens=answer.completion_tokens,
+            seconds=answer.thinking_seconds,
+            problem=answer.question,
+        )
+        files.append(Upload(name, data, _content_type(name), "the model's full reasoning"))
+        footer.append("full reasoning attached")
+    if follow_up:
+        footer.append(follow_up)
+    text = "\n".join(top) + ("\n\n" + body if body else "") + "\n\n-# " + " · ".join(footer)
+    chunks = [clip(chunk, CONTENT_LIMIT) for chunk in render.split_message(text, CONTENT_LIMIT) if chunk.strip()]
+    parts = [Part(chunk) for chunk in chunks] or [Part(clip(text, CONTENT_LIMIT))]
+    parts[-1] = Part(parts[-1].content, tuple(files))
+    return parts
+
+
+def problem_post(problem: str, asker: str) -> tuple[str, list[dict[str, str]]]:
+    """The visible message for `/solve` (content, embeds): the asker's name and the problem quoted."""
+    who = render.neutralize_mentions(asker, "discord").replace("*", "")
+    shown = render.to_text(problem, "discord").strip()
+    head = f"**{who}** asked:"
+    if len(head) + len(shown) + 5 <= CONTENT_LIMIT:
+        return f"{head}\n>>> {shown}", []
+    return head, [{"description": clip(shown, EMBED_DESCRIPTION_LIMIT)}]
+
+
+def thread_name(problem: str) -> str:
+    """A thread name (1-100 chars) from the problem: its first words, as plain text."""
+    plain = render.to_text(problem, "console")
+    plain = re.sub(r"\s+", " ", plain).strip()
+    return clip(plain, THREAD_NAME_LIMIT) or DEFAULT_THREAD_NAME
+
+
+def escape(text: str) -> str:
+    """Plain text shown literally in Discord markdown (markup characters escaped, mentions defused)."""
+    return render.neutralize_mentions(_MARKUP.sub(r"\\\1", text), "discord")
+
+
+_MARKUP = re.compile(r"([*_~|`\\])")
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a word boundary when one is near, with `…`."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def _formula_images(solution: str) -> list[Upload]:
+    files = []
+    for latex in render.display_blocks(solution)[:MAX_FORMULA_IMAGES]:
+        try:
+            png = render.render_png(latex, dark=True)
+        except Exception:  # a renderer bug must never cost the answer
+            log.warning("formula image failed for %r", latex[:80], exc_info=True)
+            png = None
+        if png:
+            files.append(Upload(f"formula-{len(files) + 1}.png", png, "image/png", latex[:1000]))
+    return files
+
+
+def _content_type(filename: str) -> str:
+    if filename.endswith(".md"):
+        return "text/markdown; charset=utf-8"
+    return "text/plain; charset=utf-8"

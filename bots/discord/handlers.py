@@ -1,0 +1,203 @@
+"""Gateway events → questions: which messages and interactions mathbot answers, and where.
+
+- a mention in a channel: a thread is started from the message and the answer goes there;
+- `/solve problem:…`: the problem is posted visibly (the interaction's response) and answered in
+  a thread started from that post;
+- any message in a thread mathbot answers in (no mention needed): a follow-up with the thread's history;
+- a DM: answered in the DM (a Discord *reply* to one of mathbot's DM messages is a follow-up).
+Bots, mathbot itself and system messages are ignored; each message or interaction is answered once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import discord
+
+from bots.discord import format
+from bots.discord.ingest import NO_MENTIONS, Ingest
+from mathbot import messages
+from mathbot.jobs import ReplyTarget
+
+log = logging.getLogger(__name__)
+
+THREAD_ARCHIVE_MINUTES = 1440
+"""Threads mathbot starts auto-archive after a day of silence (a later message revives them)."""
+
+ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+"""Message types that can carry a question (not joins, pins, thread-created notices...)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the handlers need: the ingest path, who mathbot is, and whether it can read all messages."""
+
+    ingest: Ingest
+    client: discord.Client
+    message_content: bool
+    """Whether the Message Content intent is on (without it, unmentioned messages arrive empty)."""
+
+    @property
+    def me(self) -> int:
+        """mathbot's own user id."""
+        return self.client.user.id if self.client.user else 0
+
+
+async def on_message(ctx: Context, message: discord.Message) -> None:
+    """Answer the message if it is a question for mathbot; ignore everything else."""
+    if message.author.bot or message.author.id == ctx.me or message.type not in ANSWERED_TYPES:
+        return
+    mentioned = any(user.id == ctx.me for user in message.mentions)
+    text = question_text(message, ctx.me)
+    if message.guild is None:
+        await _direct_message(ctx, message, text)
+        return
+    parent = await thread_parent(ctx.client, message.channel)
+    if parent is not None:
+        await _in_thread(ctx, message, text, parent, mentioned)
+    elif mentioned:
+        await _mention(ctx, message, text)
+
+
+async def _direct_message(ctx: Context, message: discord.Message, text: str) -> None:
+    if not await ctx.ingest.first_delivery(f"discord:message:{message.id}"):
+        return
+    if not text:
+        await _say(message.channel, messages.EMPTY_QUESTION, reference=message)
+        return
+    target = ReplyTarget(platform="discord", channel=str(message.channel.id), user=str(message.author.id))
+    follow_up = replies_to(message, ctx.me)
+    log.info("discord dm message=%s user=%s follow_up=%s", message.id, message.author.id, follow_up)
+    await ctx.ingest.submit(message.channel, target, text, with_history=follow_up, reference=message)
+
+
+async def _in_thread(ctx: Context, message: discord.Message, text: str, parent: int, mentioned: bool) -> None:
+    target = _target(message, channel=parent, thread=message.channel.id)
+    known = await ctx.ingest.is_known(target)
+    if not (known or mentioned):
+        return
+    if not await ctx.ingest.first_delivery(f"discord:message:{message.id}"):
+        return
+    if not text:
+        if mentioned:
+            await _say(message.channel, messages.EMPTY_QUESTION, reference=message)
+        elif not ctx.message_content and not message.attachments and not message.stickers:
+            # Without the privileged intent an unmentioned message arrives with empty content.
+            if await ctx.ingest.first_delivery(f"discord:hint:{message.channel.id}", ttl=86400):
+                await _say(message.channel, format.MENTION_HINT, reference=message)
+        return
+    log.info("discord thread=%s message=%s user=%s follow_up=%s", message.channel.id, message.id,
+             message.author.id, known)
+    await ctx.ingest.submit(message.channel, target, text, with_history=known, reference=message)
+
+
+async def _mention(ctx: Context, message: discord.Message, text: str) -> None:
+    if not await ctx.ingest.first_delivery(f"discord:message:{message.id}"):
+        return
+    if not text:
+        await _say(message.channel, messages.EMPTY_QUESTION, reference=message)
+        return
+    thread = await start_thread(message, text)
+    log.info("discord mention message=%s channel=%s thread=%s user=%s", message.id, message.channel.id,
+             thread and thread.id, message.author.id)
+    if thread is None:  # no permission or no threads in this channel: answer right here
+        target = _target(message, channel=message.channel.id, thread=None)
+        await ctx.ingest.submit(message.channel, target, text, with_history=False, reference=message)
+        return
+    target = _target(message, channel=message.channel.id, thread=thread.id)
+    await ctx.ingest.submit(thread, target, text, with_history=False)
+
+
+async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str) -> None:
+    """`/solve problem:…`: answer the interaction at once with the problem, then thread the answer."""
+    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+        return
+    text = problem.strip()
+    if not text:
+        await interaction.response.send_message(messages.EMPTY_QUESTION, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return
+    content, embeds = format.problem_post(text, interaction.user.display_name)
+    callback = await interaction.response.send_message(
+        content, embeds=[discord.Embed.from_dict(e) for e in embeds], allowed_mentions=NO_MENTIONS  # type: ignore[arg-type]
+    )
+    post = callback.resource
+    if not isinstance(post, discord.InteractionMessage):
+        post = await interaction.original_response()
+    channel = interaction.channel
+    user, guild = str(interaction.user.id), interaction.guild_id
+    log.info("discord solve interaction=%s post=%s channel=%s user=%s", interaction.id, post.id,
+             interaction.channel_id, user)
+    if guild is None or channel is None:  # a DM: answer in it
+        target = ReplyTarget(platform="discord", channel=str(interaction.channel_id), user=user)
+        await ctx.ingest.submit(post.channel, target, text, with_history=False)
+        return
+    parent = await thread_parent(ctx.client, channel)
+    if parent is not None:  # used inside a thread: answer there, with its history if it is ours
+        target = ReplyTarget(platform="discord", channel=str(parent), thread=str(channel.id), user=user,
+                             team=str(guild))
+        known = await ctx.ingest.is_known(target)
+        await ctx.ingest.submit(post.channel, target, text, with_history=known)
+        return
+    thread = await start_thread(post, text)
+    thread_id = str(thread.id) if thread else None
+    target = ReplyTarget(platform="discord", channel=str(channel.id), thread=thread_id, user=user, team=str(guild))
+    await ctx.ingest.submit(thread or post.channel, target, text, with_history=False)
+
+
+def question_text(message: discord.Message, me: int) -> str:
+    """The message's text without mathbot's mention; other mentions become `@name`."""
+    text = re.sub(rf"<@!?{me}>", " ", message.content)
+    for user in message.mentions:
+        text = re.sub(rf"<@!?{user.id}>", "@" + user.display_name, text)
+    return text.strip()
+
+
+def replies_to(message: discord.Message, me: int) -> bool:
+    """Whether the message is a Discord reply to one of mathbot's messages."""
+    ref = message.reference
+    resolved = ref.resolved if ref else None
+    return isinstance(resolved, discord.Message) and resolved.author.id == me
+
+
+async def thread_parent(client: discord.Client, channel: object) -> int | None:
+    """The parent channel id if `channel` is a thread (fetched when not cached), else None."""
+    if isinstance(channel, discord.Thread):
+        return channel.parent_id
+    if isinstance(channel, discord.PartialMessageable) and channel.guild_id is not None:
+        try:
+            fetched = await client.fetch_channel(channel.id)
+        except discord.HTTPException:
+            return None
+        return fetched.parent_id if isinstance(fetched, discord.Thread) else None
+    return None
+
+
+async def start_thread(message: discord.Message, text: str) -> discord.Thread | None:
+    """A public thread started from the message, named after the problem; None if Discord refuses."""
+    try:
+        return await message.create_thread(name=format.thread_name(text), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+    except (discord.HTTPException, ValueError) as exc:
+        log.warning("discord channel=%s message=%s no thread: %s", message.channel.id, message.id, exc)
+        return None
+
+
+async def _say(channel: discord.abc.Messageable, text: str, *, reference: discord.Message | None = None) -> None:
+    try:
+        if reference is not None:
+            await channel.send(text, allowed_mentions=NO_MENTIONS, reference=reference)
+        else:
+            await channel.send(text, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.warning("discord channel=%s could not reply: %s", getattr(channel, "id", "?"), exc)
+
+
+def _target(message: discord.Message, *, channel: int, thread: int | None) -> ReplyTarget:
+    return ReplyTarget(
+        platform="discord",
+        channel=str(channel),
+        thread=str(thread) if thread is not None else None,
+        user=str(message.author.id),
+        team=str(message.guild.id) if message.guild else None,
+    )

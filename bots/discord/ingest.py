@@ -1,0 +1,116 @@
+"""The adapter's one path for a question: dedupe, placeholder, remember the turn, enqueue, say "queued".
+
+Redis and RQ are synchronous: every call goes through `asyncio.to_thread`, so the gateway loop
+never blocks (heartbeats and the 3-second interaction deadline keep being met).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+import redis
+
+from bots.discord import format, state
+from mathbot import defaults, messages, queue, threads
+from mathbot.errors import MathbotError
+from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+"""Every message the adapter sends or edits: nobody is ever pinged."""
+
+DEDUPE_WAIT = 1.0
+"""Seconds a dedupe check may take; after that the event is handled anyway (a lost question is worse)."""
+
+HINT_TTL = 24 * 3600
+"""Seconds between two "mention me" hints in the same thread."""
+
+
+class Ingest:
+    """Turns a question (already parsed from a message or interaction) into a queued job."""
+
+    def __init__(self, settings: Settings, connection: redis.Redis) -> None:
+        self.settings, self.connection = settings, connection
+
+    async def first_delivery(self, key: str, ttl: int = defaults.DEDUPE_TTL) -> bool:
+        """False when this event id was already handled (a redelivery); fails open."""
+        try:
+            call = asyncio.to_thread(queue.first_delivery, self.connection, key, ttl)
+            return await asyncio.wait_for(call, DEDUPE_WAIT)
+        except (TimeoutError, redis.RedisError) as exc:
+            log.warning("dedupe of %s unavailable (%s); handling it anyway", key, type(exc).__name__)
+            return True
+
+    async def is_known(self, target: ReplyTarget) -> bool:
+        """Whether mathbot has a conversation in the target's thread (or DM)."""
+        try:
+            return await asyncio.to_thread(threads.is_known, self.connection, threads.key_for(target))
+        except redis.RedisError:
+            log.warning("thread memory unavailable for channel=%s", target.thread or target.channel)
+            return False
+
+    async def submit(
+        self,
+        channel: discord.abc.Messageable,
+        target: ReplyTarget,
+        text: str,
+        *,
+        with_history: bool,
+        reference: discord.Message | None = None,
+    ) -> str | None:
+        """Post the placeholder, enqueue the question, then edit the placeholder to "queued" (or the
+        refusal in plain words). Returns the question id, or None when it was not queued."""
+        try:
+            if reference is not None:
+                placeholder = await channel.send(format.RECEIVED, allowed_mentions=NO_MENTIONS, reference=reference)
+            else:
+                placeholder = await channel.send(format.RECEIVED, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("discord channel=%s cannot post the placeholder: %s", target.channel, exc)
+            return None
+        target = target.model_copy(update={"placeholder": str(placeholder.id)})
+        status, question_id = await asyncio.to_thread(self._enqueue, target, text, with_history)
+        try:
+            await placeholder.edit(content=status, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("discord placeholder=%s could not say queued: %s", placeholder.id, exc)
+        finally:
+            try:
+                await asyncio.to_thread(state.release, self.connection, str(placeholder.id))
+            except redis.RedisError:
+                pass  # the hold expires by itself
+        return question_id
+
+    def _enqueue(self, target: ReplyTarget, text: str, with_history: bool) -> tuple[str, str | None]:
+        """Sync part: hold the placeholder, enqueue, remember the user's turn. (status text, question id)"""
+        assert target.placeholder is not None
+        key = threads.key_for(target)
+        turn = Turn(role="user", content=text)
+        try:
+            state.hold(self.connection, target.placeholder)
+            earlier = threads.history(self.connection, key) if with_history else []
+            question = Question(target=target, turns=[*earlier, turn])
+            enqueued = queue.enqueue(question, self.settings, self.connection)
+            # Recorded while the placeholder is held: the worker records its answer only after it
+            # could edit the placeholder, so the thread's memory keeps question-then-answer order.
+            threads.record(self.connection, key, turn)
+        except MathbotError as exc:
+            log.info("discord channel=%s refused: %s %s", target.channel, type(exc).__name__, exc.detail)
+            return format.error_text(exc.user_message), None
+        except redis.RedisError as exc:
+            log.warning("discord channel=%s queue unreachable: %s", target.channel, type(exc).__name__)
+            return format.error_text(messages.QUEUE_DOWN), None
+        log.info(
+            "discord question=%s queued at %d channel=%s thread=%s user=%s turns=%d",
+            question.id,
+            enqueued.position,
+            target.channel,
+            target.thread,
+            target.user,
+            len(question.turns),
+        )
+        return messages.queued(enqueued.position), question.id

@@ -1,0 +1,120 @@
+"""The worker's side of a Discord question: edit the placeholder with progress, then deliver once.
+
+Runs in a sync RQ job: plain REST over httpx (`bots.discord.rest`), never discord.py's gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import redis
+
+from bots.discord import format, state
+from bots.discord.config import DiscordConfig
+from bots.discord.rest import UNKNOWN_MESSAGE, DiscordError, RateLimited, RestClient
+from mathbot.errors import MathbotError
+from mathbot.jobs import ReplyTarget
+from mathbot.outcome import Answer, Progress
+from mathbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class DiscordReply:
+    """One question's messages: the placeholder (edited) and, for long answers, more thread messages.
+
+    `answer` and `error` are idempotent per placeholder: a second call edits the same messages
+    (the ids of extra messages are kept in Redis) instead of posting them again.
+    """
+
+    def __init__(
+        self,
+        target: ReplyTarget,
+        rest: RestClient,
+        connection: redis.Redis,
+        *,
+        follow_up: str = format.FOLLOW_UP,
+        hold_timeout: float = state.HOLD_TTL,
+    ) -> None:
+        self.target, self.rest, self.connection = target, rest, connection
+        self.channel = target.thread or target.channel
+        self.message = target.placeholder
+        self.follow_up, self.hold_timeout = follow_up, hold_timeout
+
+    def placeholder(self, text: str) -> str | None:
+        if self.message is None:
+            self.message = str(self.rest.create_message(self.channel, text)["id"])
+        return self.message
+
+    def progress(self, progress: Progress) -> None:
+        if self.message is None or state.is_held(self.connection, self.message):
+            return  # the adapter is still editing it; progress is best effort
+        try:
+            self.rest.edit_message(self.channel, self.message, format.progress_text(progress), best_effort=True)
+        except RateLimited as exc:
+            log.info("%s progress skipped: rate limited for %.1f s", self._ids(), exc.retry_after)
+
+    def answer(self, answer: Answer) -> None:
+        parts = format.answer_parts(answer, follow_up=self.follow_up)
+        self._deliver(parts)
+        log.info("%s answer delivered in %d message(s)", self._ids(), len(parts))
+
+    def error(self, error: MathbotError) -> None:
+        self._deliver([format.Part(format.error_text(error.user_message))])
+        log.info("%s error delivered: %s", self._ids(), type(error).__name__)
+
+    def _deliver(self, parts: Sequence[format.Part]) -> None:
+        """First part into the placeholder, the rest as further messages, each edited if already posted."""
+        head = self.placeholder(format.RECEIVED)
+        assert head is not None
+        if not state.wait_released(self.connection, head, timeout=self.hold_timeout):
+            log.warning("%s placeholder still held after %.0f s; delivering anyway", self._ids(), self.hold_timeout)
+        try:
+            self.rest.edit_message(self.channel, head, parts[0].content, files=parts[0].files)
+        except DiscordError as exc:
+            if exc.code != UNKNOWN_MESSAGE and exc.status != 404:
+                raise
+            log.info("%s placeholder is gone; posting the answer anew", self._ids())
+            self.rest.create_message(self.channel, parts[0].content, files=parts[0].files)
+        posted = state.posted_parts(self.connection, head)
+        for index, part in enumerate(parts[1:], start=1):
+            if index in posted:
+                try:
+                    self.rest.edit_message(self.channel, posted[index], part.content, files=part.files)
+                    continue
+                except DiscordError as exc:
+                    if exc.code != UNKNOWN_MESSAGE and exc.status != 404:
+                        raise
+            message = self.rest.create_message(self.channel, part.content, files=part.files)
+            state.remember_part(self.connection, head, index, str(message["id"]))
+        for index in sorted(set(posted) - set(range(1, len(parts)))):
+            self.rest.delete_message(self.channel, posted[index])  # left over from a longer earlier try
+            state.forget_part(self.connection, head, index)
+
+    def _ids(self) -> str:
+        return f"discord channel={self.channel} placeholder={self.message} user={self.target.user}"
+
+
+def make_reply(target: ReplyTarget, settings: Settings) -> DiscordReply:
+    """The reply the worker uses for a Discord question (REST client and Redis from the settings)."""
+    from mathbot.queue import connect
+
+    if settings.discord_bot_token is None:
+        raise MathbotError("mathbot's Discord token is not configured.", detail="DISCORD_BOT_TOKEN unset")
+    rest = RestClient(settings.discord_api_url, settings.discord_bot_token.get_secret_value())
+    connection = connect(settings)
+    try:
+        reads_all = state.message_content(connection, default=DiscordConfig().message_content)
+    except redis.RedisError:
+        reads_all = True
+    return DiscordReply(target, rest, connection, follow_up=follow_up_hint(target, reads_all))
+
+
+def follow_up_hint(target: ReplyTarget, message_content: bool) -> str:
+    """How to continue the conversation where this answer lands (nothing for a channel without a thread)."""
+    if target.thread:
+        return format.FOLLOW_UP if message_content else format.FOLLOW_UP_MENTION
+    if target.team is None:
+        return format.FOLLOW_UP_DM
+    return ""

@@ -1,0 +1,137 @@
+"""`mathbot slack`: build the Bolt app from settings and serve it (HTTP on $PORT, or Socket Mode).
+
+HTTP mode serves every Slack request (events, slash commands, interactivity) at POST /slack/events
+with aiohttp's production server, plus GET /health for orchestrators. Socket Mode (SLACK_APP_TOKEN
+set) connects out to Slack instead and keeps only /health on $PORT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import aiohttp
+import redis
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bots.slack import clients
+from bots.slack.config import SlackConfig
+from bots.slack.handlers import Handlers
+from bots.slack.ingest import Ingest
+from mathbot import queue
+from mathbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/health"
+HOST = "0.0.0.0"
+
+EXIT_OK = 0
+EXIT_SLACK = 1
+"""Slack refused the token or could not be reached at start."""
+EXIT_CONFIG = 2
+"""A required variable is missing."""
+
+
+def build_app(
+    settings: Settings, connection: redis.Redis | None = None, config: SlackConfig | None = None
+) -> AsyncApp:
+    """The Bolt app with mathbot's listeners; its Web API client points at SLACK_API_URL.
+
+    No network call happens here: AsyncApp checks the token (auth.test) on the first request.
+    """
+    config = config or SlackConfig()
+    connection = connection or queue.connect(settings)
+    client = clients.async_web_client(settings, config)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = AsyncApp(client=client, signing_secret=secret, name="mathbot")
+    Handlers(Ingest(settings, config, connection, client), connection, config.keep_seconds).register(app)
+    return app
+
+
+def web_app(bolt: AsyncApp | None, connection: redis.Redis) -> web.Application:
+    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health."""
+
+    async def events(request: web.Request) -> web.Response:
+        assert bolt is not None
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def health(request: web.Request) -> web.Response:
+        try:
+            await asyncio.to_thread(connection.ping)
+        except redis.RedisError:
+            return web.json_response({"ok": False, "redis": False}, status=503)
+        return web.json_response({"ok": True, "redis": True})
+
+    app = web.Application(client_max_size=1024 * 1024)
+    if bolt is not None:
+        app.router.add_post(EVENTS_PATH, events)
+    app.router.add_get(HEALTH_PATH, health)
+    return app
+
+
+def create_web_app(settings: Settings, connection: redis.Redis | None = None) -> web.Application:
+    """Bolt app and HTTP front in one call (tests serve this against a fake Slack API)."""
+    connection = connection or queue.connect(settings)
+    return web_app(build_app(settings, connection), connection)
+
+
+def run(settings: Settings) -> int:
+    """Serve until SIGTERM/SIGINT; the exit code for the CLI."""
+    if not settings.slack_bot_token:
+        log.error("SLACK_BOT_TOKEN is not set: create the app from deploy/slack-manifest.yml (docs/slack.md)")
+        return EXIT_CONFIG
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        log.error("SLACK_SIGNING_SECRET is not set (HTTP mode); or set SLACK_APP_TOKEN for Socket Mode")
+        return EXIT_CONFIG
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(_serve(settings))
+    return EXIT_OK
+
+
+async def _serve(settings: Settings) -> int:
+    connection = queue.connect(settings)
+    bolt = build_app(settings, connection)
+    try:
+        me = await bolt.client.auth_test()
+    except SlackApiError as exc:
+        log.error("Slack refused SLACK_BOT_TOKEN: %s", exc.response.get("error"))
+        return EXIT_SLACK
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        log.error("Slack's Web API is not reachable at %s: %s", settings.slack_api_url, type(exc).__name__)
+        return EXIT_SLACK
+    log.info("signed in to team=%s as bot user=%s", me.get("team_id"), me.get("user_id"))
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    socket_mode = settings.slack_app_token is not None
+    runner = web.AppRunner(web_app(None if socket_mode else bolt, connection), shutdown_timeout=5)
+    await runner.setup()
+    await web.TCPSite(runner, HOST, settings.port).start()
+    handler = None
+    if socket_mode:
+        assert settings.slack_app_token is not None
+        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+        await handler.connect_async()
+        log.info("Socket Mode connected; health check on port %d", settings.port)
+    else:
+        log.info("listening on port %d: POST %s, GET %s", settings.port, EVENTS_PATH, HEALTH_PATH)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        if handler is not None:
+            await handler.close_async()
+        await runner.cleanup()
+        connection.close()
+    return EXIT_OK

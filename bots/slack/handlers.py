@@ -1,0 +1,182 @@
+"""Bolt listeners: mentions and messages (DMs, thread follow-ups), /solve, and the answer's buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import redis
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import blocks, events, store, texts
+from bots.slack.ingest import Ask, Ingest
+from mathbot import render, threads
+
+log = logging.getLogger(__name__)
+
+SOLVE_COMMAND = "/solve"
+
+NAME_CACHE_SIZE = 1000
+"""Display names remembered per process (users.info is cheap, but not free)."""
+
+
+class Handlers:
+    """The listeners, holding what they share; `register` wires them into a Bolt app."""
+
+    def __init__(self, ingest: Ingest, connection: redis.Redis, keep_seconds: int) -> None:
+        self.ingest, self.connection, self.keep_seconds = ingest, connection, keep_seconds
+        self._names: dict[str, str] = {}
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("app_mention")(self.on_event)
+        app.event("message")(self.on_event)  # every subtype: `events.route` keeps the questions
+        app.command(SOLVE_COMMAND)(self.on_solve)
+        app.action(blocks.REASONING_ACTION)(self.on_show_reasoning)
+        app.action(blocks.RETRY_ACTION)(self.on_retry)
+
+    async def on_event(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """A mention, DM or thread reply: one path for both deliveries of a mention (app_mention and
+        message), deduped on the event id (Slack's retries) and on the message itself."""
+        incoming = events.route(event, context.bot_user_id, body.get("team_id"))
+        if incoming is None:
+            return
+        if incoming.kind == "thread_reply":
+            key = threads.thread_key("slack", incoming.channel, incoming.thread)
+            if not incoming.text or not await asyncio.to_thread(threads.is_known, self.connection, key):
+                return
+        keys = [f"slack:message:{incoming.channel}:{incoming.ts}"]
+        if body.get("event_id"):
+            keys.insert(0, f"slack:event:{body['event_id']}")
+        if not await self.ingest.claim(keys):
+            log.info(
+                "channel=%s ts=%s event=%s duplicate delivery dropped (%s)",
+                incoming.channel,
+                incoming.ts,
+                body.get("event_id"),
+                event.get("type"),
+            )
+            return
+        log.info(
+            "channel=%s ts=%s %s from user=%s", incoming.channel, incoming.ts, incoming.kind, incoming.user
+        )
+        ask = Ask(incoming.channel, incoming.thread, incoming.text, incoming.user, incoming.team)
+        await self.ingest.submit(ask, dedupe_keys=keys)
+
+    async def on_solve(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        """`/solve <problem>`: a visible root message quoting the problem, the answer in its thread."""
+        text = events.clean_text(command.get("text") or "", None)
+        if not text:
+            await ack(text=texts.USAGE)  # a slash command's ack text is shown only to the asker
+            return
+        await ack()
+        channel, user = command["channel_id"], command["user_id"]
+        name = await self._name(client, user, command.get("user_name") or "someone")
+        try:
+            root = await client.chat_postMessage(channel=channel, text=blocks.solve_root(name, text))
+        except SlackApiError as exc:
+            error = str(exc.response.get("error"))
+            log.warning("channel=%s /solve root message not posted: %s", channel, error)
+            notice = texts.NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else None
+            await respond(text=notice or texts.post_failed(error), response_type="ephemeral")
+            return
+        log.info("channel=%s ts=%s /solve from user=%s", channel, root["ts"], user)
+        await self.ingest.submit(Ask(channel, root["ts"], text, user, command.get("team_id")))
+
+    async def on_show_reasoning(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """ "Show reasoning": upload the stored reasoning as a text file in the answer's thread, once."""
+        await ack()
+        where = blocks.parse_action_value(action.get("value", ""))
+        if where is None:
+            return
+        channel, ts = where
+        record = await asyncio.to_thread(store.load_reasoning, self.connection, channel, ts)
+        if record is None:
+            await self._whisper(client, body, texts.REASONING_GONE)
+            return
+        if not await asyncio.to_thread(
+            store.once, self.connection, "reasoning", channel, ts, self.keep_seconds
+        ):
+            await self._whisper(client, body, texts.REASONING_ALREADY)
+            return
+        filename, content = render.reasoning_file(
+            record["reasoning"], tokens=record["tokens"], seconds=record["seconds"], problem=record["problem"]
+        )
+        try:
+            await client.files_upload_v2(
+                channel=channel,
+                thread_ts=record.get("thread") or ts,
+                file=content,
+                filename=filename,
+                title="Reasoning",
+            )
+        except (SlackApiError, OSError) as exc:
+            log.warning("channel=%s placeholder=%s reasoning upload failed: %s", channel, ts, exc)
+            await asyncio.to_thread(store.release, self.connection, "reasoning", channel, ts)
+            await self._whisper(client, body, texts.REASONING_FAILED)
+            return
+        log.info("channel=%s placeholder=%s reasoning uploaded (%d bytes)", channel, ts, len(content))
+
+    async def on_retry(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """ "Try again": ask the stored question once more, in the same thread (once per answer)."""
+        await ack()
+        where = blocks.parse_action_value(action.get("value", ""))
+        if where is None:
+            return
+        channel, ts = where
+        question = await asyncio.to_thread(store.load_question, self.connection, channel, ts)
+        if question is None:
+            await self._whisper(client, body, texts.RETRY_GONE)
+            return
+        if not await asyncio.to_thread(
+            store.once, self.connection, "retried", channel, ts, self.keep_seconds
+        ):
+            await self._whisper(client, body, texts.RETRY_ALREADY)
+            return
+        target = question.target
+        user = (body.get("user") or {}).get("id")
+        log.info("channel=%s placeholder=%s asked again by user=%s", channel, ts, user)
+        ask = Ask(channel, target.thread or ts, question.text, user, target.team, tuple(question.turns))
+        await self.ingest.submit(ask)
+
+    async def _whisper(self, client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
+        """An ephemeral note to whoever pressed a button."""
+        channel = (body.get("channel") or {}).get("id")
+        user = (body.get("user") or {}).get("id")
+        message = body.get("message") or {}
+        if not (channel and user):
+            return
+        try:
+            await client.chat_postEphemeral(
+                channel=channel, user=user, text=text, thread_ts=message.get("thread_ts")
+            )
+        except SlackApiError as exc:
+            log.warning("channel=%s ephemeral note failed: %s", channel, exc.response.get("error"))
+
+    async def _name(self, client: AsyncWebClient, user: str, fallback: str) -> str:
+        """A person's display name (users.info), for quoting without pinging them."""
+        if user in self._names:
+            return self._names[user]
+        try:
+            response = await client.users_info(user=user)
+        except SlackApiError as exc:
+            log.info("user=%s name not resolved: %s", user, exc.response.get("error"))
+            return fallback
+        info = response.get("user") or {}
+        profile = info.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or fallback
+        if len(self._names) >= NAME_CACHE_SIZE:
+            self._names.clear()
+        self._names[user] = name
+        return str(name)

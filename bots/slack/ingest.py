@@ -1,0 +1,188 @@
+"""The adapter's one path for every question: dedupe, placeholder, thread memory, enqueue, "queued".
+
+Nothing slow happens here: Redis and RQ calls (blocking clients) run in worker threads through
+`asyncio.to_thread`, Slack calls are async, and each question costs the adapter one chat.postMessage
+and one chat.update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import redis
+from redis.lock import Lock
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import blocks, store, texts
+from bots.slack.config import SlackConfig
+from bots.slack.ratelimit import EditBudget
+from mathbot import defaults, messages, queue, threads
+from mathbot.errors import MathbotError, QueueError
+from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+QUEUED_EDIT_WAIT = 2.0
+"""Seconds the "queued" edit waits for a worker's edit of the same message before giving up on it."""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question as the adapter received it, with where to answer."""
+
+    channel: str
+    thread: str
+    text: str
+    user: str | None
+    team: str | None
+    turns: tuple[Turn, ...] | None = None
+    """The exact conversation to ask again ("Try again"); None: the thread's history plus `text`."""
+
+
+class Ingest:
+    """Turns an `Ask` into a queued question with a visible placeholder in its thread."""
+
+    def __init__(
+        self, settings: Settings, config: SlackConfig, connection: redis.Redis, client: AsyncWebClient
+    ) -> None:
+        self.settings, self.config, self.connection, self.client = settings, config, connection, client
+
+    async def claim(self, keys: Sequence[str]) -> bool:
+        """True when none of `keys` was seen in the dedupe window (all are claimed either way)."""
+
+        def claim_all() -> bool:
+            fresh = [queue.first_delivery(self.connection, k, defaults.DEDUPE_TTL) for k in keys]
+            return all(fresh)
+
+        return await asyncio.to_thread(claim_all)
+
+    async def forget(self, keys: Sequence[str]) -> None:
+        """Give dedupe keys back: the question was not taken, so a redelivery may try again."""
+        with contextlib.suppress(redis.RedisError):
+            await asyncio.to_thread(self.connection.delete, *[queue.DEDUPE_PREFIX + k for k in keys])
+
+    async def say(self, channel: str, thread: str, text: str) -> None:
+        """A short notice in the thread (empty or oversized question); best effort."""
+        try:
+            await self.client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+        except SlackApiError as exc:
+            log.warning(
+                "channel=%s thread=%s notice not posted: %s", channel, thread, exc.response.get("error")
+            )
+
+    async def submit(self, ask: Ask, dedupe_keys: Sequence[str] = ()) -> str | None:
+        """Post the placeholder, enqueue, then show the queue position; the question id, or None."""
+        ids = f"channel={ask.channel} thread={ask.thread}"
+        if ask.turns is None and not ask.text.strip():
+            await self.say(ask.channel, ask.thread, messages.EMPTY_QUESTION)
+            return None
+        if len(ask.text) > defaults.MAX_QUESTION_CHARS:
+            await self.say(
+                ask.channel, ask.thread, texts.too_many_chars(len(ask.text), defaults.MAX_QUESTION_CHARS)
+            )
+            return None
+        try:
+            posted = await self.client.chat_postMessage(
+                channel=ask.channel, thread_ts=ask.thread, text=texts.RECEIVED
+            )
+        except SlackApiError as exc:
+            log.warning("%s placeholder not posted: %s", ids, exc.response.get("error"))
+            await self.forget(dedupe_keys)
+            return None
+        target = ReplyTarget(
+            platform="slack",
+            channel=ask.channel,
+            thread=ask.thread,
+            placeholder=posted["ts"],
+            user=ask.user,
+            team=ask.team,
+        )
+        try:
+            enqueued = await asyncio.to_thread(self._enqueue, target, ask)
+        except MathbotError as exc:
+            log.warning(
+                "%s placeholder=%s not queued: %s %s", ids, target.placeholder, type(exc).__name__, exc.detail
+            )
+            await self._edit(target, blocks.error_message(exc, None))
+            return None
+        log.info(
+            "%s placeholder=%s question=%s queued at position %d",
+            ids,
+            target.placeholder,
+            enqueued.question_id,
+            enqueued.position,
+        )
+        await self._show_queued(target, enqueued.position)
+        return enqueued.question_id
+
+    def _enqueue(self, target: ReplyTarget, ask: Ask) -> queue.Enqueued:
+        """Blocking: thread memory, the stored question (for "Try again"), then RQ."""
+        assert target.placeholder
+        try:
+            if ask.turns is None:
+                key = threads.key_for(target)
+                turn = Turn(role="user", content=ask.text)
+                turns = [*threads.history(self.connection, key), turn]
+                threads.record(self.connection, key, turn)
+            else:
+                turns = list(ask.turns)
+            question = Question(target=target, turns=turns)
+            store.save_question(
+                self.connection, target.channel, target.placeholder, question, self.config.keep_seconds
+            )
+        except redis.RedisError as exc:
+            raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
+        return queue.enqueue(question, self.settings, self.connection)
+
+    async def _show_queued(self, target: ReplyTarget, position: int) -> None:
+        """Edit the placeholder to "Queued: position N" unless a worker already edited it."""
+        channel, ts = target.channel, target.placeholder or ""
+
+        def claim() -> Lock | None:
+            lock = store.message_lock(self.connection, channel, ts)
+            if not lock.acquire(blocking=True, blocking_timeout=QUEUED_EDIT_WAIT):
+                return None
+            if store.stage(self.connection, channel, ts) is not None:
+                _release(lock)
+                return None
+            EditBudget(self.connection, target.team, self.config.edits_per_minute).spend()
+            return lock
+
+        try:
+            lock = await asyncio.to_thread(claim)
+        except redis.RedisError:
+            return
+        if lock is None:
+            return
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=messages.queued(position))
+        except SlackApiError as exc:
+            log.warning(
+                "channel=%s placeholder=%s queued edit failed: %s", channel, ts, exc.response.get("error")
+            )
+        finally:
+            await asyncio.to_thread(_release, lock)
+
+    async def _edit(self, target: ReplyTarget, message: blocks.Message) -> None:
+        try:
+            await self.client.chat_update(
+                channel=target.channel, ts=target.placeholder, text=message.text, blocks=message.blocks
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "channel=%s placeholder=%s edit failed: %s",
+                target.channel,
+                target.placeholder,
+                exc.response.get("error"),
+            )
+
+
+def _release(lock: Lock) -> None:
+    with contextlib.suppress(redis.RedisError):
+        lock.release()

@@ -1,0 +1,216 @@
+"""The worker's side of Slack: SlackReply edits the placeholder (progress, answer, error) over the Web API."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import redis
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bots.slack import blocks, clients, store, texts
+from bots.slack.config import SlackConfig
+from bots.slack.ratelimit import EditBudget
+from mathbot import render
+from mathbot.errors import MathbotError
+from mathbot.jobs import ReplyTarget
+from mathbot.outcome import Answer, Progress
+from mathbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+"""chat.update errors meaning the placeholder cannot be edited (deleted, too old): post instead."""
+
+
+class SlackReply:
+    """One question's messages in its Slack thread.
+
+    Progress edits are best effort: skipped when the workspace's edit budget is spent, after a 429
+    (which starts a cool-down for every worker), or while another process edits the message.
+    The answer and errors always go out (waiting out 429s), and are idempotent: a second call edits
+    the same messages instead of posting new ones.
+    """
+
+    def __init__(
+        self,
+        target: ReplyTarget,
+        client: WebClient,
+        progress_client: WebClient,
+        connection: redis.Redis,
+        config: SlackConfig,
+    ) -> None:
+        self.target, self.client, self.progress_client = target, client, progress_client
+        self.connection, self.config = connection, config
+        self.budget = EditBudget(connection, target.team, config.edits_per_minute)
+        self.ids = f"channel={target.channel} thread={target.thread} placeholder={target.placeholder}"
+
+    def placeholder(self, text: str) -> str | None:
+        """Post a placeholder in the thread (the adapter normally did) and remember it for edits."""
+        response = self.client.chat_postMessage(
+            channel=self.target.channel, thread_ts=self.target.thread, text=blocks.escape(text)
+        )
+        ts = response.get("ts")
+        if ts:
+            self.target = self.target.model_copy(update={"placeholder": ts})
+        return ts
+
+    def progress(self, progress: Progress) -> None:
+        ts = self.target.placeholder
+        if not ts:
+            return
+        lock = store.message_lock(self.connection, self.target.channel, ts)
+        if not lock.acquire(blocking=False):
+            return  # another process is editing this message right now: the next update carries on
+        try:
+            if store.stage(self.connection, self.target.channel, ts) == store.FINAL:
+                return
+            if progress.phase == "retrying":
+                self.budget.spend()  # rare, and tells the user why it takes longer: never skipped
+            elif not self.budget.try_spend():
+                log.debug("%s progress edit skipped: workspace edit budget spent", self.ids)
+                return
+            self.progress_client.chat_update(
+                channel=self.target.channel, ts=ts, text=blocks.progress_text(progress), blocks=[]
+            )
+            store.mark(self.connection, self.target.channel, ts, store.PROGRESS, self.config.keep_seconds)
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                wait = float(exc.response.headers.get("Retry-After", 30))
+                log.warning("%s rate limited by Slack; progress edits paused %.0f s", self.ids, wait)
+                self.budget.cool_down(wait)
+            else:
+                log.warning("%s progress edit failed: %s", self.ids, exc.response.get("error"))
+        finally:
+            _release(lock)
+
+    def answer(self, answer: Answer) -> None:
+        channel, ts = self.target.channel, self.target.placeholder or ""
+        if not ts:
+            ts = self.placeholder(texts.RECEIVED) or ""
+        value = blocks.action_value(channel, ts)
+        if answer.reasoning.strip():
+            store.save_reasoning(
+                self.connection,
+                channel,
+                ts,
+                {
+                    "thread": self.target.thread,
+                    "reasoning": answer.reasoning,
+                    "tokens": answer.completion_tokens,
+                    "seconds": answer.thinking_seconds,
+                    "problem": answer.question,
+                },
+                self.config.keep_seconds,
+            )
+        parts = blocks.answer_messages(answer, value)
+        self._final_edit(ts, parts[0])
+        for index, part in enumerate(parts[1:], start=1):
+            self._post_part(ts, index, part)
+        log.info(
+            "%s answer delivered: final=%r truncated=%s messages=%d",
+            self.ids,
+            answer.final,
+            answer.truncated,
+            len(parts),
+        )
+        if answer.solution and not answer.truncated:
+            self._upload_formulas(ts, answer.solution)
+
+    def error(self, error: MathbotError) -> None:
+        ts = self.target.placeholder
+        if not ts:
+            ts = self.placeholder(texts.RECEIVED)
+        if not ts:
+            return
+        message = blocks.error_message(error, blocks.action_value(self.target.channel, ts))
+        self._final_edit(ts, message)
+        log.info("%s error delivered: %s", self.ids, type(error).__name__)
+
+    def _final_edit(self, ts: str, message: blocks.Message) -> None:
+        """Edit the placeholder into its final form once any in-flight edit of it has finished."""
+        self.budget.spend()
+        channel = self.target.channel
+        with _holding(store.message_lock(self.connection, channel, ts)):
+            try:
+                self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            except SlackApiError as exc:
+                if exc.response.get("error") not in GONE:
+                    raise
+                log.info("%s placeholder gone (%s): posting the answer anew", self.ids, exc.response["error"])
+                self.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=self.target.thread or ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                )
+            store.mark(self.connection, channel, ts, store.FINAL, self.config.keep_seconds)
+
+    def _post_part(self, ts: str, index: int, part: blocks.Message) -> None:
+        channel = self.target.channel
+        posted = store.part_ts(self.connection, channel, ts, index)
+        if posted:
+            self.budget.spend()
+            self.client.chat_update(channel=channel, ts=posted, text=part.text, blocks=part.blocks)
+            return
+        response = self.client.chat_postMessage(
+            channel=channel, thread_ts=self.target.thread or ts, text=part.text, blocks=part.blocks
+        )
+        store.set_part_ts(self.connection, channel, ts, index, response["ts"], self.config.keep_seconds)
+
+    def _upload_formulas(self, ts: str, solution: str) -> None:
+        """The displayed formulas as PNG images in the thread: at most once, best effort."""
+        channel = self.target.channel
+        formulas = blocks.formulas_to_render(solution, self.config.max_images)
+        if not formulas or not store.once(self.connection, "images", channel, ts, self.config.keep_seconds):
+            return
+        uploads = []
+        for number, latex in enumerate(formulas, start=1):
+            png = render.render_png(latex)
+            if png:
+                title = f"Formula {number}"
+                uploads.append({"file": png, "filename": f"formula-{number}.png", "title": title})
+        if not uploads:
+            return
+        try:
+            self.client.files_upload_v2(
+                file_uploads=uploads,
+                channel=channel,
+                thread_ts=self.target.thread or ts,
+                initial_comment=texts.IMAGES_COMMENT,
+            )
+        except Exception as exc:  # images are a bonus: the answer is already delivered
+            store.release(self.connection, "images", channel, ts)
+            log.warning("%s formula images not uploaded: %s", self.ids, type(exc).__name__)
+
+
+@contextlib.contextmanager
+def _holding(lock: redis.lock.Lock) -> Iterator[None]:
+    """Hold the lock if it can be had within FINAL_WAIT_SECONDS; an answer never waits longer."""
+    got = lock.acquire(blocking=True, blocking_timeout=store.FINAL_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        if got:
+            _release(lock)
+
+
+def _release(lock: redis.lock.Lock) -> None:
+    with contextlib.suppress(redis.exceptions.LockError):
+        lock.release()
+
+
+def make_reply(target: ReplyTarget, settings: Settings) -> SlackReply:
+    """The worker's entry point (bots/reply.py imports `bots.slack.reply` and calls this)."""
+    from mathbot.queue import connect
+
+    config = SlackConfig()
+    return SlackReply(
+        target,
+        clients.web_client(settings, config),
+        clients.web_client(settings, config, wait_on_429=False),
+        connect(settings),
+        config,
+    )

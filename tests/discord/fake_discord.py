@@ -1,0 +1,643 @@
+"""A local fake of Discord for tests: the REST routes discord.py and the worker use, and a gateway
+websocket speaking the real protocol (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, dispatches).
+
+Every REST call is recorded (`FakeDiscord.calls`) with its JSON payload and uploaded files, so tests
+can check what mathbot sent. Responses carry `Content-Type: application/json` exactly: discord.py
+parses nothing else. Messages the bot creates are dispatched back as MESSAGE_CREATE (as Discord
+does), so "ignore yourself" is exercised for real. Start it with `ThreadedApp(fake.app)`; inject
+events from the test thread with `app.call(fake.send_message(...))`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API_PREFIX = "/api/v10"
+TOKEN = "fake-bot-token-0123456789"
+
+_ids = itertools.count(1_300_000_000_000_000_000)
+
+
+def snowflake() -> int:
+    return next(_ids)
+
+
+BOT_ID = snowflake()
+GUILD_ID = snowflake()
+CHANNEL_ID = snowflake()
+ALICE_ID = snowflake()
+BOB_ID = snowflake()
+OTHER_BOT_ID = snowflake()
+COMMAND_ID = snowflake()
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
+"""GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT."""
+
+
+def user(uid: int, name: str, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(uid),
+        "username": name,
+        "global_name": name.capitalize(),
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+BOT = user(BOT_ID, "mathbot", bot=True)
+ALICE = user(ALICE_ID, "alice")
+BOB = user(BOB_ID, "bob")
+OTHER_BOT = user(OTHER_BOT_ID, "otherbot", bot=True)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class Call:
+    """One REST request mathbot made."""
+
+    method: str
+    path: str
+    """Without the /api/v10 prefix, e.g. /channels/123/messages."""
+    json: dict[str, Any] | list[Any] | None
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    query: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class RateLimit:
+    method: str
+    path: re.Pattern[str]
+    retry_after: float
+    count: int
+    is_global: bool = False
+
+
+class FakeDiscord:
+    """State of the fake (messages, threads, interactions, sockets) and its aiohttp application."""
+
+    def __init__(self, *, allow_privileged: bool = True) -> None:
+        self.allow_privileged = allow_privileged
+        self.calls: list[Call] = []
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.channels: dict[int, dict[str, Any]] = {CHANNEL_ID: self._text_channel(CHANNEL_ID, "general")}
+        self.interactions: dict[int, dict[str, Any]] = {}
+        self.answered_interactions: dict[int, float] = {}
+        """Interaction id → monotonic time of its callback."""
+        self.interaction_sent: dict[int, float] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        """"global" or a guild id → the commands last registered there."""
+        self.identifies: list[dict[str, Any]] = []
+        self.ws_queries: list[dict[str, str]] = []
+        self.sockets: list[web.WebSocketResponse] = []
+        self.rate_limits: list[RateLimit] = []
+        self.seq = 0
+        self.base_url = ""
+        """http://127.0.0.1:PORT once served (set by the test fixture)."""
+
+    # ---- the application -------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway-ws", self.gateway)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.rest)
+        return app
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        return self.base_url.replace("http://", "ws://") + "/gateway-ws"
+
+    # ---- REST --------------------------------------------------------------------------------------
+
+    ROUTES: list[tuple[str, str, str]] = [
+        ("GET", r"/users/@me", "get_me"),
+        ("GET", r"/oauth2/applications/@me", "get_application"),
+        ("GET", r"/applications/@me", "get_application"),
+        ("GET", r"/gateway(/bot)?", "get_gateway"),
+        ("PUT", r"/applications/(?P<app>\d+)/commands", "put_commands"),
+        ("PUT", r"/applications/(?P<app>\d+)/guilds/(?P<guild>\d+)/commands", "put_commands"),
+        ("POST", r"/channels/(?P<channel>\d+)/messages", "post_message"),
+        ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "patch_message"),
+        ("DELETE", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "delete_message"),
+        ("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "get_message"),
+        ("POST", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads", "post_thread"),
+        ("GET", r"/channels/(?P<channel>\d+)", "get_channel"),
+        ("POST", r"/interactions/(?P<interaction>\d+)/(?P<token>[^/]+)/callback", "post_callback"),
+        ("GET", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", "get_original"),
+        ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", "patch_original"),
+        ("POST", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)", "post_followup"),
+    ]
+
+    async def rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        payload, files = await _read_body(request)
+        call = Call(request.method, path, payload, files, dict(request.query))
+        self.calls.append(call)
+        auth = request.headers.get("Authorization", "")
+        if not path.startswith(("/interactions/", "/webhooks/")) and auth != f"Bot {TOKEN}":
+            return json_response({"message": "401: Unauthorized", "code": 0}, 401)
+        limited = self._rate_limited(request.method, path)
+        if limited is not None:
+            return limited
+        for method, pattern, name in self.ROUTES:
+            match = re.fullmatch(pattern, path)
+            if match and method == request.method:
+                result = await getattr(self, name)(call, **match.groupdict())
+                if isinstance(result, web.Response):
+                    return result
+                return json_response(result) if result is not None else web.Response(status=204)
+        return json_response({"message": f"404: Not Found ({request.method} {path})", "code": 0}, 404)
+
+    def rate_limit(self, method: str, path: str, retry_after: float = 0.5, count: int = 1) -> None:
+        """The next `count` calls of METHOD matching the `path` regex get a 429."""
+        self.rate_limits.append(RateLimit(method, re.compile(path), retry_after, count))
+
+    def _rate_limited(self, method: str, path: str) -> web.Response | None:
+        for limit in self.rate_limits:
+            if limit.count > 0 and limit.method == method and limit.path.fullmatch(path):
+                limit.count -= 1
+                headers = {
+                    "Retry-After": f"{limit.retry_after:.3f}",
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": f"{limit.retry_after:.3f}",
+                    "X-RateLimit-Bucket": "fake-bucket",
+                    "X-RateLimit-Scope": "user",
+                }
+                body = {"message": "You are being rate limited.", "retry_after": limit.retry_after, "global": False}
+                return json_response(body, 429, headers)
+        return None
+
+    async def get_me(self, call: Call) -> dict[str, Any]:
+        return {**BOT, "verified": True, "mfa_enabled": False, "flags": 0}
+
+    async def get_application(self, call: Call) -> dict[str, Any]:
+        return {
+            "id": str(BOT_ID),
+            "name": "mathbot",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": ALICE,
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "team": None,
+        }
+
+    async def get_gateway(self, call: Call) -> dict[str, Any]:
+        return {
+            "url": self.gateway_url,
+            "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+        }
+
+    async def put_commands(self, call: Call, app: str, guild: str | None = None) -> list[dict[str, Any]]:
+        assert isinstance(call.json, list)
+        registered = [
+            {
+                **command,
+                "id": str(COMMAND_ID),
+                "application_id": app,
+                "version": "1",
+                "type": command.get("type", 1),
+                **({"guild_id": guild} if guild else {}),
+            }
+            for command in call.json
+        ]
+        self.commands[guild or "global"] = registered
+        return registered
+
+    async def post_message(self, call: Call, channel: str) -> dict[str, Any] | web.Response:
+        body = call.json if isinstance(call.json, dict) else {}
+        if len(body.get("content") or "") > 2000:
+            return json_response({"message": "Invalid Form Body", "code": 50035}, 400)
+        message = self._message(int(channel), BOT, body, call.files)
+        if body.get("message_reference"):
+            ref = self.messages.get(int(body["message_reference"]["message_id"]))
+            message["message_reference"] = body["message_reference"]
+            message["referenced_message"] = ref
+            message["type"] = 19
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    async def patch_message(self, call: Call, channel: str, message: str) -> dict[str, Any] | web.Response:
+        found = self.messages.get(int(message))
+        if found is None or found["channel_id"] != channel:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        body = call.json if isinstance(call.json, dict) else {}
+        if len(body.get("content") or "") > 2000:
+            return json_response({"message": "Invalid Form Body", "code": 50035}, 400)
+        for key in ("content", "embeds"):
+            if key in body:
+                found[key] = body[key]
+        if "attachments" in body or call.files:
+            found["attachments"] = _attachments(call.files)
+        found["edited_timestamp"] = now()
+        return found
+
+    async def delete_message(self, call: Call, channel: str, message: str) -> web.Response:
+        if self.messages.pop(int(message), None) is None:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        return web.Response(status=204)
+
+    async def get_message(self, call: Call, channel: str, message: str) -> dict[str, Any] | web.Response:
+        found = self.messages.get(int(message))
+        if found is None:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        return found
+
+    async def post_thread(self, call: Call, channel: str, message: str) -> dict[str, Any] | web.Response:
+        body = call.json if isinstance(call.json, dict) else {}
+        name = body.get("name") or ""
+        if not 1 <= len(name) <= 100:
+            return json_response({"message": "Invalid Form Body (name)", "code": 50035}, 400)
+        if int(message) not in self.messages:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        thread = {  # a thread started from a message has the message's id
+            "id": message,
+            "type": 11,
+            "guild_id": str(GUILD_ID),
+            "parent_id": channel,
+            "owner_id": str(BOT_ID),
+            "name": name,
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "total_message_sent": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": now(),
+                "locked": False,
+            },
+        }
+        self.channels[int(message)] = thread
+        self.messages[int(message)]["thread"] = thread
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return thread
+
+    async def get_channel(self, call: Call, channel: str) -> dict[str, Any] | web.Response:
+        found = self.channels.get(int(channel))
+        if found is None:
+            return json_response({"message": "Unknown Channel", "code": 10003}, 404)
+        return found
+
+    async def post_callback(self, call: Call, interaction: str, token: str) -> dict[str, Any] | web.Response:
+        found = self.interactions.get(int(interaction))
+        if found is None or found["token"] != token:
+            return json_response({"message": "Unknown interaction", "code": 10062}, 404)
+        if int(interaction) in self.answered_interactions:
+            return json_response({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
+        self.answered_interactions[int(interaction)] = time.monotonic()
+        body = call.json if isinstance(call.json, dict) else {}
+        data = body.get("data") or {}
+        message = self._message(int(found["channel_id"]), BOT, data, call.files)
+        message["interaction_metadata"] = {"id": interaction, "type": 2, "user": found["user"]}
+        found["response_message_id"] = message["id"]
+        await self.dispatch("MESSAGE_CREATE", message)
+        if call.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        return {
+            "interaction": {
+                "id": interaction,
+                "type": 2,
+                "response_message_id": message["id"],
+                "response_message_loading": body.get("type") == 5,
+                "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+            },
+            "resource": {"type": body.get("type", 4), "message": message},
+        }
+
+    def _interaction_by_token(self, token: str) -> dict[str, Any] | None:
+        return next((i for i in self.interactions.values() if i["token"] == token), None)
+
+    async def get_original(self, call: Call, app: str, token: str) -> dict[str, Any] | web.Response:
+        found = self._interaction_by_token(token)
+        if found is None or "response_message_id" not in found:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        return self.messages[int(found["response_message_id"])]
+
+    async def patch_original(self, call: Call, app: str, token: str) -> dict[str, Any] | web.Response:
+        found = self._interaction_by_token(token)
+        if found is None or "response_message_id" not in found:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        message = self.messages[int(found["response_message_id"])]
+        body = call.json if isinstance(call.json, dict) else {}
+        message.update({k: body[k] for k in ("content", "embeds") if k in body})
+        return message
+
+    async def post_followup(self, call: Call, app: str, token: str) -> dict[str, Any] | web.Response:
+        found = self._interaction_by_token(token)
+        if found is None:
+            return json_response({"message": "Unknown Webhook", "code": 10015}, 404)
+        body = call.json if isinstance(call.json, dict) else {}
+        return self._message(int(found["channel_id"]), BOT, body, call.files)
+
+    # ---- messages and events that tests inject ----------------------------------------------------
+
+    def _text_channel(self, cid: int, name: str) -> dict[str, Any]:
+        return {
+            "id": str(cid),
+            "type": 0,
+            "guild_id": str(GUILD_ID),
+            "name": name,
+            "position": 0,
+            "permission_overwrites": [],
+            "parent_id": None,
+            "nsfw": False,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "default_auto_archive_duration": 1440,
+        }
+
+    def _message(
+        self,
+        channel: int,
+        author: dict[str, Any],
+        body: dict[str, Any],
+        files: list[tuple[str, bytes]] | None = None,
+        *,
+        mentions: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        mid = snowflake()
+        in_guild = channel in self.channels
+        message: dict[str, Any] = {
+            "id": str(mid),
+            "channel_id": str(channel),
+            "author": author,
+            "content": body.get("content") or "",
+            "timestamp": now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": mentions or [],
+            "mention_roles": [],
+            "attachments": _attachments(files or []),
+            "embeds": body.get("embeds") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags") or 0,
+            "components": [],
+        }
+        if in_guild:
+            message["guild_id"] = str(GUILD_ID)
+            message["member"] = {"roles": [], "joined_at": now(), "deaf": False, "mute": False, "flags": 0}
+        self.messages[mid] = message
+        return message
+
+    async def send_message(
+        self,
+        content: str,
+        *,
+        channel: int = CHANNEL_ID,
+        author: dict[str, Any] = ALICE,
+        mention_bot: bool = False,
+        reply_to: int | None = None,
+        hide_content: bool | None = None,
+    ) -> dict[str, Any]:
+        """A user posts a message (MESSAGE_CREATE). With `mention_bot`, `<@bot>` starts the content.
+
+        `hide_content` mimics a bot without the Message Content intent: the content arrives empty
+        unless the message mentions the bot or is a DM (default: hidden when privileged intents are
+        refused and the message neither mentions the bot nor is a DM).
+        """
+        text = f"<@{BOT_ID}> {content}" if mention_bot else content
+        mentions = [BOT] if mention_bot else []
+        message = self._message(channel, author, {"content": text}, mentions=mentions)
+        if reply_to is not None:
+            ref = self.messages.get(reply_to)
+            message["type"] = 19
+            message["message_reference"] = {"message_id": str(reply_to), "channel_id": str(channel)}
+            message["referenced_message"] = ref
+        if hide_content is None:
+            hide_content = (
+                not self._reads_content() and not mention_bot and channel in self.channels
+            )
+        event = dict(message)
+        if hide_content:
+            event["content"] = ""
+        await self.dispatch("MESSAGE_CREATE", event)
+        return message
+
+    async def redeliver(self, message: dict[str, Any]) -> None:
+        """The gateway sends the same MESSAGE_CREATE again (as after a resume)."""
+        await self.dispatch("MESSAGE_CREATE", message)
+
+    async def slash(
+        self, command: str, options: dict[str, str], *, channel: int = CHANNEL_ID, author: dict[str, Any] = ALICE
+    ) -> dict[str, Any]:
+        """A user runs a slash command (INTERACTION_CREATE); returns the interaction payload."""
+        iid = snowflake()
+        in_guild = channel in self.channels
+        interaction: dict[str, Any] = {
+            "id": str(iid),
+            "application_id": str(BOT_ID),
+            "type": 2,
+            "data": {
+                "id": str(COMMAND_ID),
+                "name": command,
+                "type": 1,
+                "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+            },
+            "channel_id": str(channel),
+            "channel": self.channels.get(channel, {"id": str(channel), "type": 1}),
+            "token": f"itoken-{iid}",
+            "version": 1,
+            "app_permissions": str((1 << 53) - 1),
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)} if in_guild else {"1": author["id"]},
+            "context": 0 if in_guild else 1,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "user": author,
+        }
+        if in_guild:
+            interaction["guild_id"] = str(GUILD_ID)
+            interaction["guild_locale"] = "en-US"
+            interaction["member"] = {
+                "user": author,
+                "roles": [],
+                "joined_at": now(),
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "permissions": str((1 << 53) - 1),
+            }
+        self.interactions[iid] = interaction
+        self.interaction_sent[iid] = time.monotonic()
+        await self.dispatch("INTERACTION_CREATE", {k: v for k, v in interaction.items() if k != "user" or not in_guild})
+        return interaction
+
+    # ---- gateway -----------------------------------------------------------------------------------
+
+    def _reads_content(self) -> bool:
+        return any(i.get("intents", 0) & (1 << 15) for i in self.identifies[-1:])
+
+    async def gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.ws_queries.append(dict(request.query))
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        async for frame in ws:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            msg = json.loads(frame.data)
+            op = msg.get("op")
+            if op == 1:
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif op == 2:
+                await self._identify(ws, msg["d"])
+            elif op == 6:
+                self.sockets.append(ws)
+                await self._send(ws, "RESUMED", {})
+        if ws in self.sockets:
+            self.sockets.remove(ws)
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        self.identifies.append(data)
+        if data.get("token") != TOKEN:
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return
+        if not self.allow_privileged and data.get("intents", 0) & PRIVILEGED_INTENTS:
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
+        self.sockets.append(ws)
+        ready = {
+            "v": 10,
+            "user": {**BOT, "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+            "session_id": f"session-{len(self.identifies)}",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(BOT_ID), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+        }
+        await self._send(ws, "READY", ready)
+        await self._send(ws, "GUILD_CREATE", self._guild())
+
+    def _guild(self) -> dict[str, Any]:
+        return {
+            "id": str(GUILD_ID),
+            "name": "Math Club",
+            "icon": None,
+            "owner_id": str(ALICE_ID),
+            "roles": [
+                {
+                    "id": str(GUILD_ID),
+                    "name": "@everyone",
+                    "permissions": str((1 << 53) - 1),
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "member_count": 3,
+            "members": [{"user": BOT, "roles": [], "joined_at": now(), "deaf": False, "mute": False, "flags": 0}],
+            "channels": [c for c in self.channels.values() if c["type"] == 0],
+            "threads": [c for c in self.channels.values() if c["type"] == 11],
+            "voice_states": [],
+            "presences": [],
+            "large": False,
+            "unavailable": False,
+            "joined_at": now(),
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "system_channel_flags": 0,
+        }
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        self.seq += 1
+        await ws.send_json({"op": 0, "s": self.seq, "t": event, "d": data})
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        for ws in list(self.sockets):
+            if not ws.closed:
+                await self._send(ws, event, data)
+
+    # ---- what tests look at ---------------------------------------------------------------------
+
+    def message_calls(self) -> list[Call]:
+        """Every call that sends or edits a message (channel messages, edits, interaction responses)."""
+        return [
+            c
+            for c in self.calls
+            if (c.method in ("POST", "PATCH") and re.fullmatch(r"/channels/\d+/messages(/\d+)?", c.path))
+            or c.path.endswith("/callback")
+            or (c.path.startswith("/webhooks/") and c.method in ("POST", "PATCH"))
+        ]
+
+    def channel_messages(self, channel: int | str) -> list[dict[str, Any]]:
+        """Messages currently in a channel or thread, oldest first."""
+        return [m for m in self.messages.values() if m["channel_id"] == str(channel)]
+
+    def bot_messages(self, channel: int | str) -> list[dict[str, Any]]:
+        return [m for m in self.channel_messages(channel) if m["author"]["id"] == str(BOT_ID)]
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """JSON with `Content-Type: application/json` exactly (aiohttp's json_response adds a charset)."""
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, bytes]]]:
+    if not request.can_read_body:
+        return None, []
+    if request.content_type.startswith("multipart/"):
+        payload, files = None, []
+        reader = await request.multipart()
+        async for part in reader:
+            data = await part.read()  # type: ignore[union-attr]
+            if part.name == "payload_json":  # type: ignore[union-attr]
+                payload = json.loads(data)
+            else:
+                files.append((part.filename or part.name or "", bytes(data)))  # type: ignore[union-attr]
+        return payload, files
+    raw = await request.read()
+    return (json.loads(raw) if raw else None), []
+
+
+def _attachments(files: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(snowflake()),
+            "filename": name,
+            "size": len(data),
+            "url": f"https://cdn.example/{name}",
+            "proxy_url": f"https://cdn.example/{name}",
+        }
+        for name, data in files
+    ]

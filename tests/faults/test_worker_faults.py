@@ -1,0 +1,170 @@
+"""Fault injection on the pipeline: workers killed or stopped mid-answer, servers failing mid-stream.
+
+Each test asks through the console adapter (the same queue and worker as Slack and Discord) and
+checks what the asker sees: exactly one final answer, or one plain error, never silence.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bots.console import events
+from mathbot import queue
+from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.settings import Settings
+from tests.support import processes
+
+PROBLEM = "Find the sum of all integer bases $b > 9$ for which $17_b$ is a divisor of $97_b$."
+
+
+def ask_in_background(settings: Settings, connection) -> Question:
+    q = Question(
+        target=ReplyTarget(platform="console", channel=""), turns=[Turn(role="user", content=PROBLEM)]
+    )
+    q = q.model_copy(update={"target": ReplyTarget(platform="console", channel=q.id)})
+    queue.enqueue(q, settings, connection)
+    return q
+
+
+def collect(connection, q: Question) -> list[tuple[str, dict]]:
+    return [(kind, body) for _, kind, body in events.read(connection, q.id, "0", block_ms=1)]
+
+
+def finals(connection, q: Question) -> list[tuple[str, dict]]:
+    return [(k, b) for k, b in collect(connection, q) if k in ("answer", "error")]
+
+
+def tokens_so_far(connection, q: Question) -> int:
+    return max((b.get("tokens", 0) for k, b in collect(connection, q) if k == "progress"), default=0)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def slow(sim) -> None:
+    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 150})
+
+
+def test_work_horse_killed_mid_answer_is_retried_and_answered_once(settings, sim, redis_conn, worker) -> None:
+    slow(sim)
+    q = ask_in_background(settings, redis_conn)
+    processes.wait_for(lambda: tokens_so_far(redis_conn, q) > 40, timeout=30, message="generation under way")
+    horses = children(worker.pid)
+    assert len(horses) == 1, horses
+    killed_at = time.monotonic()
+    os.kill(horses[0], signal.SIGKILL)
+    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 2000})
+    processes.wait_for(lambda: finals(redis_conn, q), timeout=60, message="the final answer")
+    recovered = time.monotonic() - killed_at
+    time.sleep(1.0)
+    result = finals(redis_conn, q)
+    assert [k for k, _ in result] == ["answer"], result
+    assert result[0][1]["final"] == "70"
+    details = [b.get("detail", "") for k, b in collect(redis_conn, q) if k == "progress"]
+    assert any("starting it over" in d for d in details)
+    print(f"horse killed → answered in {recovered:.1f} s")
+
+
+def test_whole_worker_killed_question_is_taken_over(settings, sim, redis_conn, env, tmp_path: Path) -> None:
+    slow(sim)
+    first = processes.start(["worker"], env, log=tmp_path / "first.log")
+    try:
+        q = ask_in_background(settings, redis_conn)
+        processes.wait_for(
+            lambda: tokens_so_far(redis_conn, q) > 40, timeout=30, message="generation under way"
+        )
+        second = processes.start(["worker"], env, log=tmp_path / "second.log")
+        processes.stop(first, signal.SIGKILL)  # the whole process group: node loss
+        killed_at = time.monotonic()
+        httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 2000})
+        processes.wait_for(
+            lambda: finals(redis_conn, q), timeout=150, interval=0.5, message="the final answer"
+        )
+        recovered = time.monotonic() - killed_at
+        time.sleep(1.0)
+        result = finals(redis_conn, q)
+        assert [k for k, _ in result] == ["answer"], result
+        print(f"worker lost → answered by another in {recovered:.1f} s")
+    finally:
+        processes.stop(first, signal.SIGKILL)
+        if "second" in locals():
+            processes.stop(second)
+
+
+def test_sigterm_lets_the_worker_finish_its_answer(settings, sim, redis_conn, worker) -> None:
+    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 300})
+    q = ask_in_background(settings, redis_conn)
+    processes.wait_for(lambda: tokens_so_far(redis_conn, q) > 20, timeout=30, message="generation under way")
+    os.kill(worker.pid, signal.SIGTERM)  # the worker only, as `docker stop` does
+    worker.wait(timeout=60)
+    result = finals(redis_conn, q)
+    assert [k for k, _ in result] == ["answer"], result
+    assert result[0][1]["final"] == "70"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"die_after_tokens": 60, "die_count": 1},
+        {"stream_error_after_tokens": 60},
+        {"error_status": 503, "error_count": 2},
+        {"stall_after_tokens": 30, "stall_seconds": 8},
+    ],
+    ids=["dies-mid-stream", "error-event-mid-stream", "503-twice", "stalls"],
+)
+def test_server_failures_mid_answer_are_retried(settings, sim, redis_conn, worker, fault: dict) -> None:
+    httpx.post(sim.url + "/_sim/faults", json=fault)
+    q = ask_in_background(settings, redis_conn)
+    processes.wait_for(lambda: finals(redis_conn, q), timeout=60, message="the final answer")
+    result = finals(redis_conn, q)
+    assert [k for k, _ in result] == ["answer"], result
+    assert result[0][1]["final"] == "70"
+    assert any(b.get("phase") == "retrying" for k, b in collect(redis_conn, q) if k == "progress")
+
+
+def test_429_storm_ends_in_one_plain_error(settings, sim, redis_conn, worker) -> None:
+    httpx.post(sim.url + "/_sim/faults", json={"overloaded": 100})
+    q = ask_in_background(settings, redis_conn)
+    processes.wait_for(lambda: finals(redis_conn, q), timeout=60, message="the error")
+    result = finals(redis_conn, q)
+    assert [k for k, _ in result] == ["error"]
+    assert "overloaded" in result[0][1]["message"] and "tried 5 times" in result[0][1]["message"]
+    retries = [
+        b["detail"] for k, b in collect(redis_conn, q) if k == "progress" and b.get("phase") == "retrying"
+    ]
+    assert len(retries) == 4
+
+
+def test_ctrl_c_in_ask_cancels_the_question(settings, sim, redis_conn, worker) -> None:
+    from bots.console.ask import EXIT_INTERRUPTED, ask
+
+    slow(sim)
+    codes: list[int] = []
+
+    def interrupt_soon() -> None:
+        processes.wait_for(lambda: redis_conn.keys("mathbot:console:*"), timeout=20)
+        time.sleep(1.0)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # type: ignore[arg-type]
+
+    threading.Thread(target=interrupt_soon, daemon=True).start()
+    import io
+
+    codes.append(ask(PROBLEM, settings, out=io.StringIO(), err=io.StringIO(), timeout=30))
+    assert codes == [EXIT_INTERRUPTED]
+    key = redis_conn.keys("mathbot:console:*")[0].decode()
+    qid = key.rsplit(":", 1)[1]
+    assert queue.is_cancelled(redis_conn, qid)
+    time.sleep(2.0)
+    assert not [k for _, k, _ in events.read(redis_conn, qid, "0", block_ms=1) if k in ("answer", "error")]

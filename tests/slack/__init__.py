@@ -1,0 +1,1 @@
+"""Tests of the Slack adapter against a real Redis, the TGI simulator and a fake Slack Web API."""

@@ -1,0 +1,47 @@
+"""Slack fixtures: the fake Web API, the adapter's HTTP app in a thread, settings pointing at both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from mathbot.settings import Settings
+from tests.conftest import settings_env
+from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
+from tests.slack.signing import SIGNING_SECRET
+from tests.support.servers import ThreadedApp
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack()
+    server = ThreadedApp(fake.app).start()
+    fake.url = server.url
+    yield fake
+    server.stop()
+
+
+def slack_vars(fake: FakeSlack) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.url + "/api/",
+    }
+
+
+@pytest.fixture
+def env(redis_url: str, sim: ThreadedApp, fake_slack: FakeSlack) -> dict[str, str]:
+    """The root `env`, plus Slack credentials and the fake API (the `worker` fixture uses it too)."""
+    return settings_env(redis_url, sim.url, **slack_vars(fake_slack))
+
+
+@pytest.fixture
+def slack_app(settings: Settings, redis_conn: redis.Redis) -> Iterator[ThreadedApp]:
+    """The adapter's HTTP app (Bolt + aiohttp), served in a thread like `mathbot slack` serves it."""
+    from bots.slack.app import create_web_app
+
+    server = ThreadedApp(lambda: create_web_app(settings)).start()
+    yield server
+    server.stop()
