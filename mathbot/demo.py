@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     problem = {"problem": args.question, "answer": None} if args.question else load_problem(args.set, args.id)
+    text = str(problem["problem"])
     env = dict(os.environ)
     with ExitStack() as stack:
         env["REDIS_URL"] = ensure_redis(env.get("REDIS_URL", "redis://localhost:6379/0"), stack)
@@ -57,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         env.setdefault("MATHBOT_PROGRESS_INTERVAL", "1")
         stack.callback(stop, spawn(["worker"], env, quiet=True))
         print(f"demo: Redis {env['REDIS_URL']}, inference {env['TGI_URL']}, one worker", file=sys.stderr)
-        print(f"demo: asking: {problem['problem'][:200]}", file=sys.stderr)
-        code = subprocess.call([sys.executable, "-m", "mathbot.cli", "ask", problem["problem"]], env=env)
+        print(f"demo: asking: {text[:200]}", file=sys.stderr)
+        code = subprocess.call([sys.executable, "-m", "mathbot.cli", "ask", text], env=env)
         if problem.get("answer") is not None:
             print(f"demo: the official answer is {problem['answer']}", file=sys.stderr)
         return code

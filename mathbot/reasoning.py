@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 OPEN, CLOSE = "<think>", "</think>"
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*")
@@ -101,7 +102,7 @@ class StreamTracker:
             self._tail = window[-len(CLOSE) :]
 
     @property
-    def phase(self) -> str:
+    def phase(self) -> Literal["thinking", "answering"]:
         return "answering" if self.answering else "thinking"
 
     def result(self) -> Split:

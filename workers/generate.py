@@ -119,7 +119,7 @@ def _attempt(
         if throttle.ready():
             on_progress(
                 Progress(tracker.phase, tokens, clock() - started, tracker.recent_reasoning(SNIPPET_CHARS))
-            )  # type: ignore[arg-type]
+            )
     if not finish:
         raise errors.ServerUnavailable(messages.SERVER_FAILING, detail="stream ended without a finish reason")
     elapsed = clock() - started

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from huggingface_hub import InferenceClient
+from huggingface_hub import ChatCompletionInputStreamOptions, InferenceClient
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, TextGenerationError
 
 from mathbot import defaults, errors, messages
@@ -85,14 +85,14 @@ class InferenceServer:
         """Stream one chat completion; raises `ServerError` on any failure, mid-stream included."""
         try:
             chunks = self.client.chat_completion(
-                msgs,
+                list(msgs),
                 model=self.model,
                 stream=True,
                 max_tokens=params.max_tokens,
                 temperature=params.temperature,
                 top_p=params.top_p,
                 seed=params.seed,
-                stream_options={"include_usage": True},
+                stream_options=ChatCompletionInputStreamOptions(include_usage=True),
             )
             for chunk in chunks:
                 yield _delta(chunk)

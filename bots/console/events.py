@@ -29,7 +29,7 @@ def read(
     connection: redis.Redis, channel: str, after: str, block_ms: int
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """Events after id `after` ("0" for all), waiting up to `block_ms`: [(id, kind, body)]."""
-    found = connection.xread({stream_key(channel): after}, block=block_ms, count=100)
+    found: Any = connection.xread({stream_key(channel): after}, block=block_ms, count=100)
     events = []
     for _key, entries in found or []:
         for event_id, fields in entries:
