@@ -1,0 +1,74 @@
+"""The worker's REST client against the fake Discord: mentions off, files, rate limits, errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bots.discord.rest import DiscordError, RateLimited, RestClient, Upload, route_key
+from tests.discord.conftest import FakeServer
+from tests.discord.fake_discord import CHANNEL_ID, TOKEN
+
+
+@pytest.fixture
+def rest(discord_fake: FakeServer) -> RestClient:
+    client = RestClient(discord_fake.fake.api_url, TOKEN)
+    yield client
+    client.close()
+
+
+def test_messages_allow_no_mentions(rest: RestClient, discord_fake: FakeServer) -> None:
+    posted = rest.create_message(str(CHANNEL_ID), "hello <@123> @everyone")
+    rest.edit_message(str(CHANNEL_ID), posted["id"], "edited")
+    calls = discord_fake.fake.message_calls()
+    assert [c.method for c in calls] == ["POST", "PATCH"]
+    assert all(c.json["allowed_mentions"] == {"parse": []} for c in calls)
+
+
+def test_files_go_as_multipart_with_attachments(rest: RestClient, discord_fake: FakeServer) -> None:
+    posted = rest.create_message(str(CHANNEL_ID), "placeholder")
+    files = [Upload("reasoning.md", b"# Reasoning\n", "text/markdown"), Upload("f.png", b"\x89PNG", "image/png")]
+    edited = rest.edit_message(str(CHANNEL_ID), posted["id"], "answer", files=files)
+    call = discord_fake.fake.calls[-1]
+    assert call.files == [("reasoning.md", b"# Reasoning\n"), ("f.png", b"\x89PNG")]
+    assert call.json["attachments"] == [{"id": 0, "filename": "reasoning.md"}, {"id": 1, "filename": "f.png"}]
+    assert call.json["allowed_mentions"] == {"parse": []}
+    assert [a["filename"] for a in edited["attachments"]] == ["reasoning.md", "f.png"]
+
+
+def test_best_effort_edit_skips_a_rate_limit_and_remembers_the_bucket(
+    rest: RestClient, discord_fake: FakeServer
+) -> None:
+    fake = discord_fake.fake
+    posted = rest.create_message(str(CHANNEL_ID), "placeholder")
+    fake.rate_limit("PATCH", r"/channels/\d+/messages/\d+", retry_after=0.5)
+    with pytest.raises(RateLimited):
+        rest.edit_message(str(CHANNEL_ID), posted["id"], "progress 1", best_effort=True)
+    before = len(fake.calls)
+    with pytest.raises(RateLimited):  # the bucket is known to be empty: not even tried
+        rest.edit_message(str(CHANNEL_ID), posted["id"], "progress 2", best_effort=True)
+    assert len(fake.calls) == before
+
+
+def test_essential_edit_waits_out_a_rate_limit(rest: RestClient, discord_fake: FakeServer) -> None:
+    fake = discord_fake.fake
+    posted = rest.create_message(str(CHANNEL_ID), "placeholder")
+    fake.rate_limit("PATCH", r"/channels/\d+/messages/\d+", retry_after=0.4)
+    started = time.monotonic()
+    edited = rest.edit_message(str(CHANNEL_ID), posted["id"], "the answer")
+    assert time.monotonic() - started >= 0.35
+    assert edited["content"] == "the answer"
+    assert [c.method for c in fake.calls[-2:]] == ["PATCH", "PATCH"]
+
+
+def test_unknown_message_is_a_typed_error(rest: RestClient) -> None:
+    with pytest.raises(DiscordError) as caught:
+        rest.edit_message(str(CHANNEL_ID), "42", "x")
+    assert caught.value.status == 404 and caught.value.code == 10008
+    assert TOKEN not in str(caught.value)
+
+
+def test_route_keys_keep_the_channel_and_drop_the_message() -> None:
+    assert route_key("PATCH", "/channels/1/messages/2") == "PATCH /channels/1/messages/{id}"
+    assert route_key("POST", "/channels/1/messages") == "POST /channels/1/messages"
