@@ -54,8 +54,9 @@ CONSOLE_EVENT_TTL = 24 * 3600
 ASK_TIMEOUT = 45 * 60
 """Seconds `mathbot ask` waits for an answer before giving up."""
 
-MAX_QUESTION_CHARS = 20_000
-"""Characters accepted in one question before any tokenization (cheap guard against pastes)."""
+MAX_QUESTION_CHARS = 60_000
+"""Characters accepted in one question before tokenization: a cheap guard against absurd pastes
+(~20K tokens, beyond any budget; the exact token check happens in the worker)."""
 
 MAX_QUEUE = 500
 """Questions waiting at most; beyond that new ones get "busy, try later" (backpressure)."""

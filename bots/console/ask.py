@@ -10,7 +10,7 @@ import redis
 
 from bots.console import events, format
 from mathbot import defaults, messages, queue
-from mathbot.errors import MathbotError
+from mathbot.errors import InputError, MathbotError
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
 
@@ -50,7 +50,7 @@ def ask(
         enqueued = queue.enqueue(question, settings, connection)
     except MathbotError as exc:
         print(f"mathbot: {exc.user_message}", file=err)
-        return EXIT_FAILED
+        return EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_FAILED
     status = StatusLine(err)
     status.show(format.progress_line({"phase": "queued", "position": enqueued.position}))
     try:

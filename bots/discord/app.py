@@ -43,6 +43,9 @@ class MathbotClient(discord.Client):
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = message_content
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = (
+            False  # no voice: no warnings about it
+        )
         super().__init__(intents=intents, allowed_mentions=NO_MENTIONS)
         self.settings, self.config = settings, config
         self.ctx = handlers.Context(ingest, self, message_content)
@@ -54,11 +57,14 @@ class MathbotClient(discord.Client):
         await self._choose_gateway()
         await self._sync_commands()
         try:
-            await asyncio.to_thread(state.set_message_content, self.ctx.ingest.connection, self.ctx.message_content)
+            await asyncio.to_thread(
+                state.set_message_content, self.ctx.ingest.connection, self.ctx.message_content
+            )
         except redis.RedisError:
             log.warning("could not record the message content intent in Redis")
 
     async def _choose_gateway(self) -> None:
+        """DISCORD_GATEWAY_URL if set, else the address `GET /gateway/bot` hands out (else discord.py's)."""
         if self.settings.discord_gateway_url:
             url = self.settings.discord_gateway_url
         else:
@@ -107,16 +113,16 @@ class MathbotClient(discord.Client):
 
 
 def point_at(settings: Settings) -> None:
-    """Send discord.py's REST calls (and, if configured, its gateway connection) to the configured URLs."""
+    """Send discord.py's REST calls (interaction callbacks included) to DISCORD_API_URL."""
     discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
-    if settings.discord_gateway_url:
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
 def run(settings: Settings) -> int:
     """Run the Discord adapter until SIGINT/SIGTERM; returns the process exit code."""
     if settings.discord_bot_token is None or not settings.discord_bot_token.get_secret_value():
-        log.error("DISCORD_BOT_TOKEN is not set: create a bot in the Discord Developer Portal (docs/discord.md)")
+        log.error(
+            "DISCORD_BOT_TOKEN is not set: create a bot in the Discord Developer Portal (docs/discord.md)"
+        )
         return EXIT_NOT_CONFIGURED
     config = DiscordConfig()
     point_at(settings)
@@ -128,7 +134,8 @@ def run(settings: Settings) -> int:
             return EXIT_OK
         except discord.PrivilegedIntentsRequired:
             if not message_content:
-                raise
+                log.error("discord refused the connection's intents even without Message Content")
+                return EXIT_FAILED
             log.error(
                 "discord refused the Message Content intent: enable it in the Developer Portal (Bot → "
                 "Privileged Gateway Intents). Running without it: follow-ups in threads need a mention."

@@ -15,7 +15,9 @@ MAX_PROBLEM_CHARS = 4000
 def solve_command(ctx: handlers.Context) -> app_commands.Command:  # type: ignore[type-arg]
     """`/solve`, bound to the adapter's context; usable in servers and in DMs with mathbot."""
 
-    @app_commands.command(name="solve", description="Ask mathbot a math problem; the answer comes in a thread.")
+    @app_commands.command(
+        name="solve", description="Ask mathbot a math problem; the answer comes in a thread."
+    )
     @app_commands.describe(problem="The problem, in words and LaTeX (e.g. $x^2 = 2$)")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     @app_commands.allowed_installs(guilds=True, users=False)

@@ -41,8 +41,7 @@ FOLLOW_UP = "Reply in this thread to ask a follow-up."
 FOLLOW_UP_MENTION = "Mention me in this thread to ask a follow-up."
 FOLLOW_UP_DM = "Reply to this message (Discord's Reply) to ask a follow-up."
 MENTION_HINT = (
-    "I can only read messages in this thread that mention me: "
-    "start your follow-up with a mention of mathbot."
+    "I can only read messages in this thread that mention me: start your follow-up with a mention of mathbot."
 )
 """Said once per thread when a follow-up arrives empty because the Message Content intent is off."""
 
@@ -119,7 +118,9 @@ def answer_parts(answer: Answer, *, follow_up: str = FOLLOW_UP, images: bool = T
     if follow_up:
         footer.append(follow_up)
     text = "\n".join(top) + ("\n\n" + body if body else "") + "\n\n-# " + " · ".join(footer)
-    chunks = [clip(chunk, CONTENT_LIMIT) for chunk in render.split_message(text, CONTENT_LIMIT) if chunk.strip()]
+    chunks = [
+        clip(chunk, CONTENT_LIMIT) for chunk in render.split_message(text, CONTENT_LIMIT) if chunk.strip()
+    ]
     parts = [Part(chunk) for chunk in chunks] or [Part(clip(text, CONTENT_LIMIT))]
     parts[-1] = Part(parts[-1].content, tuple(files))
     return parts
@@ -162,10 +163,10 @@ def clip(text: str, limit: int) -> str:
 
 
 def _formula_images(solution: str) -> list[Upload]:
-    files = []
+    files: list[Upload] = []
     for latex in render.display_blocks(solution)[:MAX_FORMULA_IMAGES]:
         try:
-            png = render.render_png(latex, dark=True)
+            png = render.render_png(latex)
         except Exception:  # a renderer bug must never cost the answer
             log.warning("formula image failed for %r", latex[:80], exc_info=True)
             png = None

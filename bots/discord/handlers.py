@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import discord
 
@@ -23,8 +24,11 @@ from mathbot.jobs import ReplyTarget
 
 log = logging.getLogger(__name__)
 
-THREAD_ARCHIVE_MINUTES = 1440
+THREAD_ARCHIVE_MINUTES: Literal[60, 1440, 4320, 10080] = 1440
 """Threads mathbot starts auto-archive after a day of silence (a later message revives them)."""
+
+HINT_TTL = 24 * 3600
+"""Seconds between two "mention me" hints in the same thread."""
 
 ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 """Message types that can carry a question (not joins, pins, thread-created notices...)."""
@@ -81,16 +85,27 @@ async def _in_thread(ctx: Context, message: discord.Message, text: str, parent: 
     if not await ctx.ingest.first_delivery(f"discord:message:{message.id}"):
         return
     if not text:
-        if mentioned:
-            await _say(message.channel, messages.EMPTY_QUESTION, reference=message)
-        elif not ctx.message_content and not message.attachments and not message.stickers:
-            # Without the privileged intent an unmentioned message arrives with empty content.
-            if await ctx.ingest.first_delivery(f"discord:hint:{message.channel.id}", ttl=86400):
-                await _say(message.channel, format.MENTION_HINT, reference=message)
+        await _empty_in_thread(ctx, message, mentioned)
         return
-    log.info("discord thread=%s message=%s user=%s follow_up=%s", message.channel.id, message.id,
-             message.author.id, known)
+    log.info(
+        "discord thread=%s message=%s user=%s follow_up=%s",
+        message.channel.id,
+        message.id,
+        message.author.id,
+        known,
+    )
     await ctx.ingest.submit(message.channel, target, text, with_history=known, reference=message)
+
+
+async def _empty_in_thread(ctx: Context, message: discord.Message, mentioned: bool) -> None:
+    if mentioned:
+        await _say(message.channel, messages.EMPTY_QUESTION, reference=message)
+        return
+    blind = not ctx.message_content and not message.attachments and not message.stickers
+    # Without the privileged intent an unmentioned message arrives with empty content: say once
+    # per thread (a day) how to be heard, instead of staying silent.
+    if blind and await ctx.ingest.first_delivery(f"discord:hint:{message.channel.id}", ttl=HINT_TTL):
+        await _say(message.channel, format.MENTION_HINT, reference=message)
 
 
 async def _mention(ctx: Context, message: discord.Message, text: str) -> None:
@@ -100,8 +115,13 @@ async def _mention(ctx: Context, message: discord.Message, text: str) -> None:
         await _say(message.channel, messages.EMPTY_QUESTION, reference=message)
         return
     thread = await start_thread(message, text)
-    log.info("discord mention message=%s channel=%s thread=%s user=%s", message.id, message.channel.id,
-             thread and thread.id, message.author.id)
+    log.info(
+        "discord mention message=%s channel=%s thread=%s user=%s",
+        message.id,
+        message.channel.id,
+        thread and thread.id,
+        message.author.id,
+    )
     if thread is None:  # no permission or no threads in this channel: answer right here
         target = _target(message, channel=message.channel.id, thread=None)
         await ctx.ingest.submit(message.channel, target, text, with_history=False, reference=message)
@@ -116,33 +136,47 @@ async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str)
         return
     text = problem.strip()
     if not text:
-        await interaction.response.send_message(messages.EMPTY_QUESTION, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            messages.EMPTY_QUESTION, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
         return
     content, embeds = format.problem_post(text, interaction.user.display_name)
     callback = await interaction.response.send_message(
-        content, embeds=[discord.Embed.from_dict(e) for e in embeds], allowed_mentions=NO_MENTIONS  # type: ignore[arg-type]
+        content,
+        embeds=[discord.Embed.from_dict(e) for e in embeds],
+        allowed_mentions=NO_MENTIONS,
     )
     post = callback.resource
     if not isinstance(post, discord.InteractionMessage):
         post = await interaction.original_response()
-    channel = interaction.channel
     user, guild = str(interaction.user.id), interaction.guild_id
-    log.info("discord solve interaction=%s post=%s channel=%s user=%s", interaction.id, post.id,
-             interaction.channel_id, user)
-    if guild is None or channel is None:  # a DM: answer in it
+    log.info(
+        "discord solve interaction=%s post=%s channel=%s user=%s",
+        interaction.id,
+        post.id,
+        interaction.channel_id,
+        user,
+    )
+    if guild is None:  # a DM: answer in it
         target = ReplyTarget(platform="discord", channel=str(interaction.channel_id), user=user)
         await ctx.ingest.submit(post.channel, target, text, with_history=False)
         return
+    channel = interaction.channel or ctx.client.get_partial_messageable(
+        interaction.channel_id or 0, guild_id=guild
+    )
     parent = await thread_parent(ctx.client, channel)
     if parent is not None:  # used inside a thread: answer there, with its history if it is ours
-        target = ReplyTarget(platform="discord", channel=str(parent), thread=str(channel.id), user=user,
-                             team=str(guild))
+        target = ReplyTarget(
+            platform="discord", channel=str(parent), thread=str(channel.id), user=user, team=str(guild)
+        )
         known = await ctx.ingest.is_known(target)
         await ctx.ingest.submit(post.channel, target, text, with_history=known)
         return
     thread = await start_thread(post, text)
     thread_id = str(thread.id) if thread else None
-    target = ReplyTarget(platform="discord", channel=str(channel.id), thread=thread_id, user=user, team=str(guild))
+    target = ReplyTarget(
+        platform="discord", channel=str(channel.id), thread=thread_id, user=user, team=str(guild)
+    )
     await ctx.ingest.submit(thread or post.channel, target, text, with_history=False)
 
 
@@ -177,18 +211,17 @@ async def thread_parent(client: discord.Client, channel: object) -> int | None:
 async def start_thread(message: discord.Message, text: str) -> discord.Thread | None:
     """A public thread started from the message, named after the problem; None if Discord refuses."""
     try:
-        return await message.create_thread(name=format.thread_name(text), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+        return await message.create_thread(
+            name=format.thread_name(text), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+        )
     except (discord.HTTPException, ValueError) as exc:
         log.warning("discord channel=%s message=%s no thread: %s", message.channel.id, message.id, exc)
         return None
 
 
-async def _say(channel: discord.abc.Messageable, text: str, *, reference: discord.Message | None = None) -> None:
+async def _say(channel: discord.abc.Messageable, text: str, *, reference: discord.Message) -> None:
     try:
-        if reference is not None:
-            await channel.send(text, allowed_mentions=NO_MENTIONS, reference=reference)
-        else:
-            await channel.send(text, allowed_mentions=NO_MENTIONS)
+        await channel.send(text, allowed_mentions=NO_MENTIONS, reference=reference)
     except discord.HTTPException as exc:
         log.warning("discord channel=%s could not reply: %s", getattr(channel, "id", "?"), exc)
 

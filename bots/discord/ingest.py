@@ -7,6 +7,7 @@ never blocks (heartbeats and the 3-second interaction deadline keep being met).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import discord
@@ -25,9 +26,6 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 DEDUPE_WAIT = 1.0
 """Seconds a dedupe check may take; after that the event is handled anyway (a lost question is worse)."""
-
-HINT_TTL = 24 * 3600
-"""Seconds between two "mention me" hints in the same thread."""
 
 
 class Ingest:
@@ -65,10 +63,11 @@ class Ingest:
         """Post the placeholder, enqueue the question, then edit the placeholder to "queued" (or the
         refusal in plain words). Returns the question id, or None when it was not queued."""
         try:
-            if reference is not None:
-                placeholder = await channel.send(format.RECEIVED, allowed_mentions=NO_MENTIONS, reference=reference)
-            else:
-                placeholder = await channel.send(format.RECEIVED, allowed_mentions=NO_MENTIONS)
+            placeholder = await channel.send(
+                format.RECEIVED,
+                allowed_mentions=NO_MENTIONS,
+                reference=reference,  # type: ignore[arg-type]  # None is accepted: no reply
+            )
         except discord.HTTPException as exc:
             log.warning("discord channel=%s cannot post the placeholder: %s", target.channel, exc)
             return None
@@ -79,10 +78,8 @@ class Ingest:
         except discord.HTTPException as exc:
             log.warning("discord placeholder=%s could not say queued: %s", placeholder.id, exc)
         finally:
-            try:
+            with contextlib.suppress(redis.RedisError):  # else the hold expires by itself
                 await asyncio.to_thread(state.release, self.connection, str(placeholder.id))
-            except redis.RedisError:
-                pass  # the hold expires by itself
         return question_id
 
     def _enqueue(self, target: ReplyTarget, text: str, with_history: bool) -> tuple[str, str | None]:

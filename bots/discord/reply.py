@@ -41,6 +41,7 @@ class DiscordReply:
         self.channel = target.thread or target.channel
         self.message = target.placeholder
         self.follow_up, self.hold_timeout = follow_up, hold_timeout
+        self.progress_gone = False
 
     def placeholder(self, text: str) -> str | None:
         if self.message is None:
@@ -48,12 +49,19 @@ class DiscordReply:
         return self.message
 
     def progress(self, progress: Progress) -> None:
-        if self.message is None or state.is_held(self.connection, self.message):
+        if self.message is None or self.progress_gone or state.is_held(self.connection, self.message):
             return  # the adapter is still editing it; progress is best effort
         try:
-            self.rest.edit_message(self.channel, self.message, format.progress_text(progress), best_effort=True)
+            self.rest.edit_message(
+                self.channel, self.message, format.progress_text(progress), best_effort=True
+            )
         except RateLimited as exc:
             log.info("%s progress skipped: rate limited for %.1f s", self._ids(), exc.retry_after)
+        except DiscordError as exc:
+            if exc.code != UNKNOWN_MESSAGE and exc.status != 404:
+                raise
+            log.info("%s placeholder was deleted: no more progress", self._ids())
+            self.progress_gone = True
 
     def answer(self, answer: Answer) -> None:
         parts = format.answer_parts(answer, follow_up=self.follow_up)
@@ -69,28 +77,30 @@ class DiscordReply:
         head = self.placeholder(format.RECEIVED)
         assert head is not None
         if not state.wait_released(self.connection, head, timeout=self.hold_timeout):
-            log.warning("%s placeholder still held after %.0f s; delivering anyway", self._ids(), self.hold_timeout)
+            log.warning(
+                "%s placeholder still held after %.0f s; delivering anyway", self._ids(), self.hold_timeout
+            )
+        posted = {0: head, **state.posted_parts(self.connection, head)}  # 0: a replaced placeholder
+        for index, part in enumerate(parts):
+            existing = posted.get(index)
+            if existing is not None and self._edit(existing, part):
+                continue
+            message = self.rest.create_message(self.channel, part.content, files=part.files)
+            state.remember_part(self.connection, head, index, str(message["id"]))
+        for index in sorted(set(posted) - set(range(len(parts)))):
+            self.rest.delete_message(self.channel, posted[index])  # left over from a longer earlier try
+            state.forget_part(self.connection, head, index)
+
+    def _edit(self, message_id: str, part: format.Part) -> bool:
+        """Edit a message of the answer; False when it was deleted (then it is posted anew)."""
         try:
-            self.rest.edit_message(self.channel, head, parts[0].content, files=parts[0].files)
+            self.rest.edit_message(self.channel, message_id, part.content, files=part.files)
         except DiscordError as exc:
             if exc.code != UNKNOWN_MESSAGE and exc.status != 404:
                 raise
-            log.info("%s placeholder is gone; posting the answer anew", self._ids())
-            self.rest.create_message(self.channel, parts[0].content, files=parts[0].files)
-        posted = state.posted_parts(self.connection, head)
-        for index, part in enumerate(parts[1:], start=1):
-            if index in posted:
-                try:
-                    self.rest.edit_message(self.channel, posted[index], part.content, files=part.files)
-                    continue
-                except DiscordError as exc:
-                    if exc.code != UNKNOWN_MESSAGE and exc.status != 404:
-                        raise
-            message = self.rest.create_message(self.channel, part.content, files=part.files)
-            state.remember_part(self.connection, head, index, str(message["id"]))
-        for index in sorted(set(posted) - set(range(1, len(parts)))):
-            self.rest.delete_message(self.channel, posted[index])  # left over from a longer earlier try
-            state.forget_part(self.connection, head, index)
+            log.info("%s message %s was deleted; posting it anew", self._ids(), message_id)
+            return False
+        return True
 
     def _ids(self) -> str:
         return f"discord channel={self.channel} placeholder={self.message} user={self.target.user}"

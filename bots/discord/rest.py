@@ -106,7 +106,11 @@ class RestClient:
         best_effort: bool = False,
     ) -> dict[str, Any]:
         """POST /channels/{id}/messages; returns the message object."""
-        payload: dict[str, Any] = {"content": content, "embeds": list(embeds), "allowed_mentions": NO_MENTIONS}
+        payload: dict[str, Any] = {
+            "content": content,
+            "embeds": list(embeds),
+            "allowed_mentions": NO_MENTIONS,
+        }
         return self._request("POST", f"/channels/{channel_id}/messages", payload, files, best_effort)
 
     def edit_message(

@@ -51,9 +51,25 @@ def build_app(
     connection = connection or queue.connect(settings)
     client = clients.async_web_client(settings, config)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    app = AsyncApp(client=client, signing_secret=secret, name="mathbot")
+    app = AsyncApp(client=client, signing_secret=secret, name="mathbot", logger=_bolt_logger())
     Handlers(Ingest(settings, config, connection, client), connection, config.keep_seconds).register(app)
     return app
+
+
+class _TokenFromClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that it is unused when a client is given: our client
+    is built from that very token (with SLACK_API_URL and retries), so the warning only misleads."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _bolt_logger() -> logging.Logger:
+    """Bolt's base logger (Bolt copies its filters to its own loggers)."""
+    logger = logging.getLogger(__name__ + ".bolt")
+    if not any(isinstance(f, _TokenFromClient) for f in logger.filters):
+        logger.addFilter(_TokenFromClient())
+    return logger
 
 
 def web_app(bolt: AsyncApp | None, connection: redis.Redis) -> web.Application:

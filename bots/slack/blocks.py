@@ -7,6 +7,7 @@ Slack's limits shape everything here: 3,000 chars a section, 150 a header, 50 bl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ SNIPPET_CHARS = 160
 QUOTE_LIMIT = 2500
 """Characters of the problem quoted in /solve's root message."""
 
+_CONTROL_OPEN = re.compile(r"<(?=[@!#])")
+
 REASONING_ACTION = "mathbot_reasoning"
 RETRY_ACTION = "mathbot_retry"
 
@@ -52,8 +55,8 @@ class Message:
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters; escaped text cannot form a mention, link or broadcast."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Plain words shown literally: Slack's `&<>` escaped (no mention, link or broadcast can form)."""
+    return render.escape_plain(text, "slack")
 
 
 def safe(text: str) -> str:
@@ -62,8 +65,9 @@ def safe(text: str) -> str:
 
 
 def safe_plain(text: str) -> str:
-    """Raw words for a plain_text field (no markup is parsed there): only `@channel` & co. defused."""
-    return render.neutralize_mentions(text, "console")
+    """Raw words for a plain_text field: Slack parses no markup there, but `<@`, `<!`, `<#` still
+    become `‹@`… (belt and braces: an entity would show literally) and `@channel` & co. are defused."""
+    return render.neutralize_mentions(_CONTROL_OPEN.sub("‹", text), "console")
 
 
 def clip(text: str, limit: int) -> str:
@@ -133,7 +137,10 @@ def progress_text(progress: Progress) -> str:
 
 def _headline_block(headline: str) -> dict[str, Any]:
     if len(headline) <= HEADER_LIMIT:
-        return {"type": "header", "text": {"type": "plain_text", "text": safe_plain(headline), "emoji": False}}
+        return {
+            "type": "header",
+            "text": {"type": "plain_text", "text": safe_plain(headline), "emoji": False},
+        }
     return section(f"*{safe(headline)}*")
 
 
@@ -169,7 +176,7 @@ def answer_messages(answer: Answer, value: str) -> list[Message]:
     first_blocks = [_headline_block(headline), context(*notes)]
     if chunks:
         first_blocks += [{"type": "divider"}, section(chunks[0])]
-    fallback = clip(safe(headline) + "\n" + "\n".join(notes[:-1]), MESSAGE_TEXT_LIMIT)
+    fallback = clip("\n".join([safe(safe_plain(headline)), *notes[:-1]]), MESSAGE_TEXT_LIMIT)
     out = [Message(fallback, first_blocks)]
     out += [Message(clip(chunk, MESSAGE_TEXT_LIMIT), [section(chunk)]) for chunk in chunks[1:]]
 

@@ -8,6 +8,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.config import SlackConfig
@@ -26,14 +27,14 @@ def _token(settings: Settings) -> str | None:
 def web_client(settings: Settings, config: SlackConfig, *, wait_on_429: bool = True) -> WebClient:
     """A sync client for the worker. `wait_on_429=False` makes 429s raise at once (progress edits
     are skipped rather than delayed; the final answer's client waits out Retry-After)."""
-    handlers = [ConnectionErrorRetryHandler()]
+    handlers: list[RetryHandler] = [ConnectionErrorRetryHandler()]
     if wait_on_429:
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=config.rate_limit_retries))
     return WebClient(
         token=_token(settings),
         base_url=_base_url(settings),
         timeout=config.http_timeout,
-        retry_handlers=handlers,  # type: ignore[arg-type]
+        retry_handlers=handlers,
     )
 
 

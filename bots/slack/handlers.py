@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 import redis
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -16,11 +17,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks, events, store, texts
 from bots.slack.ingest import Ask, Ingest
-from mathbot import render, threads
+from mathbot import messages, render, threads
+from mathbot.errors import QueueError
 
 log = logging.getLogger(__name__)
 
 SOLVE_COMMAND = "/solve"
+
+QUEUE_DOWN = QueueError(messages.QUEUE_DOWN)
 
 NAME_CACHE_SIZE = 1000
 """Display names remembered per process (users.info is cheap, but not free)."""
@@ -46,14 +50,22 @@ class Handlers:
         incoming = events.route(event, context.bot_user_id, body.get("team_id"))
         if incoming is None:
             return
-        if incoming.kind == "thread_reply":
-            key = threads.thread_key("slack", incoming.channel, incoming.thread)
-            if not incoming.text or not await asyncio.to_thread(threads.is_known, self.connection, key):
-                return
+        if incoming.kind == "thread_reply" and not await self._is_known_thread(incoming):
+            return
         keys = [f"slack:message:{incoming.channel}:{incoming.ts}"]
         if body.get("event_id"):
             keys.insert(0, f"slack:event:{body['event_id']}")
-        if not await self.ingest.claim(keys):
+        try:
+            fresh = await self.ingest.claim(keys)
+        except redis.RedisError:
+            log.warning(
+                "channel=%s ts=%s Redis unreachable: question not taken", incoming.channel, incoming.ts
+            )
+            await self.ingest.say(
+                incoming.channel, incoming.thread, blocks.error_message(QUEUE_DOWN, None).text
+            )
+            return
+        if not fresh:
             log.info(
                 "channel=%s ts=%s event=%s duplicate delivery dropped (%s)",
                 incoming.channel,
@@ -68,13 +80,26 @@ class Handlers:
         ask = Ask(incoming.channel, incoming.thread, incoming.text, incoming.user, incoming.team)
         await self.ingest.submit(ask, dedupe_keys=keys)
 
+    async def _is_known_thread(self, incoming: events.Incoming) -> bool:
+        """A reply without a mention is a follow-up only in a thread mathbot answers in."""
+        if not incoming.text:
+            return False
+        key = threads.thread_key("slack", incoming.channel, incoming.thread)
+        try:
+            return await asyncio.to_thread(threads.is_known, self.connection, key)
+        except redis.RedisError:
+            log.warning(
+                "channel=%s ts=%s Redis unreachable: follow-up not recognised", incoming.channel, incoming.ts
+            )
+            return False
+
     async def on_solve(
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         """`/solve <problem>`: a visible root message quoting the problem, the answer in its thread."""
         text = events.clean_text(command.get("text") or "", None)
         if not text:
-            await ack(text=texts.USAGE)  # a slash command's ack text is shown only to the asker
+            await ack(text=texts.USAGE, response_type="ephemeral")  # shown only to the asker
             return
         await ack()
         channel, user = command["channel_id"], command["user_id"]
@@ -93,21 +118,28 @@ class Handlers:
     async def on_show_reasoning(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """ "Show reasoning": upload the stored reasoning as a text file in the answer's thread, once."""
+        """ "Show reasoning": upload the stored reasoning as a file in the answer's thread, once."""
         await ack()
         where = blocks.parse_action_value(action.get("value", ""))
         if where is None:
             return
-        channel, ts = where
+        try:
+            notice = await self._show_reasoning(client, *where)
+        except redis.RedisError:
+            log.warning("channel=%s placeholder=%s Redis unreachable: reasoning not shown", *where)
+            notice = texts.REASONING_FAILED
+        if notice:
+            await self._whisper(client, body, notice)
+
+    async def _show_reasoning(self, client: AsyncWebClient, channel: str, ts: str) -> str | None:
+        """Upload the reasoning; a note for the clicker when it cannot be done."""
         record = await asyncio.to_thread(store.load_reasoning, self.connection, channel, ts)
         if record is None:
-            await self._whisper(client, body, texts.REASONING_GONE)
-            return
+            return texts.REASONING_GONE
         if not await asyncio.to_thread(
-            store.once, self.connection, "reasoning", channel, ts, self.keep_seconds
+            store.once, self.connection, store.SHOWN, channel, ts, self.keep_seconds
         ):
-            await self._whisper(client, body, texts.REASONING_ALREADY)
-            return
+            return texts.REASONING_ALREADY
         filename, content = render.reasoning_file(
             record["reasoning"], tokens=record["tokens"], seconds=record["seconds"], problem=record["problem"]
         )
@@ -119,12 +151,14 @@ class Handlers:
                 filename=filename,
                 title="Reasoning",
             )
-        except (SlackApiError, OSError) as exc:
-            log.warning("channel=%s placeholder=%s reasoning upload failed: %s", channel, ts, exc)
-            await asyncio.to_thread(store.release, self.connection, "reasoning", channel, ts)
-            await self._whisper(client, body, texts.REASONING_FAILED)
-            return
+        except (SlackApiError, aiohttp.ClientError, OSError) as exc:
+            log.warning(
+                "channel=%s placeholder=%s reasoning upload failed: %s", channel, ts, type(exc).__name__
+            )
+            await asyncio.to_thread(store.release, self.connection, store.SHOWN, channel, ts)
+            return texts.REASONING_FAILED
         log.info("channel=%s placeholder=%s reasoning uploaded (%d bytes)", channel, ts, len(content))
+        return None
 
     async def on_retry(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
@@ -135,20 +169,23 @@ class Handlers:
         if where is None:
             return
         channel, ts = where
-        question = await asyncio.to_thread(store.load_question, self.connection, channel, ts)
-        if question is None:
-            await self._whisper(client, body, texts.RETRY_GONE)
+        try:
+            question = await asyncio.to_thread(store.load_question, self.connection, channel, ts)
+            fresh = question is not None and await asyncio.to_thread(
+                store.once, self.connection, store.RETRIED, channel, ts, self.keep_seconds
+            )
+        except redis.RedisError:
+            await self._whisper(client, body, messages.QUEUE_DOWN)
             return
-        if not await asyncio.to_thread(
-            store.once, self.connection, "retried", channel, ts, self.keep_seconds
-        ):
-            await self._whisper(client, body, texts.RETRY_ALREADY)
+        if question is None or not fresh:
+            await self._whisper(client, body, texts.RETRY_GONE if question is None else texts.RETRY_ALREADY)
             return
-        target = question.target
         user = (body.get("user") or {}).get("id")
         log.info("channel=%s placeholder=%s asked again by user=%s", channel, ts, user)
-        ask = Ask(channel, target.thread or ts, question.text, user, target.team, tuple(question.turns))
-        await self.ingest.submit(ask)
+        target = question.target
+        await self.ingest.submit(
+            Ask(channel, target.thread or ts, question.text, user, target.team, tuple(question.turns))
+        )
 
     async def _whisper(self, client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
         """An ephemeral note to whoever pressed a button."""

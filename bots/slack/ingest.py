@@ -82,10 +82,9 @@ class Ingest:
         if ask.turns is None and not ask.text.strip():
             await self.say(ask.channel, ask.thread, messages.EMPTY_QUESTION)
             return None
-        if len(ask.text) > defaults.MAX_QUESTION_CHARS:
-            await self.say(
-                ask.channel, ask.thread, texts.too_many_chars(len(ask.text), defaults.MAX_QUESTION_CHARS)
-            )
+        if len(ask.text) > defaults.MAX_QUESTION_CHARS:  # refused before it costs a placeholder
+            refusal = messages.question_too_many_chars(len(ask.text), defaults.MAX_QUESTION_CHARS)
+            await self.say(ask.channel, ask.thread, refusal)
             return None
         try:
             posted = await self.client.chat_postMessage(
@@ -122,23 +121,30 @@ class Ingest:
         return enqueued.question_id
 
     def _enqueue(self, target: ReplyTarget, ask: Ask) -> queue.Enqueued:
-        """Blocking: thread memory, the stored question (for "Try again"), then RQ."""
+        """Blocking: the thread's history, the stored question (for "Try again"), RQ, then the thread
+        memory (only once queued: a refused question must not linger in the conversation)."""
         assert target.placeholder
+        key = threads.key_for(target)
+        turn = Turn(role="user", content=ask.text)
         try:
-            if ask.turns is None:
-                key = threads.key_for(target)
-                turn = Turn(role="user", content=ask.text)
-                turns = [*threads.history(self.connection, key), turn]
-                threads.record(self.connection, key, turn)
-            else:
-                turns = list(ask.turns)
+            turns = (
+                list(ask.turns) if ask.turns is not None else [*threads.history(self.connection, key), turn]
+            )
             question = Question(target=target, turns=turns)
             store.save_question(
                 self.connection, target.channel, target.placeholder, question, self.config.keep_seconds
             )
         except redis.RedisError as exc:
             raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
-        return queue.enqueue(question, self.settings, self.connection)
+        enqueued = queue.enqueue(question, self.settings, self.connection)
+        if ask.turns is None:
+            try:
+                threads.record(self.connection, key, turn)
+            except redis.RedisError:
+                log.warning(
+                    "channel=%s thread=%s question not kept in thread memory", target.channel, target.thread
+                )
+        return enqueued
 
     async def _show_queued(self, target: ReplyTarget, position: int) -> None:
         """Edit the placeholder to "Queued: position N" unless a worker already edited it."""
@@ -172,7 +178,7 @@ class Ingest:
     async def _edit(self, target: ReplyTarget, message: blocks.Message) -> None:
         try:
             await self.client.chat_update(
-                channel=target.channel, ts=target.placeholder, text=message.text, blocks=message.blocks
+                channel=target.channel, ts=target.placeholder or "", text=message.text, blocks=message.blocks
             )
         except SlackApiError as exc:
             log.warning(

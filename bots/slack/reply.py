@@ -30,19 +30,20 @@ class SlackReply:
 
     Progress edits are best effort: skipped when the workspace's edit budget is spent, after a 429
     (which starts a cool-down for every worker), or while another process edits the message.
-    The answer and errors always go out (waiting out 429s), and are idempotent: a second call edits
-    the same messages instead of posting new ones.
+    The answer and errors always go out (`client` waits out 429s), and are idempotent: a second call
+    edits the same messages instead of posting new ones. `quick_client` never waits on a 429: it
+    serves what may be skipped (progress, formula images) so a rate limit never holds the worker.
     """
 
     def __init__(
         self,
         target: ReplyTarget,
         client: WebClient,
-        progress_client: WebClient,
+        quick_client: WebClient,
         connection: redis.Redis,
         config: SlackConfig,
     ) -> None:
-        self.target, self.client, self.progress_client = target, client, progress_client
+        self.target, self.client, self.quick_client = target, client, quick_client
         self.connection, self.config = connection, config
         self.budget = EditBudget(connection, target.team, config.edits_per_minute)
         self.ids = f"channel={target.channel} thread={target.thread} placeholder={target.placeholder}"
@@ -72,7 +73,7 @@ class SlackReply:
             elif not self.budget.try_spend():
                 log.debug("%s progress edit skipped: workspace edit budget spent", self.ids)
                 return
-            self.progress_client.chat_update(
+            self.quick_client.chat_update(
                 channel=self.target.channel, ts=ts, text=blocks.progress_text(progress), blocks=[]
             )
             store.mark(self.connection, self.target.channel, ts, store.PROGRESS, self.config.keep_seconds)
@@ -164,7 +165,9 @@ class SlackReply:
         """The displayed formulas as PNG images in the thread: at most once, best effort."""
         channel = self.target.channel
         formulas = blocks.formulas_to_render(solution, self.config.max_images)
-        if not formulas or not store.once(self.connection, "images", channel, ts, self.config.keep_seconds):
+        if not formulas or not store.once(
+            self.connection, store.IMAGES, channel, ts, self.config.keep_seconds
+        ):
             return
         uploads = []
         for number, latex in enumerate(formulas, start=1):
@@ -174,15 +177,15 @@ class SlackReply:
                 uploads.append({"file": png, "filename": f"formula-{number}.png", "title": title})
         if not uploads:
             return
-        try:
-            self.client.files_upload_v2(
+        try:  # the quick client: a 429 here skips the images rather than holding the worker
+            self.quick_client.files_upload_v2(
                 file_uploads=uploads,
                 channel=channel,
                 thread_ts=self.target.thread or ts,
                 initial_comment=texts.IMAGES_COMMENT,
             )
         except Exception as exc:  # images are a bonus: the answer is already delivered
-            store.release(self.connection, "images", channel, ts)
+            store.release(self.connection, store.IMAGES, channel, ts)
             log.warning("%s formula images not uploaded: %s", self.ids, type(exc).__name__)
 
 

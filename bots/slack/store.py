@@ -21,6 +21,9 @@ PROGRESS = "progress"
 FINAL = "final"
 """Stage of a placeholder that shows the answer or an error: nothing may edit it back."""
 
+IMAGES, SHOWN, RETRIED = "images-posted", "reasoning-shown", "retried"
+"""One-time claims per answer (`once`): its formula images, its reasoning file, its "Try again"."""
+
 LOCK_SECONDS = 30
 """A lock holder that died releases the message after this long (one Slack call takes ≤ 15 s)."""
 

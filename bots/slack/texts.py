@@ -39,14 +39,6 @@ PHASES = {
 """How each progress phase reads in the placeholder."""
 
 
-def too_many_chars(chars: int, limit: int) -> str:
-    """The refusal for a paste too long to even count (before any tokenization)."""
-    return (
-        f"This question is too long for the model: it has {chars:,} characters and at most "
-        f"{limit:,} are accepted. Shorten it or split it into parts."
-    )
-
-
 def asked_via_solve(name: str) -> str:
     """The first line of the visible root message that /solve posts (the name never pings)."""
     return f"*{name}* asked (via `/solve`):"

@@ -73,8 +73,9 @@ def vstack(items: list[str | Box], align: Align = "l") -> Box:
     return Box(lines, 0)
 
 
-def grid(rows: list[list[str | Box]], aligns: list[Align], seps: list[str],
-         rules: set[int] | None = None) -> Box:
+def grid(
+    rows: list[list[str | Box]], aligns: list[Align], seps: list[str], rules: set[int] | None = None
+) -> Box:
     """Lay cells out in columns; ``seps[i]`` goes between column i and i+1, ``rules`` are row indexes
     that get a horizontal line above them (``len(rows)`` means below the last row)."""
     ncols = max((len(r) for r in rows), default=0)

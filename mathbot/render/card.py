@@ -70,8 +70,9 @@ def answer_card(final: str | None, problem: str, *, truncated: bool) -> AnswerCa
     """Build the card from the last ``\\boxed{}`` content (``None`` when there was none)."""
     aime = looks_like_aime(problem)
     if final is None or not final.strip():
-        return AnswerCard("", None, aime, None if not aime else False,
-                          NO_ANSWER_TRUNCATED if truncated else NO_ANSWER, None)
+        return AnswerCard(
+            "", None, aime, None if not aime else False, NO_ANSWER_TRUNCATED if truncated else NO_ANSWER, None
+        )
     text = answer_text(final)
     fits: bool | None = None
     note: str | None = None

@@ -9,7 +9,7 @@ from pylatexenc import latexwalker as lw
 from pylatexenc.macrospec import std_environment, std_macro
 
 from . import symbols as sym
-from .boxes import Box, bracket, grid, hconcat, vstack
+from .boxes import Align, Box, bracket, grid, hconcat, vstack
 
 BOX_OPEN = "\x02"
 """Marks the start of a ``\\boxed{}`` answer; the platform layer turns the pair into bold or brackets."""
@@ -23,72 +23,124 @@ MAX_SOURCE_CHARS = 20_000
 
 def _context_db() -> lw.macrospec.LatexContextDb:
     db = lw.get_default_latex_context_db()
-    one = ["boxed", "pmod", "pod", "cancel", "bcancel", "xcancel", "sout", "substack", "boldsymbol",
-           "bm", "pmb", "phantom", "mathop", "mathrel", "mathbin", "mathord", "mathopen", "mathclose",
-           "textnormal", "hbox", "fbox", "mathring", "utilde", "overarc", "overparen", "intertext",
-           "shortintertext", "dddot", "mathnormal", "cline", "textsuperscript", "textsubscript",
-           "underrightarrow", "overunderset", "ce", "vdots"]
+    one = list(
+        "boxed pmod pod cancel bcancel xcancel sout substack boldsymbol bm pmb phantom mathop mathrel "  # noqa: SIM905 - a compact table
+        "mathbin mathord mathopen mathclose textnormal hbox fbox mathring utilde overarc overparen "
+        "intertext shortintertext dddot mathnormal cline textsuperscript textsubscript "
+        "underrightarrow overunderset ce vdots".split()
+    )
     macros = [std_macro(name, False, 1) for name in one if name != "vdots"]
-    macros += [std_macro(name, False, 2) for name in
-               ["binom", "dbinom", "tbinom", "overset", "underset", "stackrel", "cancelto", "sfrac",
-                "dfrac", "tfrac", "href"]]
     macros += [
-        std_macro("cfrac", "[{{"), std_macro("operatorname", "*{"), std_macro("tag", "*{"),
-        std_macro("smash", "[{"), std_macro("multicolumn", "{{{"), std_macro("raisebox", "{[[{"),
-        std_macro("framebox", "[[{"), std_macro("mod", False, 1), std_macro("genfrac", "{{{{{{"),
-        std_macro("colorbox", "{{"), std_macro("sqrt", "[{"),
+        std_macro(name, False, 2)
+        for name in list(
+            "binom dbinom tbinom overset underset stackrel cancelto sfrac dfrac tfrac href".split()  # noqa: SIM905 - a compact table
+        )
     ]
-    envs = [std_environment(name, None, is_math_mode=True) for name in
-            ["matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "psmallmatrix",
-             "bsmallmatrix", "cases", "cases*", "dcases", "rcases", "gathered", "CD"]]
-    envs += [std_environment("aligned", "[", is_math_mode=True),
-             std_environment("alignedat", "{", is_math_mode=True),
-             std_environment("subarray", "{", is_math_mode=True),
-             std_environment("array", "[{", is_math_mode=True),
-             std_environment("array*", "[{", is_math_mode=True)]
+    macros += [
+        std_macro("cfrac", "[{{"),
+        std_macro("operatorname", "*{"),
+        std_macro("tag", "*{"),
+        std_macro("smash", "[{"),
+        std_macro("multicolumn", "{{{"),
+        std_macro("raisebox", "{[[{"),
+        std_macro("framebox", "[[{"),
+        std_macro("mod", False, 1),
+        std_macro("genfrac", "{{{{{{"),
+        std_macro("colorbox", "{{"),
+        std_macro("sqrt", "[{"),
+    ]
+    envs = [
+        std_environment(name, None, is_math_mode=True)
+        for name in list(
+            "matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix psmallmatrix bsmallmatrix "  # noqa: SIM905 - a compact table
+            "cases cases* dcases rcases gathered CD".split()
+        )
+    ]
+    envs += [
+        std_environment("aligned", "[", is_math_mode=True),
+        std_environment("alignedat", "{", is_math_mode=True),
+        std_environment("subarray", "{", is_math_mode=True),
+        std_environment("array", "[{", is_math_mode=True),
+        std_environment("array*", "[{", is_math_mode=True),
+    ]
     db.add_context_category("mathbot", macros=macros, environments=envs, prepend=True)
     return db
 
 
 _DB = _context_db()
 
-ALIGN_ENVS = {"align", "aligned", "alignat", "alignedat", "flalign", "split", "eqnarray", "multline",
-              "gather", "gathered", "equation", "displaymath", "math", "subequations", "CD"}
+ALIGN_ENVS = set(
+    "align aligned alignat alignedat flalign split eqnarray multline gather gathered equation "  # noqa: SIM905 - a compact table
+    "displaymath math subequations CD".split()
+)
 CASES_ENVS = {"cases", "dcases", "rcases"}
-MATRIX_DELIMS = {"matrix": ("", ""), "smallmatrix": ("", ""), "pmatrix": ("(", ")"),
-                 "psmallmatrix": ("(", ")"), "bmatrix": ("[", "]"), "bsmallmatrix": ("[", "]"),
-                 "Bmatrix": ("{", "}"), "vmatrix": ("|", "|"), "Vmatrix": ("‖", "‖"), "array": ("", ""),
-                 "subarray": ("", ""), "tabular": ("", "")}
+MATRIX_DELIMS = {
+    "matrix": ("", ""),
+    "smallmatrix": ("", ""),
+    "pmatrix": ("(", ")"),
+    "psmallmatrix": ("(", ")"),
+    "bmatrix": ("[", "]"),
+    "bsmallmatrix": ("[", "]"),
+    "Bmatrix": ("{", "}"),
+    "vmatrix": ("|", "|"),
+    "Vmatrix": ("‖", "‖"),
+    "array": ("", ""),
+    "subarray": ("", ""),
+    "tabular": ("", ""),
+}
 LIST_ENVS = {"itemize", "enumerate", "description"}
 MATH_ENVIRONMENTS = (ALIGN_ENVS | CASES_ENVS | set(MATRIX_DELIMS)) - {"tabular"}
 """Environments that are math even when written outside ``$...$``."""
 
 _FRAC = {"frac", "dfrac", "tfrac", "cfrac", "nicefrac", "sfrac"}
 _BINOM = {"binom", "dbinom", "tbinom"}
-_TEXT = {"text", "textrm", "textnormal", "textup", "textmd", "mbox", "hbox", "textsf", "texttt",
-         "textit", "textsl", "emph", "textbf", "textsc", "fbox", "framebox", "intertext",
-         "shortintertext", "textsuperscript", "textsubscript"}
-_STYLE = {"mathrm", "mathit", "mathbf", "mathsf", "mathtt", "boldsymbol", "bm", "pmb", "mathnormal",
-          "mathord", "mathopen", "mathclose", "ensuremath", "smash", "displaystyle", "raisebox"}
+_TEXT = set(
+    "text textrm textnormal textup textmd mbox hbox textsf texttt textit textsl emph textbf textsc "  # noqa: SIM905 - a compact table
+    "fbox framebox intertext shortintertext textsuperscript textsubscript".split()
+)
+_STYLE = set(
+    "mathrm mathit mathbf mathsf mathtt boldsymbol bm pmb mathnormal mathord mathopen mathclose "  # noqa: SIM905 - a compact table
+    "ensuremath smash displaystyle raisebox".split()
+)
 _STYLED_LETTERS = {"mathbb", "mathcal", "mathfrak", "mathscr", "Bbb"}
-_DELIM_SIZERS = {"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
-                 "biggl", "biggr", "Biggl", "Biggr", "bigm", "Bigm", "biggm", "Biggm"}
-_IGNORED = {"displaystyle", "textstyle", "scriptstyle", "scriptscriptstyle", "limits", "nolimits",
-            "nonumber", "notag", "label", "allowbreak", "nobreak", "relax", "strut", "mathstrut",
-            "centering", "noindent", "par", "medskip", "bigskip", "smallskip", "vspace", "hline",
-            "toprule", "midrule", "bottomrule", "cline", "noalign", "phantom", "hphantom", "vphantom",
-            "hspace", "color", "protect", "left", "right", "middle", "newpage", "linebreak", "displaybreak",
-            "kern", "mkern", "mskip", "hskip", "qedhere", "normalsize", "small", "large", "Large", "tiny",
-            "footnotesize", "scriptsize", "huge", "Huge", "rm", "bf", "it", "sf", "tt", "cal", "bold",
-            "mathversion", "boldmath", "unboldmath", "nulldelimiterspace", "vfill", "indent", "item",
-            "usepackage", "def", "let", "newcommand", "renewcommand", "DeclareMathOperator"}
-_LIMIT_FUNCTIONS = {"lim", "limsup", "liminf", "max", "min", "sup", "inf", "argmax", "argmin"}
+_DELIM_SIZERS = set(
+    "left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr bigm Bigm biggm "  # noqa: SIM905 - a compact table
+    "Biggm".split()
+)
+_IGNORED = set(
+    "displaystyle textstyle scriptstyle scriptscriptstyle limits nolimits nonumber notag label "  # noqa: SIM905 - a compact table
+    "allowbreak nobreak relax strut mathstrut centering noindent par medskip bigskip smallskip vspace "
+    "hline toprule midrule bottomrule cline noalign phantom hphantom vphantom hspace color protect "
+    "left right middle newpage linebreak displaybreak kern mkern mskip hskip qedhere normalsize small "
+    "large Large tiny footnotesize scriptsize huge Huge rm bf it sf tt cal bold mathversion boldmath "
+    "unboldmath nulldelimiterspace vfill indent item usepackage def let newcommand renewcommand "
+    "DeclareMathOperator".split()
+)
+_LIMIT_FUNCTIONS = set("lim limsup liminf max min sup inf argmax argmin".split())  # noqa: SIM905 - a compact table
 _INFIX = {"over": "frac", "choose": "binom", "atop": "atop", "brace": "brace", "brack": "brack"}
 _ROW_BREAKS = {"\\", "cr", "newline", "tabularnewline"}
-_NEGATED = {"=": "≠", "≡": "≢", "∈": "∉", "<": "≮", ">": "≯", "≤": "≰", "≥": "≱", "⊂": "⊄", "⊆": "⊈",
-            "∣": "∤", "∼": "≁", "≅": "≇", "≈": "≉", "∃": "∄", "|": "∤", "⊃": "⊅", "⊇": "⊉", "∥": "∦"}
+_NEGATED = {
+    "=": "≠",
+    "≡": "≢",
+    "∈": "∉",
+    "<": "≮",
+    ">": "≯",
+    "≤": "≰",
+    "≥": "≱",
+    "⊂": "⊄",
+    "⊆": "⊈",
+    "∣": "∤",
+    "∼": "≁",
+    "≅": "≇",
+    "≈": "≉",
+    "∃": "∄",
+    "|": "∤",
+    "⊃": "⊅",
+    "⊇": "⊉",
+    "∥": "∦",
+}
 _OPERATOR_CHARS = set(" +-−±∓=<>≤≥≠≈≡/·×÷∣:;,…∈∉⊂⊆⊃⊇∪∩→←↔⇒⇐⇔⟹⟸⟺≅∼≃∝⊥∥∖∧∨¬∀∃")
-_RELATION_START = tuple("=<>≤≥≠≈≡⟹⇒⇔⟺→∼≅≃∝∈⊂⊆⊃⊇") + ("\\implies",)
+_RELATION_START = tuple("=<>≤≥≠≈≡⟹⇒⇔⟺→∼≅≃∝∈⊂⊆⊃⊇")
 _SCRIPT_CHARS = set(sym.SUPERSCRIPTS.values()) | set(sym.SUBSCRIPTS.values()) | {"′", "″", "!", "°"}
 _OPEN_CHARS = "([{⌊⌈⟨"
 _CLOSE_CHARS = ")]}⌋⌉⟩"
@@ -151,7 +203,7 @@ def needs_parens(text: str, *, allow_leading_minus: bool = False) -> bool:
     return any(ch in _OPERATOR_CHARS for ch in top)
 
 
-_ATOMIC = re.compile(r"[-−]?(\d+(\.\d+)?|\.\d+|[^\W\d_]|[∞π∅ℝℤℕℚℂ])")
+_ATOMIC = re.compile(r"(\d+(\.\d+)?|\.\d+|[^\W\d_]|[∞π∅ℝℤℕℚℂ])")
 
 
 def is_atomic(text: str) -> bool:
@@ -162,10 +214,12 @@ def is_atomic(text: str) -> bool:
     if _bracketed(text):
         return True
     core = text.rstrip("".join(_SCRIPT_CHARS))
+    if _bracketed(core):
+        return True
     if core.startswith("√") or core[:1] in "∛∜":
         rest = core.lstrip("√∛∜")
         return bool(rest) and (is_atomic(rest))
-    if re.fullmatch(r"[A-Za-z]+\(.*\)", core) and _bracketed(core[core.index("("):]):
+    if re.fullmatch(r"[A-Za-z]+\(.*\)", core) and _bracketed(core[core.index("(") :]):
         return True
     if "^" in core and not needs_parens(core):
         base, _, exp = core.partition("^")
@@ -181,6 +235,7 @@ def _is_mark(ch: str) -> bool:
 
 def _finalize(text: str) -> str:
     """Collapse soft spaces, keep hard ones, tidy spaces inside brackets and before punctuation."""
+
     def spaces(match: re.Match[str]) -> str:
         hard = match.group(0).count(_HARD)
         return " " * hard if hard else " "
@@ -236,8 +291,11 @@ class _Converter:
             elif node.isNodeType(lw.LatexMathNode):
                 out.append(self.inline(node.nodelist))
             elif node.isNodeType(lw.LatexSpecialsNode):
-                out.append({"~": " ", "--": "–", "---": "—", "``": "“", "''": "”", "&": " "}.get(
-                    node.specials_chars, node.specials_chars))
+                out.append(
+                    {"~": " ", "--": "–", "---": "—", "``": "“", "''": "”", "&": " "}.get(
+                        node.specials_chars, node.specials_chars
+                    )
+                )
             elif node.isNodeType(lw.LatexMacroNode):
                 out.append(self._text_macro(node))
             elif node.isNodeType(lw.LatexEnvironmentNode):
@@ -281,6 +339,8 @@ class _Converter:
                     items.append(("amp", chars))
                 elif chars == "~":
                     items.append(("space", " "))
+                elif chars == "``":
+                    items.append(("char", "“"))
                 else:
                     items.extend(("char", ch) for ch in chars)
             elif node.isNodeType(lw.LatexGroupNode):
@@ -297,7 +357,7 @@ class _Converter:
         for index, (kind, _) in enumerate(items):
             if kind == "post_space":
                 nxt = items[index + 1] if index + 1 < len(items) else None
-                keep = nxt is not None and nxt[0] == "char" and nxt[1] in "+-=<>/|:"
+                keep = nxt is not None and nxt[0] == "char" and str(nxt[1]) in "+-=<>/|:"
                 items[index] = ("space", " ") if keep else ("skip", "")
         return [item for item in items if item[0] != "skip"]
 
@@ -313,7 +373,7 @@ class _Converter:
         for index, (kind, payload) in enumerate(items):
             if kind == "macro" and payload.macroname in _INFIX:  # type: ignore[attr-defined]
                 left = self._inline_items(items[:index])
-                right = self._inline_items(items[index + 1:])
+                right = self._inline_items(items[index + 1 :])
                 return [self._infix(_INFIX[payload.macroname], left, right)]  # type: ignore[attr-defined]
         atoms: list[Atom] = []
         i = 0
@@ -323,9 +383,7 @@ class _Converter:
                 i = self._scripts(items, i, atoms)
                 continue
             i += 1
-            if kind == "space":
-                atoms.append(Atom(_SOFT, "space"))
-            elif kind == "amp":
+            if kind == "space" or kind == "amp":
                 atoms.append(Atom(_SOFT, "space"))
             elif kind == "char":
                 atoms.append(self._char(str(payload)))
@@ -355,18 +413,31 @@ class _Converter:
             return Atom(ch, "close")
         if ch == "'":
             return Atom("′", "ord")
+        if ch == "`":
+            return Atom("‘", "ord")
         if ch == "*":
             return Atom("∗", "lit")
         if ch == "-":
             return Atom("-", "lit", unary=True)
-        if ch in "+=<>,;:/|!?.":
-            return Atom(ch, "ord" if ch in "!." else "lit")
+        if ch == ".":
+            return Atom(ch, "punct")
+        if ch in "+=<>,;:/|!?":
+            return Atom(ch, "ord" if ch == "!" else "lit")
         return Atom(ch, "ord")
 
     def _group(self, node: lw.LatexNode) -> Atom:
         inner = self._atoms(self._items(node.nodelist, math=True))
         solid = [a for a in inner if a.kind != "space"]
-        if len(solid) == 1 and solid[0].kind in ("frac", "op", "lit", "func", "bigop", "sqrt", "open", "close"):
+        if len(solid) == 1 and solid[0].kind in (
+            "frac",
+            "op",
+            "lit",
+            "func",
+            "bigop",
+            "sqrt",
+            "open",
+            "close",
+        ):
             return solid[0]
         return Atom(self._join(inner), "ord")
 
@@ -400,8 +471,12 @@ class _Converter:
                 break
             arg = items[i]
             i += 1
-            if arg[0] == "macro" and arg[1].macroname in _TEXT | _STYLE | _STYLED_LETTERS | _FRAC | {"sqrt"} \
-                    and not _args(arg[1]) and i < len(items):  # type: ignore[attr-defined]
+            if (
+                arg[0] == "macro"
+                and arg[1].macroname in _TEXT | _STYLE | _STYLED_LETTERS | _FRAC | {"sqrt"}  # type: ignore[attr-defined]
+                and not _args(arg[1])
+                and i < len(items)
+            ):
                 arg_items = [arg, items[i]]
                 i += 1
             else:
@@ -428,10 +503,14 @@ class _Converter:
         if base.kind == "brace" and (sub or sup):
             label = self._inline_items(sub or sup or [])
             return Atom(f"{text} ({label})", "ord")
-        if text and base.kind not in ("func", "bigop", "op", "lit") and (
-                base.kind in ("frac", "sqrt") or not is_atomic(text)) and not _bracketed(_visible(text)):
-            if base.kind != "accent" and base.kind != "text":
-                text = f"({text})"
+        if (
+            text
+            and base.kind not in ("func", "bigop", "op", "lit")
+            and (base.kind in ("frac", "sqrt") or not is_atomic(text))
+            and not _bracketed(_visible(text))
+            and base.kind not in ("accent", "text")
+        ):
+            text = f"({text})"
         if sub is not None:
             text += self._script(self._inline_items(sub), sym.to_subscript, "_")
         if sup is not None:
@@ -443,8 +522,18 @@ class _Converter:
     @staticmethod
     def _script(text: str, convert, marker: str) -> str:
         if marker == "^":
-            special = {"∘": "°", "°": "°", "′": "′", "′′": "″", "′′′": "‴", "†": "†", "⊤": "ᵀ", "∗": "∗",
-                       "⋆": "⋆", "ᵀ": "ᵀ"}
+            special = {
+                "∘": "°",
+                "°": "°",
+                "′": "′",
+                "′′": "″",
+                "′′′": "‴",
+                "†": "†",
+                "⊤": "ᵀ",
+                "∗": "∗",
+                "⋆": "⋆",
+                "ᵀ": "ᵀ",
+            }
             if text in special:
                 return special[text]
         converted = convert(_visible(text))
@@ -456,24 +545,22 @@ class _Converter:
         return f"{marker}({text})"
 
     # ----- macros --------------------------------------------------------------------------------
-    def _macro(self, node: lw.LatexMacroNode, items: list[tuple[str, object]], i: int) -> tuple[Atom | None, int]:
+    def _macro(
+        self, node: lw.LatexMacroNode, items: list[tuple[str, object]], i: int
+    ) -> tuple[Atom | None, int]:
         """Return the atom for a macro and how many following items it swallowed."""
         name = node.macroname
         args = _args(node)
         if name in _DELIM_SIZERS:
-            j = i
-            while j < len(items) and items[j][0] == "space":
-                j += 1
-            if j < len(items) and items[j] == ("char", "."):
-                return None, j + 1 - i
-            return None, 0
+            return self._delimiter(name, items, i)
         if name in _FRAC:
-            return self._make_frac(self.inline(args[-2] if len(args) >= 2 else None),
-                                   self.inline(args[-1] if args else None)), 0
+            return self._make_frac(
+                self.inline(args[-2] if len(args) >= 2 else None), self.inline(args[-1] if args else None)
+            ), 0
         if name == "genfrac":
             return self._make_frac(self.inline(args[4]), self.inline(args[5])), 0
         if name in _BINOM:
-            return Atom(f"C({self.inline(args[0])}, {self.inline(args[1])})", "ord"), 0
+            return Atom(f"C({self.inline(args[0])}, {self.inline(args[1])})", "func"), 0
         if name == "sqrt":
             return self._sqrt(args[0] if args else None, args[1] if len(args) > 1 else None), 0
         if name in _TEXT:
@@ -513,7 +600,8 @@ class _Converter:
         if name in ("overset", "stackrel", "underset", "xrightarrow", "xleftarrow"):
             return self._overset(name, args), 0
         if name == "cancelto":
-            return Atom(self._accent("cancel", self.inline(args[1])).text + f" → {self.inline(args[0])}"), 0
+            struck = _flatten(self._accent("cancel", self.inline(args[1])).text)
+            return Atom(f"{struck} → {self.inline(args[0])}"), 0
         if name == "substack":
             return Atom(", ".join(filter(None, _flatten(self.inline(args[0])).split("; "))), "ord"), 0
         if name == "tag":
@@ -531,7 +619,7 @@ class _Converter:
         if name in sym.QUADS:
             return Atom(_HARD * sym.QUADS[name], "space"), 0
         if name in sym.SPACES:
-            return (Atom(_SOFT, "space") if sym.SPACES[name] else None), 0
+            return (Atom(_SOFT, "lit") if sym.SPACES[name] else None), 0
         if name in _IGNORED:
             return None, 0
         if len(name) == 1 and name in sym.ESCAPED_CHARS:
@@ -566,6 +654,30 @@ class _Converter:
             return Atom(name, "func"), 0
         return Atom(name, "ord"), 0
 
+    def _delimiter(self, name: str, items: list[tuple[str, object]], i: int) -> tuple[Atom | None, int]:
+        """``\\left(``, ``\\bigr]``...: the sizing command goes, the delimiter stays as an open/close."""
+        j = i
+        while j < len(items) and items[j][0] == "space":
+            j += 1
+        if j >= len(items):
+            return None, j - i
+        kind, payload = items[j]
+        side = "close" if name.endswith("r") or name == "right" else "open"
+        if name.startswith("middle") or name.endswith("m"):
+            side = "lit"
+        if kind == "char":
+            if payload == ".":
+                return None, j + 1 - i
+            if name in ("big", "Big", "bigg", "Bigg"):
+                return self._char(str(payload)), j + 1 - i
+            return Atom(str(payload), side), j + 1 - i
+        if kind == "macro":
+            atom, _ = self._macro(payload, [], 0)  # type: ignore[arg-type]
+            if atom is not None and isinstance(atom.text, str) and name not in ("big", "Big", "bigg", "Bigg"):
+                atom.kind = side
+            return atom, j + 1 - i
+        return None, j - i
+
     def _sqrt(self, index: lw.LatexNode | None, arg: lw.LatexNode | None) -> Atom:
         body = self.inline(arg)
         if not is_atomic(body) or not body:
@@ -578,26 +690,32 @@ class _Converter:
 
     def _accent(self, name: str, body: str) -> Atom:
         mark = sym.ACCENTS[name]
+        body = body.replace(" ", "")
         if not body:
             return Atom("", "ord")
         if name in sym.ARROW_ACCENTS:
             return Atom(body + mark, "accent")
-        return Atom("".join(ch + mark if not ch.isspace() and ch not in (BOX_OPEN, BOX_CLOSE) else ch
-                            for ch in body), "accent")
+        return Atom(
+            "".join(ch + mark if not ch.isspace() and ch not in (BOX_OPEN, BOX_CLOSE) else ch for ch in body),
+            "accent",
+        )
 
     def _negate(self, arg: lw.LatexNode | None) -> Atom:
         if arg is None:
             return Atom("¬", "ord")
         inner = self.inline(arg)
         negated = _NEGATED.get(inner, inner + "\u0338" if inner else "")
-        is_rel = arg.isNodeType(lw.LatexMacroNode) and arg.macroname in sym.RELATIONS or inner in "=<>"
+        is_rel = (arg.isNodeType(lw.LatexMacroNode) and arg.macroname in sym.RELATIONS) or inner in "=<>"
         return Atom(negated, "op" if is_rel else "ord")
 
     def _overset(self, name: str, args: list) -> Atom:
         if name in ("xrightarrow", "xleftarrow"):
             base, label = ("→" if name == "xrightarrow" else "←"), self.inline(args[-1] if args else None)
         else:
-            base, label = self.inline(args[1] if len(args) > 1 else None), self.inline(args[0] if args else None)
+            base, label = (
+                self.inline(args[1] if len(args) > 1 else None),
+                self.inline(args[0] if args else None),
+            )
         if name == "overset" and base == "=" and label == "?":
             return Atom("≟", "op")
         if not label:
@@ -624,8 +742,8 @@ class _Converter:
                 items.append([])
             elif items:
                 items[-1].append(child)
-        lines = [f"• {self.text(item).strip()}" for item in items]
-        return vstack(lines) if self.display else "; ".join(lines)
+        lines: list[str | Box] = [f"• {self.text(item).strip()}" for item in items]
+        return vstack(lines) if self.display else "; ".join(map(_flatten, lines))
 
     def _split_rows(self, nodes: list[lw.LatexNode]) -> tuple[list[list[list[lw.LatexNode]]], set[int]]:
         rows: list[list[list[lw.LatexNode]]] = [[[]]]
@@ -635,8 +753,12 @@ class _Converter:
                 rows[-1].append([])
             elif node.isNodeType(lw.LatexMacroNode) and node.macroname in _ROW_BREAKS:
                 rows.append([[]])
-            elif node.isNodeType(lw.LatexMacroNode) and node.macroname in ("hline", "midrule", "toprule",
-                                                                            "bottomrule"):
+            elif node.isNodeType(lw.LatexMacroNode) and node.macroname in (
+                "hline",
+                "midrule",
+                "toprule",
+                "bottomrule",
+            ):
                 rules.add(len(rows) - 1)
             else:
                 rows[-1][-1].append(node)
@@ -677,11 +799,12 @@ class _Converter:
         ncols = max(len(r) for r in cells)
         if ncols == 1:
             return vstack([c[0] for c in cells])
+        aligns: list[Align]
         if name == "eqnarray":
             aligns = ["r", "c", "l"] * ncols
             seps = [" "] * ncols
         else:
-            aligns = ["r" if i % 2 == 0 else "l" for i in range(ncols)]
+            aligns = [("r" if i % 2 == 0 else "l") for i in range(ncols)]
             seps = [" " if i % 2 == 0 else "    " for i in range(ncols)]
         return _trim(grid(cells, aligns, seps))
 
@@ -703,13 +826,13 @@ class _Converter:
                 body = "; ".join(", ".join(row) for row in flat)
             return f"{left}{body}{right}"
         aligns, seps = _column_spec(spec)
-        body = grid(cells, aligns, seps, rules)
-        return _trim(bracket(body, left, right)) if left or right else _trim(body)
+        grid_box = grid(cells, aligns, seps, rules)
+        return _trim(bracket(grid_box, left, right)) if left or right else _trim(grid_box)
 
 
-def _column_spec(spec: str) -> tuple[list, list[str]]:
+def _column_spec(spec: str) -> tuple[list[Align], list[str]]:
     """Column alignments and separators from an array spec like ``c|cc`` (``│`` where ``|`` is)."""
-    aligns: list = []
+    aligns: list[Align] = []
     seps: list[str] = []
     bar = False
     for token in re.findall(r"[lcrpmb](?:\{[^}]*\})?|\|", spec):
@@ -719,7 +842,7 @@ def _column_spec(spec: str) -> tuple[list, list[str]]:
         if aligns:
             seps.append(" │ " if bar else "  ")
         bar = False
-        aligns.append({"l": "l", "c": "c", "r": "r"}.get(token[0], "l"))
+        aligns.append("c" if token[0] == "c" else "r" if token[0] == "r" else "l")
     return aligns + ["r"] * 50, seps + ["  "] * 50
 
 
@@ -746,7 +869,7 @@ def _args(node: lw.LatexNode) -> list:
 
 # ----- joining atoms ------------------------------------------------------------------------------
 _OPERAND = {"ord", "close", "frac", "func", "sqrt", "accent"}
-_OPERAND_AFTER = {"ord", "open", "frac", "sqrt", "func", "bigop", "accent"}
+_OPERAND_AFTER = set("ord open frac sqrt func bigop accent".split())  # noqa: SIM905 - a compact table
 
 
 def _merge_bracketed(atoms: list[Atom]) -> None:
@@ -786,9 +909,23 @@ def _wrap_fractions(atoms: list[Atom]) -> None:
             atom.kind = "ord"
             continue
         if (prev and prev.kind in _OPERAND and not (prev.kind == "text" or prev_text.endswith(" "))) or (
-                nxt and nxt.kind in _OPERAND_AFTER):
+            nxt and nxt.kind in _OPERAND_AFTER
+        ):
             atom.text = f"({atom.text})"
             atom.kind = "ord"
+
+
+_SPACED_KINDS = {"lit", "op", "text", "newline"}
+
+
+def _keeps_space(atoms: list[Atom], index: int) -> bool:
+    """Source spaces only count next to operators and text: ``2 \\pi x`` is ``2πx``, ``a + b`` stays."""
+    prev, nxt = _neighbour(atoms, index, -1), _neighbour(atoms, index, 1)
+    if prev is None or nxt is None:
+        return False
+    if prev.kind in ("func", "bigop"):
+        return nxt.kind in _SPACED_KINDS
+    return prev.kind in _SPACED_KINDS or nxt.kind in _SPACED_KINDS
 
 
 def _emit(atoms: list[Atom]) -> str:
@@ -797,7 +934,8 @@ def _emit(atoms: list[Atom]) -> str:
     for index, atom in enumerate(atoms):
         text = atom.text if isinstance(atom.text, str) else _flatten(atom.text)
         if atom.kind == "space":
-            out.append(text)
+            if _HARD in text or _keeps_space(atoms, index):
+                out.append(text)
             continue
         if atom.kind == "op":
             if atom.unary and (last is None or last.kind in ("op", "lit", "open", "bigop")):
@@ -805,16 +943,33 @@ def _emit(atoms: list[Atom]) -> str:
             else:
                 out.append(_SOFT + text + _SOFT)
         else:
+            if (
+                atom.kind == "func"
+                and last is not None
+                and last.kind in ("ord", "close", "accent", "sqrt")
+                and not (out and out[-1].endswith((" ", _SOFT)))
+            ):
+                out.append(_SOFT)
             out.append(text)
         if atom.kind in ("func", "bigop"):
-            nxt = atoms[index + 1] if index + 1 < len(atoms) else None
-            if nxt is not None and nxt.kind in ("ord", "func", "sqrt", "accent", "text", "bigop") and \
-                    not (atom.kind == "func" and _flatten(nxt.text).startswith("(")):
+            nxt = _neighbour(atoms, index, 1)
+            if atom.kind == "func":
+                spaced = (
+                    nxt is not None
+                    and nxt.kind in ("ord", "func", "sqrt", "accent", "text", "bigop")
+                    and not _flatten(nxt.text).startswith("(")
+                )
+            else:
+                spaced = nxt is not None and nxt.kind not in ("close", "lit", "op", "space", "newline")
+            if spaced:
                 out.append(_SOFT)
         if atom.kind == "sqrt" and not text.endswith(")"):
             nxt = atoms[index + 1] if index + 1 < len(atoms) else None
-            if nxt is not None and nxt.kind in ("ord", "func", "frac", "accent") and \
-                    _flatten(nxt.text)[:1].isalnum():
+            if (
+                nxt is not None
+                and nxt.kind in ("ord", "func", "frac", "accent")
+                and _flatten(nxt.text)[:1].isalnum()
+            ):
                 out.append(_SOFT)
         last = atom
     return "".join(out)
@@ -838,10 +993,20 @@ def _join_line(atoms: list[Atom]) -> str | Box:
         parts.append(_finalize(_emit(run)))
     cleaned: list[str | Box] = []
     for i, part in enumerate(parts):
+        prev_part = parts[i - 1] if i else None
+        if isinstance(part, str) and isinstance(prev_part, Box) and re.fullmatch(r"[.,;:]\s*", part):
+            # trailing punctuation sits on the last line of a matrix, not on its middle line
+            cleaned.append(Box([""] * (prev_part.height - 1 - prev_part.base) + [part.strip()], 0))
+            continue
         if isinstance(part, str):
             part = part.lstrip() if i == 0 else part
             part = part.rstrip() if i == len(parts) - 1 else part
-            if isinstance(parts[i - 1] if i else None, Box) and part and not part.startswith(" "):
+            if (
+                isinstance(parts[i - 1] if i else None, Box)
+                and part
+                and not part.startswith(" ")
+                and part[0] not in ".,;:!?)"
+            ):
                 part = " " + part
             if i + 1 < len(parts) and part and not part.endswith(" "):
                 part += " "

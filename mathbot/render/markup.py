@@ -17,6 +17,7 @@ Choices, per flavor:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from . import latex
@@ -34,6 +35,7 @@ _MARKERS = {
 }
 _PRIVATE = re.compile("[\U000f0000-\U0010ffff\ue001-\ue006\x00-\x03]")
 _RULE = "──────────"
+_BLOCK_KINDS = {"display", "diagram", "codeblock", "textenv"}
 DIAGRAM = "[diagram]"
 """What an Asymptote or TikZ picture becomes in text."""
 
@@ -109,7 +111,7 @@ class _Store:
 
     def add_block(self, text: str) -> str:
         self.blocks.append(text)
-        return "\n" + chr(_BLOCK_BASE + len(self.blocks) - 1) + "\n"
+        return "\n\n" + chr(_BLOCK_BASE + len(self.blocks) - 1) + "\n\n"
 
     def fill(self, text: str) -> str:
         def inline(match: re.Match[str]) -> str:
@@ -133,17 +135,33 @@ def _balanced(text: str, start: int) -> int:
     return -1
 
 
-_PROSE_DROP = re.compile(r"\\(noindent|par|medskip|bigskip|smallskip|newpage|centering|hfill|vfill|"
-                         r"maketitle|qquad|quad|indent|displaystyle|clearpage)\b\s*")
-_PROSE_STYLE = {"textbf": "**", "textit": "*", "emph": "*", "underline": "", "textrm": "", "text": "",
-                "textsf": "", "textnormal": "", "mbox": "", "texttt": "`", "section": "\n## ",
-                "section*": "\n## ", "subsection": "\n### ", "subsection*": "\n### "}
+_PROSE_DROP = re.compile(
+    r"\\(noindent|par|medskip|bigskip|smallskip|newpage|centering|hfill|vfill|"
+    r"maketitle|qquad|quad|indent|displaystyle|clearpage)\b\s*"
+)
+_PROSE_STYLE = {
+    "textbf": "**",
+    "textit": "*",
+    "emph": "*",
+    "underline": "",
+    "textrm": "",
+    "text": "",
+    "textsf": "",
+    "textnormal": "",
+    "mbox": "",
+    "texttt": "`",
+    "section": "\n## ",
+    "section*": "\n## ",
+    "subsection": "\n### ",
+    "subsection*": "\n### ",
+}
 _BARE = re.compile(r"\\([A-Za-z]+\*?)")
 
 
 def _prose_latex(text: str, flavor: Flavor, store: _Store) -> str:
     """LaTeX written outside math in the prose: text styles to Markdown, anything else to Unicode."""
     text = _PROSE_DROP.sub(" ", text)
+    text = text.replace("``", "“").replace("''", "”")  # TeX quotes; a real code span never gets here
     text = re.sub(r"\\\\(\[[^\]]*\])?[ \t]*", "\n", text)
     text = re.sub(r"(?m)^[ \t]*\\item\b\s*", "- ", text)
     out: list[str] = []
@@ -155,11 +173,11 @@ def _prose_latex(text: str, flavor: Flavor, store: _Store) -> str:
             break
         name = match.group(1)
         start, end = match.start(), match.end()
-        if name in _PROSE_STYLE and text[end: end + 1] == "{":
+        if name in _PROSE_STYLE and text[end : end + 1] == "{":
             close = _balanced(text, end)
             if close > 0:
                 out.append(text[i:start])
-                inner = _prose_latex(text[end + 1: close - 1], flavor, store)
+                inner = _prose_latex(text[end + 1 : close - 1], flavor, store)
                 mark = _PROSE_STYLE[name]
                 if mark.startswith("\n"):
                     out.append(f"{mark}{inner.strip()}\n")
@@ -171,15 +189,12 @@ def _prose_latex(text: str, flavor: Flavor, store: _Store) -> str:
                 continue
         # a bare command: take its arguments and scripts, and a "base^" just before it
         while end < len(text) and text[end] in "{[":
-            if text[end] == "{":
-                close = _balanced(text, end)
-            else:
-                close = text.find("]", end) + 1
+            close = _balanced(text, end) if text[end] == "{" else text.find("]", end) + 1
             if close <= 0:
                 break
             end = close
         while end < len(text) and text[end] in "^_":
-            nxt = text[end + 1: end + 2]
+            nxt = text[end + 1 : end + 2]
             if nxt == "{":
                 close = _balanced(text, end + 1)
                 if close < 0:
@@ -214,13 +229,21 @@ def _inline_code(code: str, flavor: Flavor) -> str:
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _EMPHASIS = [
-    (re.compile(r"(?<![\\*\w])\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*(?![*\w])"), _B_OPEN + _I_OPEN, _I_CLOSE + _B_CLOSE),
+    (
+        re.compile(r"(?<![\\*\w])\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*(?![*\w])"),
+        _B_OPEN + _I_OPEN,
+        _I_CLOSE + _B_CLOSE,
+    ),
     (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), _B_OPEN, _B_CLOSE),
     (re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])"), _B_OPEN, _B_CLOSE),
     (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), _I_OPEN, _I_CLOSE),
     (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), _I_OPEN, _I_CLOSE),
     (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), _S_OPEN, _S_CLOSE),
 ]
+
+
+def _wrap_with(open_: str, close: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: open_ + match.group(1) + close
 
 
 def _inline_markdown(line: str, flavor: Flavor, store: _Store) -> str:
@@ -236,11 +259,12 @@ def _inline_markdown(line: str, flavor: Flavor, store: _Store) -> str:
         return store.add_inline(f"[{label_text}]({url})")
 
     line = _LINK.sub(link, line)
-    line = _URL.sub(lambda m: store.add_inline(_slack_entities(m.group(0)) if flavor == "slack"
-                                                else m.group(0)), line)
+    line = _URL.sub(
+        lambda m: store.add_inline(_slack_entities(m.group(0)) if flavor == "slack" else m.group(0)), line
+    )
     line = re.sub(r"\\([!-/:-@\[-`{-~])", lambda m: store.add_inline(escape_plain(m.group(1), flavor)), line)
     for pattern, open_, close in _EMPHASIS:
-        line = pattern.sub(lambda m, o=open_, c=close: o + m.group(1) + c, line)
+        line = pattern.sub(_wrap_with(open_, close), line)
     line = escape_plain(line, flavor)
     for marker, syntax in _MARKERS[flavor].items():
         line = line.replace(marker, syntax)
@@ -288,6 +312,8 @@ def _block_for(seg: Segment, flavor: Flavor, store: _Store) -> str:
     if seg.kind == "diagram":
         return store.add_block(DIAGRAM)
     if seg.kind == "codeblock":
+        if flavor == "console":
+            return store.add_block(seg.raw.rstrip("\n"))
         lang = re.match(r"\s*[`~]+\s*([\w+-]*)", seg.raw)
         return store.add_block(_code_block(seg.source, flavor, lang.group(1) if lang else ""))
     # a tabular or a list written in LaTeX
@@ -303,15 +329,24 @@ def to_text(markdown: str, flavor: Flavor) -> str:
     markdown = _PRIVATE.sub("", markdown.replace("\r\n", "\n").replace("\r", "\n"))
     store = _Store()
     parts: list[str] = []
+    previous = "text"
     for seg in segments(markdown):
         if seg.kind == "text":
-            parts.append(_prose_latex(seg.source, flavor, store))
+            source = seg.source
+            if previous in _BLOCK_KINDS:  # "\]Thus" and "\] Thus" both start a new line cleanly
+                source = source.lstrip(" \t")
+            parts.append(_prose_latex(source, flavor, store))
         elif seg.kind == "inline":
             parts.append(store.add_inline(render_inline_math(seg.source, flavor)))
         elif seg.kind == "code":
-            parts.append(store.add_inline(_inline_code(seg.source, flavor) if flavor != "discord" else seg.raw))
+            parts.append(
+                store.add_inline(_inline_code(seg.source, flavor) if flavor != "discord" else seg.raw)
+            )
         else:
+            if parts:
+                parts[-1] = parts[-1].rstrip(" \t")
             parts.append(_block_for(seg, flavor, store))
+        previous = seg.kind
     lines_out: list[str] = []
     for line in "".join(parts).split("\n"):
         stripped = line.strip()

@@ -10,14 +10,24 @@ REASONING_FILENAME = "reasoning.md"
 SNIPPET_TAIL_CHARS = 1500
 """How much of the end of the reasoning the snippet looks at."""
 
-_SNIPPET_MAP = str.maketrans({
-    "*": "∗", "|": "∣", "~": "∼", "<": "‹", ">": "›", "`": "'", "@": None, "_": None, "\\": None,
-    "#": None,
-})
+_SNIPPET_MAP = str.maketrans(
+    {
+        "*": "∗",
+        "|": "∣",
+        "~": "∼",
+        "<": "‹",
+        ">": "›",
+        "`": "'",
+        "@": None,
+        "_": None,
+        "\\": None,
+        "#": None,
+    }
+)
 
 
 def _duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     minutes, secs = divmod(seconds, 60)
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
@@ -52,8 +62,8 @@ def snippet(reasoning_so_far: str, limit: int = 120) -> str:
     tail = reasoning_so_far[-SNIPPET_TAIL_CHARS:]
     if len(reasoning_so_far) > SNIPPET_TAIL_CHARS:
         # don't start inside a formula: begin after the first paragraph or line break
-        cut = tail.find("\n")
-        tail = tail[cut + 1:] if 0 <= cut < len(tail) // 2 else tail
+        newline = tail.find("\n")
+        tail = tail[newline + 1 :] if 0 <= newline < len(tail) // 2 else tail
     tail = tail.replace("<think>", " ").replace("</think>", " ")
     text = to_text(tail, "console")
     text = re.sub(r"\*\*|__", "", text)

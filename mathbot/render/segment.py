@@ -68,10 +68,8 @@ def _closing_dollar(text: str, start: int) -> int:
     lenient = bool(_MATHY.search(content))
     if (content[0].isspace() or content[-1].isspace()) and not lenient:
         return -1
-    if j + 1 < len(text) and text[j + 1].isdigit():
+    if j + 1 < len(text) and text[j + 1].isdigit() and "\\" not in content:
         return -1
-    if text[j + 1: j + 2] == "$":  # "$a$$b$" is two formulas; "$5$$" is odd: leave it to the caller
-        pass
     if _AMOUNT_THEN_WORD.match(content) and "\\" not in content.split()[0]:
         return -1
     return j
@@ -87,9 +85,10 @@ def _scan_prose(text: str, out: list[Segment]) -> None:
     buf: list[str] = []
 
     def flush() -> None:
-        if buf:
-            out.append(Segment("text", "".join(buf), "".join(buf)))
-            buf.clear()
+        chunk = "".join(buf)
+        if chunk:
+            out.append(Segment("text", chunk, chunk))
+        buf.clear()
 
     i, n = 0, len(text)
     special = re.compile(r"[\\$`\[]")
@@ -103,30 +102,41 @@ def _scan_prose(text: str, out: list[Segment]) -> None:
         i = k
         ch = text[i]
         if ch == "\\":
-            nxt = text[i + 1: i + 2]
+            nxt = text[i + 1 : i + 2]
             if nxt in ("(", "["):
                 close = "\\)" if nxt == "(" else "\\]"
                 end = text.find(close, i + 2)
                 if end >= 0:
                     flush()
                     kind: Kind = "inline" if nxt == "(" else "display"
-                    out.append(Segment(kind, text[i + 2: end], text[i: end + 2]))
+                    out.append(Segment(kind, text[i + 2 : end], text[i : end + 2]))
                     i = end + 2
                     continue
             begin = _BEGIN.match(text, i)
             if begin:
                 name = begin.group(1)
                 base = name.rstrip("*")
-                if base in MATH_ENVIRONMENTS or name in DIAGRAM_ENVS or name in TEXT_ENVS or base in ("equation",):
+                if (
+                    base in MATH_ENVIRONMENTS
+                    or name in DIAGRAM_ENVS
+                    or name in TEXT_ENVS
+                    or base in ("equation",)
+                ):
                     end = _find_env_end(text, begin.end(), name)
                     if end >= 0:
                         flush()
                         raw = text[i:end]
-                        kind = "diagram" if name in DIAGRAM_ENVS else "textenv" if name in TEXT_ENVS else "display"
+                        kind = (
+                            "diagram"
+                            if name in DIAGRAM_ENVS
+                            else "textenv"
+                            if name in TEXT_ENVS
+                            else "display"
+                        )
                         out.append(Segment(kind, raw, raw))
                         i = end
                         continue
-            buf.append(text[i: i + 2])
+            buf.append(text[i : i + 2])
             i += 2
             continue
         if ch == "[":
@@ -145,7 +155,7 @@ def _scan_prose(text: str, out: list[Segment]) -> None:
             end = _inline_code_end(text, i, ticks)
             if end >= 0:
                 flush()
-                out.append(Segment("code", text[i + ticks: end - ticks], text[i:end]))
+                out.append(Segment("code", text[i + ticks : end - ticks], text[i:end]))
                 i = end
                 continue
             buf.append("`" * ticks)
@@ -154,9 +164,9 @@ def _scan_prose(text: str, out: list[Segment]) -> None:
         # a dollar sign
         if text.startswith("$$", i):
             end = text.find("$$", i + 2)
-            if end >= 0 and text[i + 2: end].strip():
+            if end >= 0 and text[i + 2 : end].strip():
                 flush()
-                out.append(Segment("display", text[i + 2: end], text[i: end + 2]))
+                out.append(Segment("display", text[i + 2 : end], text[i : end + 2]))
                 i = end + 2
                 continue
             buf.append("$$")
@@ -165,7 +175,7 @@ def _scan_prose(text: str, out: list[Segment]) -> None:
         end = _closing_dollar(text, i + 1)
         if end >= 0:
             flush()
-            out.append(Segment("inline", text[i + 1: end], text[i: end + 1]))
+            out.append(Segment("inline", text[i + 1 : end], text[i : end + 1]))
             i = end + 1
             continue
         buf.append("$")
@@ -183,15 +193,15 @@ def segments(markdown: str) -> list[Segment]:
         if not fence:
             _scan_prose(text[pos:], out)
             break
-        _scan_prose(text[pos: fence.start()], out)
+        _scan_prose(text[pos : fence.start()], out)
         marker = fence.group(1)
         closing = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}\s*$", re.M)
         close = closing.search(text, fence.end())
         end = close.end() if close else len(text)
-        raw = text[fence.start(): end]
+        raw = text[fence.start() : end]
         body_start = fence.end() + 1
         body_end = close.start() if close else len(text)
-        out.append(Segment("codeblock", text[body_start: max(body_start, body_end)].rstrip("\n"), raw))
+        out.append(Segment("codeblock", text[body_start : max(body_start, body_end)].rstrip("\n"), raw))
         pos = end
     return out
 

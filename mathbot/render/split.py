@@ -66,11 +66,12 @@ def _split_line(line: str, limit: int) -> list[str]:
     parts: list[str] = []
     while len(line) > limit:
         sentence, space = _cut_points(line)
-        cut = max((p for p in sentence if 0 < p <= limit), default=0) or \
-            max((p for p in space if 0 < p <= limit), default=0)
+        cut = max((p for p in sentence if 0 < p <= limit), default=0) or max(
+            (p for p in space if 0 < p <= limit), default=0
+        )
         if cut <= 0:
             cut = limit
-            while cut > 1 and (line[cut - 1] == "&" or re.match(r"&[A-Za-z]*$", line[max(0, cut - 8):cut])):
+            while cut > 1 and (line[cut - 1] == "&" or re.match(r"&[A-Za-z]*$", line[max(0, cut - 8) : cut])):
                 cut -= 1
             parts.append(line[:cut])
             line = line[cut:]

@@ -25,31 +25,32 @@ def _unicodeit_styled() -> dict[tuple[str, str], str]:
     return table
 
 
+# fmt: off
 OVERRIDES: dict[str, str] = {
     # unicodeit picks a glyph that reads worse in chat, or has no entry at all.
-    "cdot": "·", "cdotp": "·", "centerdot": "·",
-    "cdots": "…", "dots": "…", "ldots": "…", "dotsb": "…", "dotsc": "…", "dotsm": "…",
-    "dotsi": "…", "dotso": "…", "hdots": "…",
-    "epsilon": "ε", "varepsilon": "ε", "phi": "φ", "varphi": "φ",
-    "langle": "⟨", "rangle": "⟩", "lvert": "|", "rvert": "|", "vert": "|", "lVert": "‖", "rVert": "‖",
-    "Vert": "‖", "lbrace": "{", "rbrace": "}", "lbrack": "[", "rbrack": "]",
-    "implies": "⟹", "impliedby": "⟸", "iff": "⟺", "mid": "∣", "divides": "∣",
-    "square": "□", "Box": "□", "blacksquare": "■", "qed": "∎", "qedsymbol": "∎",
-    "star": "⋆", "ast": "∗", "colon": ":", "degree": "°", "textdegree": "°",
-    "le": "≤", "leq": "≤", "leqslant": "≤", "ge": "≥", "geq": "≥", "geqslant": "≥",
-    "lt": "<", "gt": ">", "ne": "≠", "neq": "≠", "backslash": "∖", "setminus": "∖",
-    "emptyset": "∅", "varnothing": "∅", "bigtriangleup": "△", "triangle": "△",
-    "vartriangle": "△", "measuredangle": "∡", "sphericalangle": "∢",
-    "textbackslash": "\\", "textasciitilde": "~", "textasciicircum": "^", "textunderscore": "_",
-    "dag": "†", "ddag": "‡", "S": "§", "P": "¶", "copyright": "©", "pounds": "£", "euro": "€",
-    "textdollar": "$", "textpercent": "%", "checkmark": "✓", "LaTeX": "LaTeX", "TeX": "TeX",
+    'cdot': '·', 'cdotp': '·', 'centerdot': '·', 'cdots': '…', 'dots': '…', 'ldots': '…', 'dotsb': '…',
+    'dotsc': '…', 'dotsm': '…', 'dotsi': '…', 'dotso': '…', 'hdots': '…', 'epsilon': 'ε',
+    'varepsilon': 'ε', 'phi': 'φ', 'varphi': 'φ', 'langle': '⟨', 'rangle': '⟩', 'lvert': '|', 'rvert': '|',
+    'vert': '|', 'lVert': '‖', 'rVert': '‖', 'Vert': '‖', 'lbrace': '{', 'rbrace': '}', 'lbrack': '[',
+    'rbrack': ']', 'implies': '⟹', 'impliedby': '⟸', 'iff': '⟺', 'mid': '∣', 'divides': '∣', 'square': '□',
+    'Box': '□', 'blacksquare': '■', 'qed': '∎', 'qedsymbol': '∎', 'star': '⋆', 'ast': '∗', 'colon': ':',
+    'degree': '°', 'textdegree': '°', 'le': '≤', 'leq': '≤', 'leqslant': '≤', 'ge': '≥', 'geq': '≥',
+    'geqslant': '≥', 'lt': '<', 'gt': '>', 'ne': '≠', 'neq': '≠', 'backslash': '∖', 'setminus': '∖',
+    'emptyset': '∅', 'varnothing': '∅', 'bigtriangleup': '△', 'triangle': '△', 'vartriangle': '△',
+    'measuredangle': '∡', 'sphericalangle': '∢', 'textbackslash': '\\', 'textasciitilde': '~',
+    'textasciicircum': '^', 'textunderscore': '_', 'dag': '†', 'ddag': '‡', 'S': '§', 'P': '¶',
+    'copyright': '©', 'pounds': '£', 'euro': '€', 'textdollar': '$', 'textpercent': '%', 'checkmark': '✓',
+    'LaTeX': 'LaTeX', 'TeX': 'TeX',
 }
+# fmt: on
 
+# fmt: off
 SPACES: dict[str, str] = {
-    ",": " ", ":": " ", ";": " ", ">": " ", " ": " ", "enspace": " ", "thinspace": " ",
-    "medspace": " ", "thickspace": " ", "space": " ", "nobreakspace": " ",
-    "!": "", "negthinspace": "", "negmedspace": "", "negthickspace": "",
+    ',': ' ', ':': ' ', ';': ' ', '>': ' ', ' ': ' ', 'enspace': ' ', 'thinspace': ' ', 'medspace': ' ',
+    'thickspace': ' ', 'space': ' ', 'nobreakspace': ' ', '!': '', 'negthinspace': '', 'negmedspace': '',
+    'negthickspace': '',
 }
+# fmt: on
 
 QUADS: dict[str, int] = {"quad": 2, "qquad": 3, "hfill": 2}
 """Explicit wide spaces: how many spaces each one keeps (they are not collapsed)."""
@@ -57,49 +58,55 @@ QUADS: dict[str, int] = {"quad": 2, "qquad": 3, "hfill": 2}
 ESCAPED_CHARS = set("$%&#_{}|")
 """Characters LaTeX writes as ``\\X`` that mean the character itself."""
 
-BINARY = {
-    "pm", "mp", "times", "div", "cdot", "cdotp", "centerdot", "ast", "star", "oplus", "ominus",
-    "otimes", "oslash", "odot", "cup", "cap", "sqcup", "sqcap", "uplus", "setminus", "wedge", "vee",
-    "land", "lor", "bullet", "amalg", "bigtriangleup", "bigtriangledown", "dagger", "ddagger",
-}
+BINARY = set(
+    "pm mp times div cdot cdotp centerdot ast star oplus ominus otimes oslash odot cup cap backslash "  # noqa: SIM905 - a compact table
+    "sqcup sqcap uplus setminus wedge vee land lor bullet amalg bigtriangleup bigtriangledown dagger "
+    "ddagger".split()
+)
 """Binary operators: printed with a space on each side (``a ± b``)."""
 
 UNARY_CAPABLE = {"pm", "mp", "neg", "lnot"}
 """Operators that lose their spaces at the start of a group or after another operator (``±√2``)."""
 
-RELATIONS = {
-    "le", "leq", "leqslant", "ge", "geq", "geqslant", "lt", "gt", "ne", "neq", "equiv", "approx", "sim",
-    "simeq", "cong", "propto", "ll", "gg", "in", "notin", "ni", "subset", "subseteq", "subsetneq",
-    "supset", "supseteq", "supsetneq", "to", "rightarrow", "leftarrow", "gets", "Rightarrow",
-    "Leftarrow", "Leftrightarrow", "leftrightarrow", "implies", "impliedby", "iff", "mapsto",
-    "longrightarrow", "Longrightarrow", "longleftarrow", "Longleftarrow", "longleftrightarrow",
-    "Longleftrightarrow", "longmapsto", "perp", "parallel", "nparallel", "mid", "nmid", "divides",
-    "vdash", "models", "prec", "succ", "preceq", "succeq", "asymp", "doteq", "therefore", "because",
-    "nleq", "ngeq", "nless", "ngtr", "ncong", "nsim", "nequiv", "lesssim", "gtrsim", "leftrightharpoons",
-    "rightleftharpoons", "uparrow", "downarrow", "hookrightarrow", "twoheadrightarrow", "coloneqq",
-    "eqqcolon", "triangleq", "neg", "lnot", "nsubseteq", "nsupseteq", "forall", "exists", "nexists",
-}
+RELATIONS = set(
+    "le leq leqslant ge geq geqslant lt gt ne neq equiv approx sim simeq cong propto ll gg in notin "  # noqa: SIM905 - a compact table
+    "ni subset subseteq subsetneq supset supseteq supsetneq to rightarrow leftarrow gets Rightarrow "
+    "Leftarrow Leftrightarrow leftrightarrow implies impliedby iff mapsto longrightarrow "
+    "Longrightarrow longleftarrow Longleftarrow longleftrightarrow Longleftrightarrow longmapsto perp "
+    "parallel nparallel mid nmid divides vdash models prec succ preceq succeq asymp doteq therefore "
+    "because nleq ngeq nless ngtr ncong nsim nequiv lesssim gtrsim leftrightharpoons "
+    "rightleftharpoons uparrow downarrow hookrightarrow twoheadrightarrow coloneqq eqqcolon triangleq "
+    "neg lnot nsubseteq nsupseteq forall exists nexists".split()
+)
 """Relations and arrows: printed with a space on each side (``a ≤ b``)."""
 
-FUNCTIONS = {
-    "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "arccot", "arcsec",
-    "arccsc", "sinh", "cosh", "tanh", "coth", "sech", "csch", "log", "ln", "lg", "exp", "lim",
-    "limsup", "liminf", "max", "min", "sup", "inf", "det", "deg", "dim", "gcd", "lcm", "arg", "ker",
-    "hom", "Pr", "sgn", "tr", "rank", "ord", "rad", "Var", "Cov", "span", "proj", "diag", "mod",
-    "argmax", "argmin", "cis", "Arg", "Log", "csch", "erf", "id", "im", "lub", "glb", "Tr",
-}
+FUNCTIONS = set(
+    "sin cos tan cot sec csc arcsin arccos arctan arccot arcsec arccsc sinh cosh tanh coth sech csch "  # noqa: SIM905 - a compact table
+    "log ln lg exp lim limsup liminf max min sup inf det deg dim gcd lcm arg ker hom Pr sgn tr rank "
+    "ord rad Var Cov span proj diag mod argmax argmin cis Arg Log erf id im lub glb Tr".split()
+)
 """Operator names printed as words (``sin x``, ``gcd(a, b)``)."""
 
+# fmt: off
 BIG_OPERATORS = {
-    "sum": "∑", "prod": "∏", "coprod": "∐", "int": "∫", "iint": "∬", "iiint": "∭", "oint": "∮",
-    "bigcup": "⋃", "bigcap": "⋂", "bigoplus": "⨁", "bigotimes": "⨂", "bigvee": "⋁", "bigwedge": "⋀",
-    "bigsqcup": "⨆", "biguplus": "⨄",
+    'sum': '∑', 'prod': '∏', 'coprod': '∐', 'int': '∫', 'iint': '∬', 'iiint': '∭', 'oint': '∮',
+    'bigcup': '⋃', 'bigcap': '⋂', 'bigoplus': '⨁', 'bigotimes': '⨂', 'bigvee': '⋁', 'bigwedge': '⋀',
+    'bigsqcup': '⨆', 'biguplus': '⨄',
 }
+# fmt: on
 
-OPENERS = {"(": "(", "[": "[", "{": "{", "lbrace": "{", "langle": "⟨", "lfloor": "⌊", "lceil": "⌈",
-           "lbrack": "[", "lvert": "|", "lVert": "‖", "ulcorner": "⌜", "llcorner": "⌞"}
-CLOSERS = {")": ")", "]": "]", "}": "}", "rbrace": "}", "rangle": "⟩", "rfloor": "⌋", "rceil": "⌉",
-           "rbrack": "]", "rvert": "|", "rVert": "‖", "urcorner": "⌝", "lrcorner": "⌟"}
+# fmt: off
+OPENERS = {
+    '(': '(', '[': '[', '{': '{', 'lbrace': '{', 'langle': '⟨', 'lfloor': '⌊', 'lceil': '⌈', 'lbrack': '[',
+    'lvert': '|', 'lVert': '‖', 'ulcorner': '⌜', 'llcorner': '⌞',
+}
+# fmt: on
+# fmt: off
+CLOSERS = {
+    ')': ')', ']': ']', '}': '}', 'rbrace': '}', 'rangle': '⟩', 'rfloor': '⌋', 'rceil': '⌉', 'rbrack': ']',
+    'rvert': '|', 'rVert': '‖', 'urcorner': '⌝', 'lrcorner': '⌟',
+}
+# fmt: on
 
 COMMANDS: dict[str, str] = {**_unicodeit_commands(), **OVERRIDES}
 """Every symbol command known: ``COMMANDS['alpha'] == 'α'``."""
@@ -107,25 +114,26 @@ COMMANDS: dict[str, str] = {**_unicodeit_commands(), **OVERRIDES}
 STYLED: dict[tuple[str, str], str] = _unicodeit_styled()
 """Styled letters (``('mathbb', 'R') → 'ℝ'``); bold and italic letters stay plain on purpose."""
 
+# fmt: off
 ACCENTS: dict[str, str] = {
-    "bar": "\u0304", "overline": "\u0305", "hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303",
-    "widetilde": "\u0303", "dot": "\u0307", "ddot": "\u0308", "dddot": "\u20db", "acute": "\u0301",
-    "grave": "\u0300", "breve": "\u0306", "check": "\u030c", "mathring": "\u030a",
-    "underline": "\u0332", "vec": "\u20d7", "overrightarrow": "\u20d7", "overleftarrow": "\u20d6",
-    "overleftrightarrow": "\u20e1", "cancel": "\u0336", "bcancel": "\u0336", "xcancel": "\u0336",
-    "sout": "\u0336", "utilde": "\u0330", "overarc": "\u0311", "overparen": "\u0311", "wideparen": "\u0311",
-    "overgroup": "\u0311",
+    'bar': '̄', 'overline': '̅', 'hat': '̂', 'widehat': '̂', 'tilde': '̃', 'widetilde': '̃', 'dot': '̇',
+    'ddot': '̈', 'dddot': '⃛', 'acute': '́', 'grave': '̀', 'breve': '̆', 'check': '̌', 'mathring': '̊',
+    'underline': '̲', 'vec': '⃗', 'overrightarrow': '⃗', 'overleftarrow': '⃖', 'overleftrightarrow': '⃡',
+    'cancel': '̶', 'bcancel': '̶', 'xcancel': '̶', 'sout': '̶', 'utilde': '̰', 'overarc': '̑',
+    'overparen': '̑', 'wideparen': '̑', 'overgroup': '̑',
 }
+# fmt: on
 """Accents drawn with a combining mark on every character (``\\overline{AB}`` → ``A̅B̅``)."""
 
 ARROW_ACCENTS = {"vec", "overrightarrow", "overleftarrow", "overleftrightarrow"}
 """Accents put on the last character only (one arrow over ``AB``, not two)."""
 
+# fmt: off
 TEXT_ACCENTS: dict[str, str] = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
-    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
-    "r": "\u030a",
+    "'": '́', '`': '̀', '^': '̂', '"': '̈', '~': '̃', '=': '̄', '.': '̇', 'u': '̆', 'v': '̌', 'H': '̋',
+    'c': '̧', 'k': '̨', 'r': '̊',
 }
+# fmt: on
 """Text-mode accents (``\\'e`` → ``é``)."""
 
 
@@ -144,12 +152,13 @@ SUBSCRIPTS.update({"−": "₋"})
 for _bad in ("<", ">"):
     SUBSCRIPTS.pop(_bad, None)
 
+# fmt: off
 VULGAR: dict[tuple[str, str], str] = {
-    ("1", "2"): "½", ("1", "3"): "⅓", ("2", "3"): "⅔", ("1", "4"): "¼", ("3", "4"): "¾",
-    ("1", "5"): "⅕", ("2", "5"): "⅖", ("3", "5"): "⅗", ("4", "5"): "⅘", ("1", "6"): "⅙",
-    ("5", "6"): "⅚", ("1", "7"): "⅐", ("1", "8"): "⅛", ("3", "8"): "⅜", ("5", "8"): "⅝",
-    ("7", "8"): "⅞", ("1", "9"): "⅑", ("1", "10"): "⅒",
+    ('1', '2'): '½', ('1', '3'): '⅓', ('2', '3'): '⅔', ('1', '4'): '¼', ('3', '4'): '¾', ('1', '5'): '⅕',
+    ('2', '5'): '⅖', ('3', '5'): '⅗', ('4', '5'): '⅘', ('1', '6'): '⅙', ('5', '6'): '⅚', ('1', '7'): '⅐',
+    ('1', '8'): '⅛', ('3', '8'): '⅜', ('5', '8'): '⅝', ('7', '8'): '⅞', ('1', '9'): '⅑', ('1', '10'): '⅒',
 }
+# fmt: on
 """Fractions Unicode has one character for."""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bots.discord.rest import RestClient
 from tests.conftest import settings_env
 from tests.discord.fake_discord import GUILD_ID, TOKEN, FakeDiscord
 from tests.support import processes
@@ -39,6 +40,14 @@ def discord_fake() -> Iterator[FakeServer]:
     served = start_fake()
     yield served
     served.server.stop()
+
+
+@pytest.fixture
+def rest(discord_fake: FakeServer) -> Iterator[RestClient]:
+    """The worker's REST client, pointed at the fake."""
+    client = RestClient(discord_fake.fake.api_url, TOKEN)
+    yield client
+    client.close()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import WSMsgType, web
 
@@ -125,7 +125,7 @@ class FakeDiscord:
 
     # ---- REST --------------------------------------------------------------------------------------
 
-    ROUTES: list[tuple[str, str, str]] = [
+    ROUTES: ClassVar[list[tuple[str, str, str]]] = [
         ("GET", r"/users/@me", "get_me"),
         ("GET", r"/oauth2/applications/@me", "get_application"),
         ("GET", r"/applications/@me", "get_application"),
@@ -180,7 +180,11 @@ class FakeDiscord:
                     "X-RateLimit-Bucket": "fake-bucket",
                     "X-RateLimit-Scope": "user",
                 }
-                body = {"message": "You are being rate limited.", "retry_after": limit.retry_after, "global": False}
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": limit.retry_after,
+                    "global": False,
+                }
                 return json_response(body, 429, headers)
         return None
 
@@ -231,7 +235,9 @@ class FakeDiscord:
         message = self._message(int(channel), BOT, body, call.files)
         if body.get("message_reference"):
             ref = self.messages.get(int(body["message_reference"]["message_id"]))
-            message["message_reference"] = body["message_reference"]
+            message["message_reference"] = {
+                k: str(v) if k.endswith("_id") else v for k, v in body["message_reference"].items()
+            }
             message["referenced_message"] = ref
             message["type"] = 19
         await self.dispatch("MESSAGE_CREATE", message)
@@ -306,7 +312,9 @@ class FakeDiscord:
         if found is None or found["token"] != token:
             return json_response({"message": "Unknown interaction", "code": 10062}, 404)
         if int(interaction) in self.answered_interactions:
-            return json_response({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
+            return json_response(
+                {"message": "Interaction has already been acknowledged.", "code": 40060}, 400
+            )
         self.answered_interactions[int(interaction)] = time.monotonic()
         body = call.json if isinstance(call.json, dict) else {}
         data = body.get("data") or {}
@@ -430,9 +438,7 @@ class FakeDiscord:
             message["message_reference"] = {"message_id": str(reply_to), "channel_id": str(channel)}
             message["referenced_message"] = ref
         if hide_content is None:
-            hide_content = (
-                not self._reads_content() and not mention_bot and channel in self.channels
-            )
+            hide_content = not self._reads_content() and not mention_bot and channel in self.channels
         event = dict(message)
         if hide_content:
             event["content"] = ""
@@ -443,8 +449,17 @@ class FakeDiscord:
         """The gateway sends the same MESSAGE_CREATE again (as after a resume)."""
         await self.dispatch("MESSAGE_CREATE", message)
 
+    async def redeliver_interaction(self, interaction: dict[str, Any]) -> None:
+        """The gateway sends the same INTERACTION_CREATE again."""
+        await self.dispatch("INTERACTION_CREATE", self._interaction_event(interaction))
+
     async def slash(
-        self, command: str, options: dict[str, str], *, channel: int = CHANNEL_ID, author: dict[str, Any] = ALICE
+        self,
+        command: str,
+        options: dict[str, str],
+        *,
+        channel: int = CHANNEL_ID,
+        author: dict[str, Any] = ALICE,
     ) -> dict[str, Any]:
         """A user runs a slash command (INTERACTION_CREATE); returns the interaction payload."""
         iid = snowflake()
@@ -485,8 +500,13 @@ class FakeDiscord:
             }
         self.interactions[iid] = interaction
         self.interaction_sent[iid] = time.monotonic()
-        await self.dispatch("INTERACTION_CREATE", {k: v for k, v in interaction.items() if k != "user" or not in_guild})
+        await self.dispatch("INTERACTION_CREATE", self._interaction_event(interaction))
         return interaction
+
+    @staticmethod
+    def _interaction_event(interaction: dict[str, Any]) -> dict[str, Any]:
+        """In a guild the user comes as `member.user`; in a DM as `user`."""
+        return {k: v for k, v in interaction.items() if k != "user" or "member" not in interaction}
 
     # ---- gateway -----------------------------------------------------------------------------------
 
@@ -559,7 +579,9 @@ class FakeDiscord:
             "stickers": [],
             "features": [],
             "member_count": 3,
-            "members": [{"user": BOT, "roles": [], "joined_at": now(), "deaf": False, "mute": False, "flags": 0}],
+            "members": [
+                {"user": BOT, "roles": [], "joined_at": now(), "deaf": False, "mute": False, "flags": 0}
+            ],
             "channels": [c for c in self.channels.values() if c["type"] == 0],
             "threads": [c for c in self.channels.values() if c["type"] == 11],
             "voice_states": [],
@@ -609,7 +631,9 @@ class FakeDiscord:
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """JSON with `Content-Type: application/json` exactly (aiohttp's json_response adds a charset)."""
     return web.Response(
-        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
 
 

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 
 from bots.discord.rest import DiscordError, RateLimited, RestClient, Upload, route_key
 from tests.discord.conftest import FakeServer
 from tests.discord.fake_discord import CHANNEL_ID, TOKEN
-
-
-@pytest.fixture
-def rest(discord_fake: FakeServer) -> RestClient:
-    client = RestClient(discord_fake.fake.api_url, TOKEN)
-    yield client
-    client.close()
 
 
 def test_messages_allow_no_mentions(rest: RestClient, discord_fake: FakeServer) -> None:
@@ -28,7 +22,10 @@ def test_messages_allow_no_mentions(rest: RestClient, discord_fake: FakeServer) 
 
 def test_files_go_as_multipart_with_attachments(rest: RestClient, discord_fake: FakeServer) -> None:
     posted = rest.create_message(str(CHANNEL_ID), "placeholder")
-    files = [Upload("reasoning.md", b"# Reasoning\n", "text/markdown"), Upload("f.png", b"\x89PNG", "image/png")]
+    files = [
+        Upload("reasoning.md", b"# Reasoning\n", "text/markdown"),
+        Upload("f.png", b"\x89PNG", "image/png"),
+    ]
     edited = rest.edit_message(str(CHANNEL_ID), posted["id"], "answer", files=files)
     call = discord_fake.fake.calls[-1]
     assert call.files == [("reasoning.md", b"# Reasoning\n"), ("f.png", b"\x89PNG")]
@@ -72,3 +69,31 @@ def test_unknown_message_is_a_typed_error(rest: RestClient) -> None:
 def test_route_keys_keep_the_channel_and_drop_the_message() -> None:
     assert route_key("PATCH", "/channels/1/messages/2") == "PATCH /channels/1/messages/{id}"
     assert route_key("POST", "/channels/1/messages") == "POST /channels/1/messages"
+
+
+def test_an_exhausted_bucket_is_respected_before_the_next_call() -> None:
+    """`X-RateLimit-Remaining: 0` means: wait `X-RateLimit-Reset-After` (essential) or skip (progress)."""
+    sent: list[str] = []
+    slept: list[float] = []
+
+    def discord(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "2.5"}
+        return httpx.Response(200, json={"id": "9", "content": "x"}, headers=headers)
+
+    client = RestClient(
+        "https://discord.test/api/v10",
+        TOKEN,
+        transport=httpx.MockTransport(discord),
+        sleep=slept.append,
+        clock=lambda: 100.0,
+    )
+    client.edit_message("1", "9", "first")
+    with pytest.raises(RateLimited) as caught:
+        client.edit_message("1", "9", "progress", best_effort=True)
+    assert caught.value.retry_after == pytest.approx(2.5)
+    assert sent == ["PATCH"] and slept == []
+    client.edit_message("1", "9", "the answer")
+    assert slept == [pytest.approx(2.5)] and sent == ["PATCH", "PATCH"]
+    client.create_message("1", "another route, another bucket")
+    assert slept == [pytest.approx(2.5)]

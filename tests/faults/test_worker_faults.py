@@ -21,7 +21,8 @@ from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
 from tests.support import processes
 
-PROBLEM = "Find the sum of all integer bases $b > 9$ for which $17_b$ is a divisor of $97_b$."
+PROBLEM = "Find the sum of all integer bases \\( b > 9 \\) for which \\( 17_b \\) is a divisor of \\( 97_b \\)."
+"""AIME 2025 problem 1 as in ../shared/data: the simulator boxes its official answer, 70."""
 
 
 def ask_in_background(settings: Settings, connection) -> Question:

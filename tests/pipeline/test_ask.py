@@ -84,7 +84,8 @@ def test_server_down_fails_with_one_line(redis_url, tmp_path: Path, monkeypatch)
 
 
 def test_oversized_question_is_refused_before_any_generation(settings, sim, worker) -> None:
-    question = "Compute the sum of the numbers " + ", ".join(str(n) for n in range(20000)) + "."
+    question = "Compute the sum of the numbers " + ", ".join(str(n) for n in range(9000)) + "."
+    assert len(question) < 60_000  # under the cheap character guard: the token count refuses it
     code, out, err = run_ask(question, settings)
     assert code == EXIT_BAD_INPUT
     assert "too long" in err and "12,288" in err
@@ -97,6 +98,12 @@ def test_truncated_answer_is_reported_as_truncated(settings, sim, worker) -> Non
     assert code == EXIT_TRUNCATED
     assert "ran out of room" in out
     assert not any(line.startswith("Final answer:") for line in out.splitlines())
+
+
+def test_absurd_paste_is_refused_before_queueing(settings) -> None:
+    code, out, err = run_ask("x " * 40_000, settings)
+    assert code == EXIT_BAD_INPUT
+    assert "79,999 characters" in err and "60,000" in err
 
 
 def test_empty_question_is_refused_at_once(settings) -> None:

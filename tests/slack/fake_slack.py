@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -12,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 BOT_TOKEN = "xoxb-fake-bot-token-1234"
+APP_TOKEN = "xapp-fake-app-token-9012"
 BOT_USER = "UBOT0001"
 BOT_ID = "BBOT0001"
 TEAM = "T0TEST01"
@@ -52,6 +54,9 @@ class FakeSlack:
         self.retry_after = 1
         self.errors: dict[str, str] = {}
         """method → the error its next call returns (once)."""
+        self.socket_acks: list[dict[str, Any]] = []
+        """What Socket Mode clients sent back (acks carry the envelope_id)."""
+        self._sockets: list[tuple[web.WebSocketResponse, asyncio.AbstractEventLoop]] = []
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
@@ -78,6 +83,10 @@ class FakeSlack:
             and (thread is None or c.args.get("thread_ts") == thread)
         ]
 
+    def roots(self, channel: str) -> list[Call]:
+        """Successful top-level (not threaded) chat.postMessage calls in a channel."""
+        return [c for c in self.posted(channel) if not c.args.get("thread_ts")]
+
     def updates(self, ts: str) -> list[Call]:
         """chat.update calls that edited message `ts`."""
         return [c for c in self.calls_to("chat.update") if c.args.get("ts") == ts]
@@ -93,6 +102,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{kind}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         return app
 
     def _next_ts(self) -> str:
@@ -118,6 +128,31 @@ class FakeSlack:
             self.calls.append(Call("upload", {"file_id": file_id, "bytes": len(body)}))
         return web.Response(text="OK - " + str(len(body)))
 
+    def socket_connected(self) -> bool:
+        with self._lock:
+            return any(not ws.closed for ws, _ in self._sockets)
+
+    def socket_send(self, envelope: dict[str, Any]) -> None:
+        """Push a Socket Mode envelope (events_api, slash_commands, interactive) to the app."""
+        with self._lock:
+            ws, loop = next((ws, loop) for ws, loop in reversed(self._sockets) if not ws.closed)
+        asyncio.run_coroutine_threadsafe(ws.send_json(envelope), loop).result(timeout=5)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record whatever the app sends (acks)."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        with self._lock:
+            self._sockets.append((ws, asyncio.get_running_loop()))
+        await ws.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0MATHBOT"}}
+        )
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                with self._lock:
+                    self.socket_acks.append(json.loads(message.data))
+        return ws
+
     async def _response_url(self, request: web.Request) -> web.Response:
         """A slash command's or action's response_url (Bolt's `respond`)."""
         with self._lock:
@@ -136,7 +171,8 @@ class FakeSlack:
                 return web.json_response(
                     call.response, status=429, headers={"Retry-After": str(self.retry_after)}
                 )
-            if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+            token = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+            if request.headers.get("Authorization") != f"Bearer {token}":
                 call.response = {"ok": False, "error": "invalid_auth"}
             elif method in self.errors:
                 call.response = {"ok": False, "error": self.errors.pop(method)}
@@ -155,6 +191,8 @@ class FakeSlack:
                 "user_id": BOT_USER,
                 "bot_id": BOT_ID,
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://{host}/socket"}
         if method in ("chat.postMessage", "chat.update"):
             problem = _invalid_message(args)
             if problem:

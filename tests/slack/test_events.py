@@ -68,7 +68,10 @@ def test_clean_text_names_people_and_never_keeps_slack_markup() -> None:
         f"<@{BOT}> <!channel> <!here|here> <@U2|bob> <@U3> <#C9|maths> <https://x.org/a|the link> "
         "<!subteam^S1|@team> <mailto:a@b.c> 1 &lt; 2"
     )
-    assert events.clean_text(text, BOT) == "@channel @here @bob @someone #maths the link @team mailto:a@b.c 1 < 2"
+    assert (
+        events.clean_text(text, BOT)
+        == "@channel @here @bob @someone #maths the link @team mailto:a@b.c 1 < 2"
+    )
 
 
 def test_mentions() -> None:

@@ -1,0 +1,23 @@
+"""Rendering core: model Markdown + LaTeX → Slack, Discord and console text, formula images, answer cards."""
+
+from .card import AnswerCard, answer_card
+from .images import render_png
+from .markup import Flavor, escape_plain, to_text
+from .reasoning import reasoning_file, snippet
+from .safety import neutralize_mentions
+from .segment import display_blocks
+from .split import split_message
+
+__all__ = [
+    "AnswerCard",
+    "Flavor",
+    "answer_card",
+    "display_blocks",
+    "escape_plain",
+    "neutralize_mentions",
+    "reasoning_file",
+    "render_png",
+    "snippet",
+    "split_message",
+    "to_text",
+]

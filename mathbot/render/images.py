@@ -1,0 +1,312 @@
+"""One formula → PNG with no TeX installation (ziamath → SVG → resvg), bounded in size and time.
+
+The render runs in a child process that is killed at the deadline: RQ uses SIGALRM for its job
+timeouts, so no alarm signal is used here. With the ``fork`` start method (Linux) ziamath is
+imported once in the parent and the child starts warm, at a cost of a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import re
+import warnings
+import xml.etree.ElementTree as ET
+from multiprocessing.connection import Connection
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+MAX_LATEX_CHARS = 2000
+"""Longer formulas are not rendered (the caller shows text)."""
+RENDER_TIMEOUT_S = 3.0
+"""Wall-clock bound for one render, child process start included."""
+MAX_WIDTH_PX = 2000
+MAX_HEIGHT_PX = 1000
+"""Pixel cap: bigger renders are scaled down to fit."""
+MIN_SCALE = 0.4
+"""Scaling down further than this makes text unreadable: fall back to text instead."""
+FONT_PX = 32
+PADDING_PX = 16
+CORNER_PX = 10
+LIGHT = ("#1d1c1d", "#ffffff")
+"""(text, background) of the default card: dark ink on white reads on light and dark themes."""
+DARK = ("#e8e8e8", "#1e1f22")
+"""(text, background) with ``dark=True``."""
+
+_SVG_NS = "http://www.w3.org/2000/svg"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_EXTRA_FUNCTIONS = (
+    "lcm",
+    "sgn",
+    "rank",
+    "tr",
+    "ord",
+    "rad",
+    "Var",
+    "Cov",
+    "span",
+    "proj",
+    "diag",
+    "argmax",
+    "argmin",
+    "cis",
+    "Arg",
+    "Log",
+    "erf",
+    "Tr",
+    "lub",
+    "glb",
+)
+_ENV_RENAMES = {
+    "eqnarray": "align",
+    "equation": "gather",
+    "multline": "gather",
+    "dcases": "cases",
+    "gathered": "gathered",
+    "flalign": "align",
+}
+
+
+def _balanced_end(text: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch == "\\":
+            continue
+        if ch == "{" and text[i - 1 : i] != "\\":
+            depth += 1
+        elif ch == "}" and text[i - 1 : i] != "\\":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+def _replace_macro(text: str, name: str, nargs: int, build) -> str:
+    """Replace ``\\name{a}{b}`` (balanced arguments) by ``build(a, b)``."""
+    pattern = re.compile(r"\\" + name + r"(?![A-Za-z])\s*")
+    out, pos = [], 0
+    while True:
+        match = pattern.search(text, pos)
+        if not match:
+            out.append(text[pos:])
+            return "".join(out)
+        args, cursor = [], match.end()
+        for _ in range(nargs):
+            while cursor < len(text) and text[cursor].isspace():
+                cursor += 1
+            if text[cursor : cursor + 1] != "{":
+                break
+            end = _balanced_end(text, cursor)
+            if end < 0:
+                break
+            args.append(text[cursor + 1 : end - 1])
+            cursor = end
+        if len(args) < nargs:
+            out.append(text[pos : match.end()])
+            pos = match.end()
+            continue
+        out.append(text[pos : match.start()])
+        out.append(build(*args))
+        pos = cursor
+
+
+def _text_arg(body: str) -> str:
+    """``\\text{}`` content for latex2mathml: text escapes undone, ``$x$`` inside pulled out as math."""
+    parts = re.split(r"(?<!\\)\$", body)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(f"{{{part}}}")
+        elif part:
+            part = re.sub(r"\\([$%&#_{}])", r"\1", part)
+            out.append(r"\text{" + part + "}")
+    return "".join(out)
+
+
+def prepare(latex: str) -> str:
+    """Rewrite LaTeX into the subset ziamath 0.13 (via latex2mathml) draws correctly."""
+    src = latex.strip()
+    src = re.sub(r"(?<!\\)%", r"\\%", src)
+    src = re.sub(r"\\(label|tag\*?|ref|eqref)\s*\{[^{}]*\}", "", src)
+    src = re.sub(r"\\(nonumber|notag|displaystyle|limits|nolimits|qedhere)(?![A-Za-z])", "", src)
+    src = _replace_macro(src, "boxed", 1, lambda a: "{" + a + "}")
+    for name in ("dbinom", "tbinom", "binom"):
+        src = _replace_macro(src, name, 2, lambda a, b: r"\left({" + a + r"} \atop {" + b + r"}\right)")
+    src = re.sub(r"\\cfrac\s*\[[lrc]\]", r"\\cfrac", src)
+    src = re.sub(r"\\(cfrac|sfrac|nicefrac)(?![A-Za-z])", r"\\frac", src)
+    src = _replace_macro(src, "cancelto", 2, lambda a, b: r"\cancel{" + b + "}")
+    src = _replace_macro(src, "overarc", 1, lambda a: r"\overset{\frown}{" + a + "}")
+    src = _replace_macro(src, "overparen", 1, lambda a: r"\overset{\frown}{" + a + "}")
+    for name in ("text", "textrm", "textnormal", "mbox", "textup", "hbox"):
+        src = _replace_macro(src, name, 1, _text_arg)
+    src = re.sub(r"\\(" + "|".join(_EXTRA_FUNCTIONS) + r")(?![A-Za-z])", r"\\operatorname{\1}", src)
+    src = re.sub(r"\\middle\s*", "", src)
+    src = re.sub(r"\\cline\s*\{[^{}]*\}", "", src)
+    src = _replace_macro(src, "multicolumn", 3, lambda n, spec, body: "{" + body + "}")
+    # ziamath cannot put a script on a bare environment: wrap it in a group first
+    src = re.sub(r"(\\begin\{(\w+\*?)\}.*?\\end\{\2\})(\s*[\^_])", r"{\1}\3", src, flags=re.S)
+    src = re.sub(r"\\(dotsb|dotsc|dotsm|dotsi|dotso|hdots)(?![A-Za-z])", r"\\cdots", src)
+    src = src.replace(r"\textdollar", r"\$")
+    for old, new in _ENV_RENAMES.items():
+        src = re.sub(r"\\(begin|end)\{" + old + r"\*?\}", r"\\\1{" + new + "*}", src)
+    src = src.replace("&=&", "&=").replace("& = &", "&=")
+    src = re.sub(r"(\\\\\s*)+(\\end\{)", r"\2", src)  # a trailing \\ makes an empty row
+    src = re.sub(r"(\\\\\s*)+$", "", src)
+    if re.search(r"\\\\", src) and "\\begin" not in src:
+        env = "align*" if "&" in src else "gather*"
+        src = f"\\begin{{{env}}}{src}\\end{{{env}}}"
+    return src.strip()
+
+
+_SUPPORTED_ENVS = {
+    "align",
+    "align*",
+    "aligned",
+    "gather",
+    "gather*",
+    "gathered",
+    "split",
+    "cases",
+    "matrix",
+    "pmatrix",
+    "bmatrix",
+    "Bmatrix",
+    "vmatrix",
+    "Vmatrix",
+    "smallmatrix",
+    "array",
+}
+"""Environments latex2mathml draws properly (after the renames in ``prepare``)."""
+
+
+def _mathml(src: str, color: str) -> ET.Element | None:
+    from ziamath.tex import tex2mml
+
+    if any(env not in _SUPPORTED_ENVS for env in re.findall(r"\\begin\{([^}]*)\}", src)):
+        return None
+
+    mml = tex2mml(src)
+    if re.search(r">\s*\\[A-Za-z]", mml) or "<merror" in mml:
+        return None  # latex2mathml passed a command through: it would be drawn as "\foo"
+    element = ET.fromstring(mml)
+    element.attrib["mathcolor"] = color
+    for table in element.iter("{http://www.w3.org/1998/Math/MathML}mtable"):
+        if table.get("rowspacing") == "3pt":  # align rows with big operators touch each other
+            table.set("rowspacing", "0.6em")
+    return element
+
+
+def _import_ziamath() -> None:
+    with warnings.catch_warnings():  # ziamath 0.13 uses a deprecated importlib.resources call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import ziamath  # noqa: F401
+
+
+def _render(src: str, dark: bool) -> bytes | None:
+    _import_ziamath()
+    import resvg_py
+    import ziamath
+
+    ink, paper = DARK if dark else LIGHT
+    element = _mathml(src, ink)
+    if element is None:
+        return None
+    inner = ziamath.Math(element, size=FONT_PX).svgxml()
+    width, height = float(inner.attrib["width"]), float(inner.attrib["height"])
+    if width <= 0 or height <= 0:
+        return None
+    total_w, total_h = width + 2 * PADDING_PX, height + 2 * PADDING_PX
+    scale = min(1.0, MAX_WIDTH_PX / total_w, MAX_HEIGHT_PX / total_h)
+    if scale < MIN_SCALE:
+        return None
+    outer = ET.Element(
+        "svg",
+        {
+            "xmlns": _SVG_NS,
+            "width": f"{total_w:.2f}",
+            "height": f"{total_h:.2f}",
+            "viewBox": f"0 0 {total_w:.2f} {total_h:.2f}",
+        },
+    )
+    ET.SubElement(
+        outer,
+        "rect",
+        {
+            "x": "0",
+            "y": "0",
+            "width": f"{total_w:.2f}",
+            "height": f"{total_h:.2f}",
+            "rx": str(CORNER_PX),
+            "fill": paper,
+        },
+    )
+    inner.attrib.pop("xmlns", None)
+    inner.attrib["x"] = str(PADDING_PX)
+    inner.attrib["y"] = str(PADDING_PX)
+    outer.append(inner)
+    svg = ET.tostring(outer, encoding="unicode")
+    png = resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True, zoom=scale)
+    return bytes(png)
+
+
+def render_in_process(latex: str, *, dark: bool = False) -> bytes | None:
+    """Render without the child process or time bound (benchmarks, and the child itself)."""
+    try:
+        if not latex.strip() or len(latex) > MAX_LATEX_CHARS:
+            return None
+        return _render(prepare(latex), dark)
+    except Exception:
+        return None
+
+
+def _child(conn: Connection, latex: str, dark: bool) -> None:
+    try:
+        conn.send_bytes(render_in_process(latex, dark=dark) or b"")
+    finally:
+        conn.close()
+
+
+def _context() -> Any:  # a fork or spawn context; typeshed's BaseContext lacks Process
+    if "fork" in multiprocessing.get_all_start_methods():
+        import resvg_py  # noqa: F401 - imported before the fork so the child starts warm
+
+        _import_ziamath()
+
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def render_png(latex: str, *, dark: bool = False, timeout: float = RENDER_TIMEOUT_S) -> bytes | None:
+    """The formula as a PNG, or ``None`` (never an exception) when it can't be drawn in time.
+
+    ``latex`` is the inside of one display formula; ``\\boxed``, ``\\tag`` and ``\\label`` are
+    dropped. Output is at most ``MAX_WIDTH_PX`` × ``MAX_HEIGHT_PX``.
+    """
+    if not isinstance(latex, str) or not latex.strip() or len(latex) > MAX_LATEX_CHARS:
+        return None
+    proc = None
+    receiver = sender = None
+    try:
+        ctx = _context()
+        receiver, sender = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(sender, latex, dark), name="mathbot-render")
+        proc.start()
+        sender.close()
+        if not receiver.poll(max(timeout, 0.0)):
+            logger.info("formula render timed out after %.1f s", timeout)
+            return None
+        data = receiver.recv_bytes()
+        return data if data.startswith(_PNG_MAGIC) else None
+    except Exception:
+        logger.exception("formula render failed")
+        return None
+    finally:
+        if proc is not None:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(timeout=1.0)
+        for conn in (receiver, sender):
+            if conn is not None:
+                conn.close()

@@ -1,0 +1,141 @@
+"""The worker-side DiscordReply against the fake Discord and the real Redis: edits, idempotence, hand-over."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import redis
+
+from bots.discord import format, state
+from bots.discord.reply import DiscordReply, follow_up_hint
+from bots.discord.rest import RestClient
+from mathbot.errors import ServerUnavailable
+from mathbot.jobs import ReplyTarget
+from mathbot.outcome import Answer, Progress
+from tests.discord.conftest import FakeServer
+from tests.discord.fake_discord import CHANNEL_ID
+
+
+@pytest.fixture
+def reply(rest: RestClient, redis_conn: redis.Redis) -> DiscordReply:
+    placeholder = rest.create_message(str(CHANNEL_ID), format.RECEIVED)
+    target = ReplyTarget(platform="discord", channel=str(CHANNEL_ID), placeholder=placeholder["id"], user="7")
+    return DiscordReply(target, rest, redis_conn, hold_timeout=5)
+
+
+def long_answer(paragraphs: int) -> Answer:
+    text = "\n\n".join(
+        f"Paragraph {i}: " + "the argument continues with more words. " * 20 for i in range(paragraphs)
+    )
+    return Answer(
+        question="What is 6 * 7?",
+        reasoning="thinking",
+        solution=text + "\n\nSo $\\boxed{42}$.",
+        final="42",
+        truncated=False,
+        finish_reason="stop",
+        prompt_tokens=10,
+        completion_tokens=2000,
+        thinking_seconds=10,
+        elapsed=12,
+    )
+
+
+def posts(discord_fake: FakeServer) -> list[str]:
+    return [c.path for c in discord_fake.fake.calls if c.method == "POST"]
+
+
+def test_answer_twice_edits_the_same_messages(reply: DiscordReply, discord_fake: FakeServer) -> None:
+    fake = discord_fake.fake
+    reply.answer(long_answer(12))
+    first = [m["id"] for m in fake.bot_messages(CHANNEL_ID)]
+    assert len(first) > 2
+    posted_before = len(posts(discord_fake))
+    reply.answer(long_answer(12))
+    assert [m["id"] for m in fake.bot_messages(CHANNEL_ID)] == first
+    assert len(posts(discord_fake)) == posted_before, "a repeated delivery posts nothing new"
+    assert fake.bot_messages(CHANNEL_ID)[0]["content"].startswith("## Final answer: 42")
+
+
+def test_a_shorter_second_answer_removes_leftover_parts(
+    reply: DiscordReply, discord_fake: FakeServer
+) -> None:
+    reply.answer(long_answer(12))
+    reply.answer(long_answer(1))
+    (only,) = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert only["content"].startswith("## Final answer: 42")
+
+
+def test_held_placeholder_skips_progress_and_delays_the_answer(
+    reply: DiscordReply, discord_fake: FakeServer, redis_conn: redis.Redis
+) -> None:
+    fake = discord_fake.fake
+    assert reply.message is not None
+    state.hold(redis_conn, reply.message)
+    calls = len(fake.calls)
+    reply.progress(Progress("thinking", 10, 1.0))
+    assert len(fake.calls) == calls
+
+    released_at: list[float] = []
+
+    def adapter_finishes() -> None:
+        time.sleep(0.4)
+        released_at.append(time.monotonic())
+        state.release(redis_conn, reply.message or "")
+
+    threading.Thread(target=adapter_finishes).start()
+    reply.answer(long_answer(1))
+    answer_edit = fake.calls[-1]
+    assert answer_edit.method == "PATCH" and answer_edit.at >= released_at[0]
+
+
+def test_progress_is_skipped_when_rate_limited(reply: DiscordReply, discord_fake: FakeServer) -> None:
+    discord_fake.fake.rate_limit("PATCH", r"/channels/\d+/messages/\d+", retry_after=5)
+    reply.progress(Progress("thinking", 10, 1.0))  # no exception, no wait
+    reply.progress(Progress("thinking", 20, 2.0))
+    patches = [c for c in discord_fake.fake.calls if c.method == "PATCH"]
+    assert len(patches) == 1
+
+
+def test_error_replaces_the_placeholder(reply: DiscordReply, discord_fake: FakeServer) -> None:
+    reply.error(ServerUnavailable("The math model's server is not reachable right now."))
+    (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert message["content"] == "⚠️ The math model's server is not reachable right now."
+
+
+def test_a_deleted_placeholder_gets_a_new_message(reply: DiscordReply, discord_fake: FakeServer) -> None:
+    discord_fake.fake.messages.pop(int(reply.message or 0))
+    reply.answer(long_answer(1))
+    (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert message["content"].startswith("## Final answer: 42")
+
+
+def test_follow_up_hints_depend_on_where_the_answer_lands() -> None:
+    thread = ReplyTarget(platform="discord", channel="1", thread="2", team="3")
+    dm = ReplyTarget(platform="discord", channel="1")
+    channel = ReplyTarget(platform="discord", channel="1", team="3")
+    assert follow_up_hint(thread, True) == format.FOLLOW_UP
+    assert follow_up_hint(thread, False) == format.FOLLOW_UP_MENTION
+    assert follow_up_hint(dm, True) == format.FOLLOW_UP_DM
+    assert follow_up_hint(channel, True) == ""
+
+
+def test_a_replaced_placeholder_is_reused_on_a_second_delivery(
+    reply: DiscordReply, discord_fake: FakeServer
+) -> None:
+    discord_fake.fake.messages.pop(int(reply.message or 0))
+    reply.answer(long_answer(1))
+    reply.answer(long_answer(1))
+    (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert message["content"].startswith("## Final answer: 42")
+
+
+def test_progress_stops_once_the_placeholder_is_deleted(
+    reply: DiscordReply, discord_fake: FakeServer
+) -> None:
+    discord_fake.fake.messages.pop(int(reply.message or 0))
+    reply.progress(Progress("thinking", 10, 1.0))
+    reply.progress(Progress("thinking", 20, 2.0))
+    assert len([c for c in discord_fake.fake.calls if c.method == "PATCH"]) == 1

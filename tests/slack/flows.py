@@ -1,0 +1,53 @@
+"""Helpers for the end-to-end tests: real problems, and waiting for what the fake Slack received."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conftest import DATA_DIR
+from tests.slack.fake_slack import Call, FakeSlack
+from tests.support.processes import wait_for
+
+ANSWER_TIMEOUT = 30.0
+
+
+def aime(problem_id: int) -> dict[str, Any]:
+    """A problem of /work/shared/data/aime_2025.jsonl (the simulator boxes its official answer)."""
+    with open(DATA_DIR / "aime_2025.jsonl") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if row["id"] == problem_id:
+                return dict(row)
+    raise KeyError(problem_id)
+
+
+def is_final(call: Call) -> bool:
+    """An edit that shows the answer (header block) or an error (warning section)."""
+    blocks = call.args.get("blocks") or []
+    return bool(blocks) and (
+        blocks[0]["type"] == "header" or blocks[0].get("text", {}).get("text", "").startswith(":warning:")
+    )
+
+
+def placeholder(fake: FakeSlack, channel: str, thread: str, timeout: float = 10) -> str:
+    """The ts of the first message mathbot posted in the thread (its placeholder)."""
+    found = wait_for(lambda: fake.posted(channel, thread), timeout, message=f"a placeholder in {thread}")
+    return str(found[0].response["ts"])
+
+
+def final(fake: FakeSlack, ts: str, timeout: float = ANSWER_TIMEOUT) -> Call:
+    """The edit of placeholder `ts` that delivered the answer or error."""
+    return wait_for(  # type: ignore[no-any-return]
+        lambda: next((c for c in fake.updates(ts) if is_final(c) and c.response.get("ok")), None),
+        timeout,
+        message=f"the final edit of {ts}",
+    )
+
+
+def headline(call: Call) -> str:
+    return str(call.args["blocks"][0]["text"]["text"])
+
+
+def all_text(call: Call) -> str:
+    return json.dumps({"text": call.args.get("text"), "blocks": call.args.get("blocks")}, ensure_ascii=False)

@@ -1,0 +1,229 @@
+"""End to end: signed Slack requests → the adapter (Bolt over aiohttp) → Redis/RQ → a worker process →
+the TGI simulator → answers in the right thread of a fake Slack Web API."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import redis
+
+from bots.slack import texts
+from mathbot import defaults, messages, threads
+from tests.slack import flows, signing
+from tests.slack.fake_slack import BOT_USER, FakeSlack
+from tests.support.processes import wait_for
+from tests.support.servers import ThreadedApp
+
+CHANNEL = "C0MATHS01"
+ADA = "U0ADA001"
+
+
+def mention(text: str, ts: str, **extra: object) -> dict[str, object]:
+    return {
+        "type": "app_mention",
+        "channel": CHANNEL,
+        "user": ADA,
+        "text": f"<@{BOT_USER}> {text}",
+        "ts": ts,
+        **extra,
+    }
+
+
+def queued_jobs(redis_conn: redis.Redis) -> int:
+    return len(redis_conn.keys("rq:job:*"))
+
+
+def test_mention_gets_exactly_one_answer_in_its_thread(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, redis_conn: redis.Redis
+) -> None:
+    problem = flows.aime(1)
+    response = signing.post(
+        slack_app.url, signing.event(mention(problem["problem"], "1699999999.000100")), signing.JSON
+    )
+    assert response.status_code == 200
+
+    ts = flows.placeholder(fake_slack, CHANNEL, "1699999999.000100")
+    answer = flows.final(fake_slack, ts)
+    assert flows.headline(answer) == "Final answer: 70"
+    time.sleep(0.5)  # anything late (a second answer) would show up now
+    in_thread = fake_slack.posted(CHANNEL, "1699999999.000100")
+    assert [c.args["text"] for c in in_thread][:1] == [texts.RECEIVED]
+    assert all(
+        c.args.get("thread_ts") == "1699999999.000100" for c in fake_slack.calls_to("chat.postMessage")
+    )
+    assert [c for c in fake_slack.updates(ts) if flows.is_final(c)] == [answer]
+    updates = [c.args["text"] for c in fake_slack.updates(ts)]
+    assert any(u.startswith("Queued") for u in updates)
+    assert queued_jobs(redis_conn) == 1
+
+
+def test_solve_acks_fast_posts_a_root_message_and_answers_in_its_thread(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object
+) -> None:
+    problem = flows.aime(1)["problem"]
+    body = signing.command(problem, CHANNEL, ADA, fake_slack.url + "/response/command")
+    started = time.monotonic()
+    response = signing.post(slack_app.url, body, signing.FORM)
+    assert response.status_code == 200 and time.monotonic() - started < 3
+
+    roots = wait_for(lambda: fake_slack.roots(CHANNEL), 10, message="the root message")
+    root = roots[0]
+    assert root.args.get("thread_ts") is None
+    assert root.args["text"].startswith(texts.asked_via_solve("Ada"))  # a name from users.info, no ping
+    assert "> Find the sum of all integer bases" in root.args["text"]
+    assert "<@" not in root.args["text"]
+    root_ts = root.response["ts"]
+    answer = flows.final(fake_slack, flows.placeholder(fake_slack, CHANNEL, root_ts))
+    assert flows.headline(answer) == "Final answer: 70"
+
+
+def test_solve_without_text_shows_usage_privately(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    body = signing.command("   ", CHANNEL, ADA, fake_slack.url + "/response/command")
+    response = signing.post(slack_app.url, body, signing.FORM)
+    assert response.status_code == 200
+    assert response.json() == {"text": texts.USAGE, "response_type": "ephemeral"}
+    time.sleep(0.3)
+    assert not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0
+
+
+def test_follow_up_in_the_thread_carries_the_history(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, sim: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    problem = flows.aime(1)["problem"]
+    thread = "1699999999.000200"
+    signing.post(slack_app.url, signing.event(mention(problem, thread)), signing.JSON)
+    first = flows.placeholder(fake_slack, CHANNEL, thread)
+    flows.final(fake_slack, first)
+    key = threads.thread_key("slack", CHANNEL, thread)  # the worker records the solution just after
+    wait_for(lambda: len(threads.history(redis_conn, key)) == 2, 5, message="the answer in thread memory")
+
+    follow_up = {
+        "type": "message",
+        "channel": CHANNEL,
+        "channel_type": "channel",
+        "user": ADA,
+        "text": "Why must b + 7 divide 56?",
+        "ts": "1699999999.000300",
+        "thread_ts": thread,
+    }
+    assert signing.post(slack_app.url, signing.event(follow_up), signing.JSON).status_code == 200
+    second = wait_for(
+        lambda: [
+            c.response["ts"]
+            for c in fake_slack.posted(CHANNEL, thread)
+            if c.response["ts"] != first and c.args["text"] == texts.RECEIVED
+        ],
+        10,
+        message="the follow-up's placeholder",
+    )[0]
+    flows.final(fake_slack, second)
+
+    request = httpx.get(sim.url + "/_sim/stats").json()["last_chat_request"]
+    roles = [m["role"] for m in request["messages"]]
+    assert roles == ["user", "assistant", "user"]
+    assert "integer bases" in request["messages"][0]["content"]
+    assert "</think>" not in request["messages"][1]["content"]  # reasoning stripped from history
+    assert request["messages"][2]["content"].startswith("Why must b + 7 divide 56?")
+
+
+def test_reply_in_a_thread_mathbot_is_not_in_is_ignored(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    reply = {
+        "type": "message",
+        "channel": CHANNEL,
+        "channel_type": "channel",
+        "user": ADA,
+        "text": "lunch?",
+        "ts": "1699999999.000500",
+        "thread_ts": "1699999999.000400",
+    }
+    own = {**reply, "user": BOT_USER, "bot_id": "BBOT0001", "ts": "1699999999.000600", "channel_type": "im"}
+    edit = {**reply, "subtype": "message_changed", "channel_type": "im", "ts": "1699999999.000700"}
+    for event in (reply, own, edit):
+        assert signing.post(slack_app.url, signing.event(event), signing.JSON).status_code == 200
+    time.sleep(0.5)
+    assert not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0
+
+
+def test_dm_is_answered_in_a_thread_under_it(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object
+) -> None:
+    dm = {
+        "type": "message",
+        "channel": "D0ADA0001",
+        "channel_type": "im",
+        "user": ADA,
+        "text": flows.aime(1)["problem"],
+        "ts": "1699999999.000800",
+    }
+    assert signing.post(slack_app.url, signing.event(dm), signing.JSON).status_code == 200
+    answer = flows.final(fake_slack, flows.placeholder(fake_slack, "D0ADA0001", "1699999999.000800"))
+    assert flows.headline(answer) == "Final answer: 70"
+
+
+def test_retries_and_double_delivery_make_one_question_and_one_answer(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, redis_conn: redis.Redis
+) -> None:
+    ts = "1699999999.000900"
+    event = mention(flows.aime(1)["problem"], ts)
+    as_mention = signing.event(event, event_id="Ev0MENTION1")
+    as_message = signing.event(
+        {**event, "type": "message", "channel_type": "channel"}, event_id="Ev0MESSAGE1"
+    )
+    statuses = [
+        signing.post(slack_app.url, as_mention, signing.JSON).status_code,
+        signing.post(slack_app.url, as_message, signing.JSON).status_code,
+        signing.post(slack_app.url, as_mention, signing.JSON, retry_num=1).status_code,
+        signing.post(slack_app.url, as_message, signing.JSON, retry_num=1).status_code,
+        signing.post(slack_app.url, as_mention, signing.JSON, retry_num=2).status_code,
+    ]
+    assert statuses == [200] * 5  # retries are acknowledged, or Slack keeps retrying
+    answer = flows.final(fake_slack, flows.placeholder(fake_slack, CHANNEL, ts))
+    time.sleep(0.5)
+    assert queued_jobs(redis_conn) == 1
+    assert len(fake_slack.posted(CHANNEL, ts)) == 1
+    finals = [c for c in fake_slack.calls_to("chat.update") if flows.is_final(c)]
+    assert finals == [answer]
+
+
+def test_bad_or_stale_signature_is_refused_and_nothing_is_queued(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    body = signing.event(mention("What is 1+1?", "1699999999.001000"))
+    wrong = signing.post(slack_app.url, body, signing.JSON, secret="not-the-secret")
+    stale = signing.post(slack_app.url, body, signing.JSON, timestamp=int(time.time()) - 6 * 60)
+    unsigned = httpx.post(
+        slack_app.url + "/slack/events", content=body, headers={"Content-Type": signing.JSON}
+    )
+    assert (wrong.status_code, stale.status_code, unsigned.status_code) == (401, 401, 401)
+    time.sleep(0.3)
+    assert not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0
+    assert not redis_conn.keys("mathbot:seen:*")
+
+
+def test_health(slack_app: ThreadedApp) -> None:
+    response = httpx.get(slack_app.url + "/health")
+    assert response.status_code == 200 and response.json() == {"ok": True, "redis": True}
+
+
+def test_oversized_paste_is_refused_in_the_thread_without_queueing(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    ts = "1699999999.001100"
+    chars = defaults.MAX_QUESTION_CHARS + 1
+    signing.post(slack_app.url, signing.event(mention("x" * chars, ts)), signing.JSON)
+    notice = wait_for(lambda: fake_slack.posted(CHANNEL, ts), 10, message="the refusal")[0]
+    assert notice.args["text"] == messages.question_too_many_chars(chars, defaults.MAX_QUESTION_CHARS)
+    assert queued_jobs(redis_conn) == 0
+
+
+def test_url_verification_challenge_is_answered(slack_app: ThreadedApp) -> None:
+    challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    body = json.dumps({"token": "t", "challenge": challenge, "type": "url_verification"})
+    response = signing.post(slack_app.url, body, signing.JSON)
+    assert response.status_code == 200 and response.json() == {"challenge": challenge}

@@ -1,0 +1,61 @@
+"""deploy/slack-manifest.yml matches what the adapter listens to and the Web API methods it calls."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bots.slack import app, handlers
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = ROOT / "deploy" / "slack-manifest.yml"
+
+SCOPE_OF = {
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "files_upload_v2": "files:write",
+    "users_info": "users:read",
+}
+"""The Web API methods mathbot calls, and the bot scope each needs."""
+
+
+def manifest() -> dict[str, Any]:
+    return dict(yaml.safe_load(MANIFEST.read_text()))
+
+
+def test_every_request_goes_to_the_one_events_path() -> None:
+    data = manifest()
+    urls = [
+        data["settings"]["event_subscriptions"]["request_url"],
+        data["settings"]["interactivity"]["request_url"],
+        *[c["url"] for c in data["features"]["slash_commands"]],
+    ]
+    assert all(u == "https://YOUR-HOST" + app.EVENTS_PATH for u in urls)
+    assert data["settings"]["interactivity"]["is_enabled"] is True
+    assert data["settings"]["socket_mode_enabled"] is False
+
+
+def test_events_command_and_dm_tab() -> None:
+    data = manifest()
+    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "message.im",
+        "message.channels",
+        "message.groups",
+    }
+    assert [c["command"] for c in data["features"]["slash_commands"]] == [handlers.SOLVE_COMMAND]
+    assert data["features"]["app_home"]["messages_tab_enabled"] is True
+    assert data["features"]["app_home"]["messages_tab_read_only_enabled"] is False
+
+
+def test_scopes_cover_every_method_the_code_calls() -> None:
+    scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
+    source = "\n".join(p.read_text() for p in (ROOT / "bots" / "slack").glob("*.py"))
+    called = set(re.findall(r"\.(chat_\w+|files_\w+|users_\w+|reactions_\w+|conversations_\w+)\(", source))
+    assert called <= set(SCOPE_OF), f"add the scope of {called - set(SCOPE_OF)} to SCOPE_OF and the manifest"
+    assert {SCOPE_OF[m] for m in called} <= scopes
+    assert {"app_mentions:read", "commands", "im:history", "channels:history", "groups:history"} <= scopes

@@ -1,0 +1,132 @@
+"""The worker's SlackReply against the fake Slack Web API: limits, idempotence, rate limits."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+import redis
+
+from bots.slack import blocks, store
+from bots.slack.ratelimit import EditBudget
+from bots.slack.reply import SlackReply, make_reply
+from mathbot import messages
+from mathbot.errors import ServerUnavailable
+from mathbot.jobs import ReplyTarget
+from mathbot.outcome import Progress
+from mathbot.settings import Settings
+from tests.slack import flows
+from tests.slack.fake_slack import TEAM, FakeSlack
+from tests.slack.test_blocks import answer, long_solution
+
+CHANNEL = "C0MATHS01"
+THREAD = "1699999999.000100"
+
+
+@pytest.fixture
+def reply(fake_slack: FakeSlack, settings: Settings, redis_conn: redis.Redis) -> SlackReply:
+    """A SlackReply whose placeholder the adapter has posted."""
+    target = ReplyTarget(platform="slack", channel=CHANNEL, thread=THREAD, user="U0ADA001", team=TEAM)
+    slack = make_reply(target, settings)
+    slack.placeholder("Received — queueing…")
+    assert slack.target.placeholder
+    return slack
+
+
+def sent(fake: FakeSlack) -> list[Any]:
+    return [c for c in fake.api_calls() if c.method in ("chat.postMessage", "chat.update")]
+
+
+def test_long_answer_fits_slack_and_a_second_delivery_posts_nothing_new(
+    reply: SlackReply, fake_slack: FakeSlack
+) -> None:
+    ts = reply.target.placeholder
+    long = answer(solution=long_solution(), question="Find x.")
+    reply.answer(long)
+    first_round = sent(fake_slack)
+    assert all(c.response.get("ok") for c in first_round), [c.response for c in first_round]
+    posts = [c for c in first_round if c.method == "chat.postMessage"]
+    assert len(posts) >= 3  # placeholder + follow-up parts
+    assert all(c.args.get("thread_ts") == THREAD for c in posts)
+    for call in first_round:
+        assert len(call.args.get("text", "")) <= blocks.MESSAGE_TEXT_LIMIT
+        assert len(call.args.get("blocks") or []) <= blocks.MAX_BLOCKS
+    assert flows.headline(fake_slack.updates(ts)[-1]) == "Final answer: 70"
+
+    reply.answer(long)  # a retried job delivers again: edits only
+    second_round = sent(fake_slack)[len(first_round) :]
+    assert second_round and all(c.method == "chat.update" for c in second_round)
+    assert len(fake_slack.calls_to("files.completeUploadExternal")) <= 1
+
+
+def test_formula_images_are_uploaded_once_and_bounded(
+    reply: SlackReply, fake_slack: FakeSlack, redis_conn: redis.Redis
+) -> None:
+    solution = "\n\n".join(f"\\[\\frac{{{i}}}{{{i + 1}}} + \\sqrt{{{i}}}\\]" for i in range(1, 8))
+    reply.answer(answer(solution=solution))
+    reply.answer(answer(solution=solution))
+    completes = fake_slack.calls_to("files.completeUploadExternal")
+    assert len(completes) == 1
+    assert len(completes[0].args["files"]) == reply.config.max_images == 4
+    assert completes[0].args["thread_ts"] == THREAD
+    assert all(body.startswith(b"\x89PNG") for body in fake_slack.uploads.values())
+
+
+def test_reasoning_is_stored_for_the_button(reply: SlackReply, redis_conn: redis.Redis) -> None:
+    reply.answer(answer(reasoning="Long thoughts."))
+    record = store.load_reasoning(redis_conn, CHANNEL, reply.target.placeholder or "")
+    assert record is not None and record["reasoning"] == "Long thoughts." and record["thread"] == THREAD
+
+
+def test_progress_is_skipped_once_the_answer_is_shown(reply: SlackReply, fake_slack: FakeSlack) -> None:
+    reply.answer(answer())
+    before = len(fake_slack.calls_to("chat.update"))
+    reply.progress(Progress("thinking", 100, 5.0, "late"))
+    assert len(fake_slack.calls_to("chat.update")) == before
+
+
+def test_progress_429_pauses_progress_for_the_workspace_without_waiting(
+    reply: SlackReply, fake_slack: FakeSlack, redis_conn: redis.Redis
+) -> None:
+    fake_slack.rate_limit["chat.update"] = 1
+    fake_slack.retry_after = 30
+    started = time.monotonic()
+    reply.progress(Progress("thinking", 100, 5.0))
+    assert time.monotonic() - started < 2  # the generation is never held up by Slack
+    assert not EditBudget(redis_conn, TEAM, 40).try_spend()  # cooling down, for every worker
+    reply.progress(Progress("thinking", 200, 8.0))
+    assert len(fake_slack.calls_to("chat.update")) == 1
+
+
+def test_final_answer_waits_out_a_429(reply: SlackReply, fake_slack: FakeSlack) -> None:
+    fake_slack.rate_limit["chat.update"] = 1
+    fake_slack.retry_after = 1
+    reply.answer(answer())
+    updates = fake_slack.updates(reply.target.placeholder or "")
+    assert [c.status for c in updates] == [429, 200]
+    assert updates[1].at - updates[0].at >= 1.0
+
+
+def test_error_replaces_the_placeholder_in_plain_words(reply: SlackReply, fake_slack: FakeSlack) -> None:
+    reply.error(ServerUnavailable(messages.gave_up(messages.SERVER_DOWN, 5)))
+    call = fake_slack.updates(reply.target.placeholder or "")[-1]
+    assert messages.SERVER_DOWN in call.args["text"]
+    assert any(b["type"] == "actions" for b in call.args["blocks"])
+
+
+def test_deleted_placeholder_gets_the_answer_posted_anew(reply: SlackReply, fake_slack: FakeSlack) -> None:
+    fake_slack.errors["chat.update"] = "message_not_found"
+    reply.answer(answer())
+    last = fake_slack.calls_to("chat.postMessage")[-1]
+    assert last.args["thread_ts"] == THREAD and last.args["blocks"][0]["type"] == "header"
+
+
+def test_no_pings_reach_slack(reply: SlackReply, fake_slack: FakeSlack) -> None:
+    evil = "Hey <@U0BOB002> and <!channel>, <!here> see @everyone"
+    reply.progress(Progress("thinking", 10, 1.0, snippet=evil))
+    reply.answer(answer(solution=evil, final="<!here>"))
+    for call in sent(fake_slack):
+        dumped = json.dumps(call.args)
+        assert "<@" not in dumped and "<!" not in dumped
