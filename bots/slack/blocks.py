@@ -176,7 +176,9 @@ def answer_messages(answer: Answer, value: str) -> list[Message]:
     first_blocks = [_headline_block(headline), context(*notes)]
     if chunks:
         first_blocks += [{"type": "divider"}, section(chunks[0])]
-    fallback = clip("\n".join([safe(safe_plain(headline)), *notes[:-1]]), MESSAGE_TEXT_LIMIT)
+    # The text is what notifications show, and what is sent alone if Slack ever refuses the blocks.
+    fallback = "\n".join([safe(safe_plain(headline)), *notes[:-1]])
+    fallback = clip(fallback + ("\n\n" + chunks[0] if chunks else ""), MESSAGE_TEXT_LIMIT)
     out = [Message(fallback, first_blocks)]
     out += [Message(clip(chunk, MESSAGE_TEXT_LIMIT), [section(chunk)]) for chunk in chunks[1:]]
 

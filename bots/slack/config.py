@@ -11,8 +11,9 @@ EDITS_PER_MINUTE = 40
 MAX_IMAGES = 4
 """Displayed formulas uploaded as PNG images per answer."""
 
-KEEP_SECONDS = 7 * 24 * 3600
-"""How long a question and its reasoning stay in Redis for the "Try again" and "Show reasoning" buttons."""
+KEEP_SECONDS = 3 * 24 * 3600
+"""How long a question and its reasoning stay in Redis for the "Try again" and "Show reasoning" buttons
+(~10-15 KB per answer, compressed)."""
 
 HTTP_TIMEOUT = 15
 """Seconds for one Slack Web API call (far below the worker's job timeout)."""

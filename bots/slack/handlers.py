@@ -6,25 +6,21 @@ import asyncio
 import logging
 from typing import Any
 
-import aiohttp
 import redis
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks, events, store, texts
-from bots.slack.ingest import Ask, Ingest
+from bots.slack.ingest import SLACK_ERRORS, Ask, Ingest, why
 from mathbot import messages, render, threads
 from mathbot.errors import QueueError
 
 log = logging.getLogger(__name__)
 
 SOLVE_COMMAND = "/solve"
-
-QUEUE_DOWN = QueueError(messages.QUEUE_DOWN)
 
 NAME_CACHE_SIZE = 1000
 """Display names remembered per process (users.info is cheap, but not free)."""
@@ -62,7 +58,9 @@ class Handlers:
                 "channel=%s ts=%s Redis unreachable: question not taken", incoming.channel, incoming.ts
             )
             await self.ingest.say(
-                incoming.channel, incoming.thread, blocks.error_message(QUEUE_DOWN, None).text
+                incoming.channel,
+                incoming.thread,
+                blocks.error_message(QueueError(messages.QUEUE_DOWN), None).text,
             )
             return
         if not fresh:
@@ -106,8 +104,8 @@ class Handlers:
         name = await self._name(client, user, command.get("user_name") or "someone")
         try:
             root = await client.chat_postMessage(channel=channel, text=blocks.solve_root(name, text))
-        except SlackApiError as exc:
-            error = str(exc.response.get("error"))
+        except SLACK_ERRORS as exc:
+            error = why(exc)
             log.warning("channel=%s /solve root message not posted: %s", channel, error)
             notice = texts.NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else None
             await respond(text=notice or texts.post_failed(error), response_type="ephemeral")
@@ -151,7 +149,7 @@ class Handlers:
                 filename=filename,
                 title="Reasoning",
             )
-        except (SlackApiError, aiohttp.ClientError, OSError) as exc:
+        except (*SLACK_ERRORS, OSError) as exc:
             log.warning(
                 "channel=%s placeholder=%s reasoning upload failed: %s", channel, ts, type(exc).__name__
             )
@@ -198,8 +196,8 @@ class Handlers:
             await client.chat_postEphemeral(
                 channel=channel, user=user, text=text, thread_ts=message.get("thread_ts")
             )
-        except SlackApiError as exc:
-            log.warning("channel=%s ephemeral note failed: %s", channel, exc.response.get("error"))
+        except SLACK_ERRORS as exc:
+            log.warning("channel=%s ephemeral note failed: %s", channel, why(exc))
 
     async def _name(self, client: AsyncWebClient, user: str, fallback: str) -> str:
         """A person's display name (users.info), for quoting without pinging them."""
@@ -207,8 +205,8 @@ class Handlers:
             return self._names[user]
         try:
             response = await client.users_info(user=user)
-        except SlackApiError as exc:
-            log.info("user=%s name not resolved: %s", user, exc.response.get("error"))
+        except SLACK_ERRORS as exc:
+            log.info("user=%s name not resolved: %s", user, why(exc))
             return fallback
         info = response.get("user") or {}
         profile = info.get("profile") or {}

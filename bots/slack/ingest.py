@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import aiohttp
 import redis
 from redis.lock import Lock
 from slack_sdk.errors import SlackApiError
@@ -27,6 +28,9 @@ from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+SLACK_ERRORS = (SlackApiError, aiohttp.ClientError, TimeoutError)
+"""What a Slack call raises when Slack refuses it or cannot be reached (after the client's retries)."""
 
 QUEUED_EDIT_WAIT = 2.0
 """Seconds the "queued" edit waits for a worker's edit of the same message before giving up on it."""
@@ -71,10 +75,8 @@ class Ingest:
         """A short notice in the thread (empty or oversized question); best effort."""
         try:
             await self.client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
-        except SlackApiError as exc:
-            log.warning(
-                "channel=%s thread=%s notice not posted: %s", channel, thread, exc.response.get("error")
-            )
+        except SLACK_ERRORS as exc:
+            log.warning("channel=%s thread=%s notice not posted: %s", channel, thread, why(exc))
 
     async def submit(self, ask: Ask, dedupe_keys: Sequence[str] = ()) -> str | None:
         """Post the placeholder, enqueue, then show the queue position; the question id, or None."""
@@ -90,8 +92,8 @@ class Ingest:
             posted = await self.client.chat_postMessage(
                 channel=ask.channel, thread_ts=ask.thread, text=texts.RECEIVED
             )
-        except SlackApiError as exc:
-            log.warning("%s placeholder not posted: %s", ids, exc.response.get("error"))
+        except SLACK_ERRORS as exc:
+            log.warning("%s placeholder not posted: %s", ids, why(exc))
             await self.forget(dedupe_keys)
             return None
         target = ReplyTarget(
@@ -168,10 +170,8 @@ class Ingest:
             return
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=messages.queued(position))
-        except SlackApiError as exc:
-            log.warning(
-                "channel=%s placeholder=%s queued edit failed: %s", channel, ts, exc.response.get("error")
-            )
+        except SLACK_ERRORS as exc:
+            log.warning("channel=%s placeholder=%s queued edit failed: %s", channel, ts, why(exc))
         finally:
             await asyncio.to_thread(_release, lock)
 
@@ -180,13 +180,20 @@ class Ingest:
             await self.client.chat_update(
                 channel=target.channel, ts=target.placeholder or "", text=message.text, blocks=message.blocks
             )
-        except SlackApiError as exc:
+        except SLACK_ERRORS as exc:
             log.warning(
                 "channel=%s placeholder=%s edit failed: %s",
                 target.channel,
                 target.placeholder,
-                exc.response.get("error"),
+                why(exc),
             )
+
+
+def why(exc: BaseException) -> str:
+    """Slack's error code, or the kind of network failure: safe to log (no token in either)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return type(exc).__name__
 
 
 def _release(lock: Lock) -> None:

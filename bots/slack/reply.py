@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 """chat.update errors meaning the placeholder cannot be edited (deleted, too old): post instead."""
 
+REFUSED = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_arguments"})
+"""Errors about the message itself: a bug in formatting must not cost the answer (plain text goes)."""
+
 
 class SlackReply:
     """One question's messages in its Slack thread.
@@ -132,34 +135,44 @@ class SlackReply:
 
     def _final_edit(self, ts: str, message: blocks.Message) -> None:
         """Edit the placeholder into its final form once any in-flight edit of it has finished."""
-        self.budget.spend()
         channel = self.target.channel
         with _holding(store.message_lock(self.connection, channel, ts)):
-            try:
-                self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
-            except SlackApiError as exc:
-                if exc.response.get("error") not in GONE:
-                    raise
-                log.info("%s placeholder gone (%s): posting the answer anew", self.ids, exc.response["error"])
-                self.client.chat_postMessage(
-                    channel=channel,
-                    thread_ts=self.target.thread or ts,
-                    text=message.text,
-                    blocks=message.blocks,
-                )
+            self._send(message, edit=ts, thread=self.target.thread or ts)
             store.mark(self.connection, channel, ts, store.FINAL, self.config.keep_seconds)
 
     def _post_part(self, ts: str, index: int, part: blocks.Message) -> None:
+        """Follow-up message `index` of a long answer: posted once, edited on a repeated delivery."""
         channel = self.target.channel
         posted = store.part_ts(self.connection, channel, ts, index)
-        if posted:
-            self.budget.spend()
-            self.client.chat_update(channel=channel, ts=posted, text=part.text, blocks=part.blocks)
-            return
-        response = self.client.chat_postMessage(
-            channel=channel, thread_ts=self.target.thread or ts, text=part.text, blocks=part.blocks
-        )
-        store.set_part_ts(self.connection, channel, ts, index, response["ts"], self.config.keep_seconds)
+        new = self._send(part, edit=posted, thread=self.target.thread or ts)
+        if new and new != posted:
+            store.set_part_ts(self.connection, channel, ts, index, new, self.config.keep_seconds)
+
+    def _send(self, message: blocks.Message, edit: str | None, thread: str) -> str | None:
+        """Edit message `edit` (or post in `thread` if there is none, or it is gone); if Slack refuses
+        the blocks, send the plain text rather than lose the answer. Returns the message's ts."""
+        channel = self.target.channel
+        for attempt in (message, blocks.Message(message.text)):
+            try:
+                if edit:
+                    self.budget.spend()
+                    self.client.chat_update(
+                        channel=channel, ts=edit, text=attempt.text, blocks=attempt.blocks
+                    )
+                    return edit
+                response = self.client.chat_postMessage(
+                    channel=channel, thread_ts=thread, text=attempt.text, blocks=attempt.blocks
+                )
+                return str(response["ts"])
+            except SlackApiError as exc:
+                error = exc.response.get("error")
+                if error in GONE and edit:
+                    log.info("%s message %s gone (%s): posting anew", self.ids, edit, error)
+                    return self._send(attempt, edit=None, thread=thread)
+                if error not in REFUSED or not attempt.blocks:
+                    raise
+                log.error("%s Slack refused the blocks (%s): sending plain text", self.ids, error)
+        return None
 
     def _upload_formulas(self, ts: str, solution: str) -> None:
         """The displayed formulas as PNG images in the thread: at most once, best effort."""

@@ -4,7 +4,7 @@ AIME heuristic (``aime_expected``): the problem names the AIME, asks for a remai
 1000 or for the last three digits, states that the answer is an integer from 0 to 999, or ends
 with "Find m+n" (the AIME way to ask for a reduced fraction or radical). Other problems are not
 assumed to be AIME: a false "not an AIME answer" note would mislead more than a missing one.
-On the bundled sets this flags 9/30 AIME 2024, 12/30 AIME 2025, 0/40 AMC 2023, 0/30 HMMT 2025.
+On the bundled sets this flags 8/30 AIME 2024, 13/30 AIME 2025, 0/40 AMC 2023, 0/30 HMMT 2025, 3/500 MATH.
 
 ``fits_aime``: the answer, with spaces, ``\\text{}``, a trailing period and a degree sign ignored,
 is an integer 0..999; leading zeros (``070``) and an integer-valued decimal (``70.0``) count.

@@ -48,13 +48,19 @@ def _blocks(text: str) -> list[str]:
     return blocks
 
 
-def _cut_points(line: str) -> tuple[list[int], list[int]]:
-    """Whitespace positions outside formulas and code: (after a sentence end, anywhere)."""
-    protected = [m.span() for m in _PROTECTED.finditer(line)]
+def _cut_points(line: str, limit: int) -> tuple[list[int], list[int]]:
+    """Whitespace positions up to ``limit`` outside formulas and code: (after a sentence end, anywhere)."""
+    inside = [False] * (limit + 2)
+    # formulas longer than the window are rare; looking further would make long lines quadratic
+    for match in _PROTECTED.finditer(line, 0, 4 * limit + 4000):
+        if match.start() > limit:
+            break
+        for pos in range(match.start() + 1, min(match.end(), limit + 2)):
+            inside[pos] = True
     sentence, space = [], []
-    for match in re.finditer(r"\s+", line):
+    for match in re.finditer(r"\s+", line[: limit + 1]):
         pos = match.start()
-        if any(a < pos < b for a, b in protected):
+        if inside[pos]:
             continue
         space.append(pos)
         if pos > 0 and line[pos - 1] in ".!?;:":
@@ -65,7 +71,7 @@ def _cut_points(line: str) -> tuple[list[int], list[int]]:
 def _split_line(line: str, limit: int) -> list[str]:
     parts: list[str] = []
     while len(line) > limit:
-        sentence, space = _cut_points(line)
+        sentence, space = _cut_points(line, limit)
         cut = max((p for p in sentence if 0 < p <= limit), default=0) or max(
             (p for p in space if 0 < p <= limit), default=0
         )

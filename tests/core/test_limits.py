@@ -63,7 +63,7 @@ def test_enqueue_refuses_bad_input_before_queueing(redis_url: str, redis_conn) -
     with pytest.raises(EmptyQuestion):
         queue.enqueue(question(text=" \x00\x07 \n"), settings, redis_conn)
     with pytest.raises(QuestionTooLong, match="characters"):
-        queue.enqueue(question(text="x" * 50_000), settings, redis_conn)
+        queue.enqueue(question(text="x" * 70_000), settings, redis_conn)
     assert queue.question_queue(settings, redis_conn).count == 0
 
 

@@ -9,18 +9,25 @@ import redis
 
 from mathbot.settings import Settings
 from tests.conftest import settings_env
-from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
+from tests.slack.fake_slack import BOT_TOKEN, LIMIT_ERRORS, FakeSlack
 from tests.slack.signing import SIGNING_SECRET
 from tests.support.servers import ThreadedApp
 
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
+    """The fake Web API; after each test, no call may have broken Slack's message limits."""
     fake = FakeSlack()
     server = ThreadedApp(fake.app).start()
     fake.url = server.url
     yield fake
     server.stop()
+    broken = [
+        (c.method, c.response["error"])
+        for c in fake.calls
+        if c.response.get("error") in LIMIT_ERRORS and not c.injected
+    ]
+    assert not broken, f"calls Slack would refuse: {broken}"
 
 
 def slack_vars(fake: FakeSlack) -> dict[str, str]:

@@ -25,6 +25,9 @@ SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 BLOCK_LIMIT = 50
 
+LIMIT_ERRORS = frozenset({"msg_too_long", "invalid_blocks", "no_text"})
+"""What Slack answers to a message over its limits."""
+
 JSON_FIELDS = ("blocks", "files", "attachments")
 """Form fields that slack_sdk sends JSON-encoded."""
 
@@ -38,6 +41,8 @@ class Call:
     at: float = field(default_factory=time.monotonic)
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
+    injected: bool = False
+    """The answer was a failure the test asked for (`rate_limit`, `errors`)."""
 
 
 class FakeSlack:
@@ -167,7 +172,7 @@ class FakeSlack:
             self.calls.append(call)
             if self.rate_limit.get(method, 0) > 0:
                 self.rate_limit[method] -= 1
-                call.status, call.response = 429, {"ok": False, "error": "ratelimited"}
+                call.status, call.response, call.injected = 429, {"ok": False, "error": "ratelimited"}, True
                 return web.json_response(
                     call.response, status=429, headers={"Retry-After": str(self.retry_after)}
                 )
@@ -175,7 +180,7 @@ class FakeSlack:
             if request.headers.get("Authorization") != f"Bearer {token}":
                 call.response = {"ok": False, "error": "invalid_auth"}
             elif method in self.errors:
-                call.response = {"ok": False, "error": self.errors.pop(method)}
+                call.response, call.injected = {"ok": False, "error": self.errors.pop(method)}, True
             else:
                 call.response = self._answer(method, args, request.host)
         return web.json_response(call.response)

@@ -90,6 +90,17 @@ def test_solve_without_text_shows_usage_privately(
     assert not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0
 
 
+def test_solve_where_mathbot_cannot_post_says_so_privately(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    fake_slack.errors["chat.postMessage"] = "not_in_channel"
+    body = signing.command("What is 1 + 1?", CHANNEL, ADA, fake_slack.url + "/response/command")
+    assert signing.post(slack_app.url, body, signing.FORM).status_code == 200
+    response = wait_for(lambda: fake_slack.calls_to("response_url"), 10, message="the private notice")[0]
+    assert response.args == {"text": texts.NOT_IN_CHANNEL, "response_type": "ephemeral"}
+    assert queued_jobs(redis_conn) == 0
+
+
 def test_follow_up_in_the_thread_carries_the_history(
     fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, sim: ThreadedApp, redis_conn: redis.Redis
 ) -> None:

@@ -36,7 +36,8 @@ def test_http_mode_serves_events_and_health(
     url = f"http://127.0.0.1:{port}"
     process = processes.start(["slack"], {**env, "PORT": str(port)}, log=tmp_path / "slack.log")
     try:
-        wait_for(lambda: healthy(url), 20, message="`mathbot slack` to listen")
+        wait_for(lambda: healthy(url) or process.poll() is not None, 20, message="`mathbot slack` to listen")
+        assert process.poll() is None, (tmp_path / "slack.log").read_text()
         assert fake_slack.calls_to("auth.test")  # the token is checked at start
         ts = "1699999999.070000"
         assert signing.post(url, signing.event(mention_event(ts)), signing.JSON).status_code == 200
@@ -58,7 +59,10 @@ def test_socket_mode_receives_events_over_the_websocket(
     socket_env.update(SLACK_APP_TOKEN=APP_TOKEN, PORT=str(port))
     process = processes.start(["slack"], socket_env, log=tmp_path / "slack.log")
     try:
-        wait_for(fake_slack.socket_connected, 20, message="the Socket Mode connection")
+        wait_for(
+            lambda: fake_slack.socket_connected() or process.poll() is not None, 20, message="Socket Mode"
+        )
+        assert process.poll() is None, (tmp_path / "slack.log").read_text()
         assert healthy(f"http://127.0.0.1:{port}")
         ts = "1699999999.080000"
         envelope = {

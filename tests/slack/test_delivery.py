@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from bots.slack import blocks, texts
 from mathbot import messages
@@ -168,7 +170,7 @@ def test_truncated_answer_try_again_and_show_reasoning(
 def test_queue_down_is_told_in_the_thread(fake_slack: FakeSlack, settings: Settings) -> None:
     from bots.slack.app import create_web_app
 
-    down = redis.Redis(port=free_port(), socket_connect_timeout=1)  # no reconnect attempts: fail fast
+    down = redis.Redis(port=free_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))  # fail fast
     app = ThreadedApp(lambda: create_web_app(settings, down)).start()
     try:
         ask(app, "What is 1 + 1?", "1699999999.060000")

@@ -130,3 +130,11 @@ def test_no_pings_reach_slack(reply: SlackReply, fake_slack: FakeSlack) -> None:
     for call in sent(fake_slack):
         dumped = json.dumps(call.args)
         assert "<@" not in dumped and "<!" not in dumped
+
+
+def test_refused_blocks_still_deliver_the_answer_as_text(reply: SlackReply, fake_slack: FakeSlack) -> None:
+    fake_slack.errors["chat.update"] = "invalid_blocks"
+    reply.answer(answer())
+    last = fake_slack.updates(reply.target.placeholder or "")[-1]
+    assert last.response["ok"] and not last.args.get("blocks")
+    assert last.args["text"].startswith("Final answer: 70") and "So the answer is" in last.args["text"]
