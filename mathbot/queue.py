@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 
 from mathbot import defaults, limits, messages
 from mathbot.errors import EmptyQuestion, QuestionTooLong, QueueError
-from mathbot.jobs import Question
+from mathbot.jobs import Question, ReplyTarget
 from mathbot.settings import Settings
 
 JOB_FUNC = "workers.answer.answer_question"
@@ -101,6 +101,8 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
             meta={"platform": question.target.platform, "user": question.target.user},
         )
         position = queue.count
+        if question.target.placeholder:
+            connection.set(_placeholder_key(question.target), question.id, ex=settings.result_ttl)
     except redis.RedisError as exc:
         with suppress(redis.RedisError):
             limits.release(connection, question, settings)
@@ -111,6 +113,19 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
 def first_delivery(connection: redis.Redis, key: str, ttl: int) -> bool:
     """True the first time `key` is seen within `ttl` seconds (Redis SET NX): drops duplicate events."""
     return bool(connection.set(DEDUPE_PREFIX + key, 1, nx=True, ex=ttl))
+
+
+PLACEHOLDER_PREFIX = "mathbot:placeholder:"
+
+
+def _placeholder_key(target: ReplyTarget) -> str:
+    return f"{PLACEHOLDER_PREFIX}{target.platform}:{target.placeholder}"
+
+
+def question_for_placeholder(connection: redis.Redis, platform: str, placeholder: str) -> str | None:
+    """The question whose progress message is `placeholder` (how a cancel button or reaction finds it)."""
+    found = connection.get(f"{PLACEHOLDER_PREFIX}{platform}:{placeholder}")
+    return found.decode() if isinstance(found, bytes) else found
 
 
 CANCELLED_PREFIX = "mathbot:cancelled:"

@@ -37,7 +37,7 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
     reply = reply_for(question.target, settings)
     server = InferenceServer(settings)
     try:
-        answer = generate(question, server, _safe_progress(reply, question.id), settings)
+        answer = generate(question, server, _safe_progress(reply, question.id, connection), settings)
     except errors.MathbotError as exc:
         log.info("question=%s failed: %s %s", question.id, type(exc).__name__, exc.detail)
         deliver_error(connection, question, reply, exc, settings)
@@ -67,11 +67,14 @@ def _summary(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _safe_progress(reply: Reply, question_id: str) -> Any:
-    """Progress is best effort: a failed edit must never cost the answer."""
+def _safe_progress(reply: Reply, question_id: str, connection: redis.Redis) -> Any:
+    """Progress is best effort: a failed edit must never cost the answer. Once the question is
+    cancelled (the stop command is on its way), no edit may overwrite the canceller's message."""
 
     def report(progress: Progress) -> None:
         try:
+            if queue.is_cancelled(connection, question_id):
+                return
             reply.progress(progress)
         except Exception:
             log.warning("question=%s progress update failed", question_id, exc_info=True)

@@ -93,3 +93,14 @@ def test_cancel_only_your_own_queued_question(redis_url: str, redis_conn) -> Non
     assert queue.is_cancelled(redis_conn, q.id)
     queue.enqueue(question(user="alice"), settings, redis_conn)  # her in-flight slot is free again
     assert queue.cancel("no-such-question", settings, redis_conn)[0] == "unknown"
+
+
+def test_a_placeholder_leads_to_its_question(redis_url: str, redis_conn) -> None:
+    settings = make_settings(redis_url)
+    q = Question(
+        target=ReplyTarget(platform="discord", channel="C", placeholder="999", user="U"),
+        turns=[Turn(role="user", content="1+1?")],
+    )
+    queue.enqueue(q, settings, redis_conn)
+    assert queue.question_for_placeholder(redis_conn, "discord", "999") == q.id
+    assert queue.question_for_placeholder(redis_conn, "slack", "999") is None
