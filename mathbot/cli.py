@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pydantic import ValidationError
+
 from mathbot import defaults, logs
 from mathbot.settings import Settings
 
@@ -23,13 +25,26 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
-    except Exception as exc:  # pydantic's message names the bad variable, never a secret's value
-        print(f"mathbot: invalid settings: {exc}", file=sys.stderr)
+    except ValidationError as exc:
+        print(f"mathbot: invalid settings: {describe(exc)}", file=sys.stderr)
         return 2
     logs.setup(
         args.log_level or ("WARNING" if args.command == "ask" else settings.log_level), settings.secrets()
     )
     return int(args.run(args, settings) or 0)
+
+
+def describe(error: ValidationError) -> str:
+    """The settings errors by variable name, never with the values (they may be secrets)."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False):
+        where = str(item["loc"][0]) if item["loc"] else ""
+        field = Settings.model_fields.get(where)
+        if field is not None:  # a MATHBOT_* knob (contract variables are reported by their alias)
+            alias = field.validation_alias
+            where = alias if isinstance(alias, str) else f"MATHBOT_{where.upper()}"
+        parts.append(f"{where}: {item['msg']}" if where else item["msg"])
+    return "; ".join(parts)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -72,3 +72,21 @@ CHANNEL_IN_FLIGHT = 15
 
 CHANNEL_PER_HOUR = 150
 """Questions one channel may ask per hour."""
+
+SLACK_EDITS_PER_MINUTE = 40
+"""Progress edits (chat.update) per Slack workspace per minute, below Tier 3's ~50 so answers always fit."""
+
+SLACK_MAX_IMAGES = 4
+"""Display formulas uploaded as PNG images per Slack answer."""
+
+SLACK_KEEP_SECONDS = 3 * 24 * 3600
+"""How long a Slack question and its reasoning stay in Redis for "Try again" and "Show reasoning"."""
+
+SLACK_HTTP_TIMEOUT = 15
+"""Seconds for one Slack Web API call (far below the worker's job timeout)."""
+
+SLACK_RATE_LIMIT_RETRIES = 3
+"""Times a final answer or error waits out Slack's Retry-After on a 429 before giving up."""
+
+DISCORD_MESSAGE_CONTENT = True
+"""Request Discord's privileged Message Content intent (follow-ups without a mention need it)."""

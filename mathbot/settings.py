@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mathbot import defaults
 
@@ -58,6 +59,30 @@ class Settings(BaseSettings):
     user_per_hour: int = Field(defaults.USER_PER_HOUR, gt=0)
     channel_in_flight: int = Field(defaults.CHANNEL_IN_FLIGHT, gt=0)
     channel_per_hour: int = Field(defaults.CHANNEL_PER_HOUR, gt=0)
+    slack_edits_per_minute: int = Field(defaults.SLACK_EDITS_PER_MINUTE, ge=1)
+    slack_max_images: int = Field(defaults.SLACK_MAX_IMAGES, ge=0, le=10)
+    slack_keep_seconds: int = Field(defaults.SLACK_KEEP_SECONDS, gt=0)
+    slack_http_timeout: int = Field(defaults.SLACK_HTTP_TIMEOUT, gt=0)
+    slack_rate_limit_retries: int = Field(defaults.SLACK_RATE_LIMIT_RETRIES, ge=0)
+    discord_guilds: Annotated[list[int], NoDecode] = []
+    """Discord guild ids that also get /solve registered per guild (instant, unlike global commands)."""
+    discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
+
+    @field_validator("discord_guilds", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
+        return value
+
+    @model_validator(mode="after")
+    def _answer_fits(self) -> Settings:
+        if self.min_answer_tokens >= self.max_total_tokens:
+            raise ValueError(
+                f"MATHBOT_MIN_ANSWER_TOKENS ({self.min_answer_tokens}) must be below "
+                f"MATHBOT_MAX_TOTAL_TOKENS ({self.max_total_tokens})"
+            )
+        return self
 
     def secrets(self) -> list[str]:
         """Every secret value that is set: what the log redactor scrubs."""

@@ -47,11 +47,11 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         return {"status": "error", "error": "TimedOut", "message": messages.TIMED_OUT}
     finally:
         server.close()
-    _deliver(connection, question, lambda: reply.answer(answer), settings)
-    if answer.solution and not answer.truncated:
+    if answer.solution and not answer.truncated:  # before delivery: a quick follow-up must see it
         threads.record(
             connection, threads.key_for(question.target), Turn(role="assistant", content=answer.solution)
         )
+    _deliver(connection, question, lambda: reply.answer(answer), settings)
     return _summary(answer)
 
 

@@ -78,8 +78,23 @@ class MathbotWorker(Worker):
         )
 
 
+PLATFORM_REPLIES = ("bots.console.reply", "bots.slack.reply", "bots.discord.reply")
+
+
+def preload() -> None:
+    """Import the job and every platform's Reply before forking: each work horse then starts at once
+    and shares those pages with its parent (copy-on-write) instead of importing them per job."""
+    import importlib
+
+    import workers.answer  # noqa: F401
+
+    for module in PLATFORM_REPLIES:
+        importlib.import_module(module)
+
+
 def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
     """Run `processes` workers on the question queue until stopped (or, with `burst`, until it is empty)."""
+    preload()
     connection = questions.connect(settings)
     level = settings.log_level.upper()
     if processes > 1:

@@ -20,6 +20,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from bots.discord import handlers, state
+from bots.discord.cancel import CancelButton
 from bots.discord.commands import solve_command
 from bots.discord.config import DiscordConfig
 from bots.discord.ingest import NO_MENTIONS, Ingest
@@ -36,7 +37,8 @@ EXIT_NOT_CONFIGURED = 2
 
 
 class MathbotClient(discord.Client):
-    """The gateway connection: one `on_message`, the `/solve` command tree, commands synced at start."""
+    """The gateway connection: one `on_message`, the `/solve` command tree (synced at start) and the
+    cancel button (`on_cancel_click`)."""
 
     def __init__(
         self, settings: Settings, config: DiscordConfig, ingest: Ingest, *, message_content: bool
@@ -53,7 +55,9 @@ class MathbotClient(discord.Client):
         self.tree.add_command(solve_command(self.ctx))
 
     async def setup_hook(self) -> None:
-        """After login, before the gateway: choose the gateway address, register the slash commands."""
+        """After login, before the gateway: choose the gateway address, register the slash commands
+        and route clicks on cancel buttons (also on messages posted before a restart)."""
+        self.add_dynamic_items(CancelButton)
         await self._choose_gateway()
         await self._sync_commands()
         try:
@@ -110,6 +114,13 @@ class MathbotClient(discord.Client):
             await handlers.on_message(self.ctx, message)
         except Exception:
             log.exception("discord message=%s channel=%s failed", message.id, message.channel.id)
+
+    async def on_cancel_click(self, interaction: discord.Interaction) -> None:
+        """A click on a cancel button (dispatched by `CancelButton.callback`)."""
+        try:
+            await handlers.on_cancel(self.ctx, interaction)
+        except Exception:
+            log.exception("discord cancel interaction=%s failed", interaction.id)
 
 
 def point_at(settings: Settings) -> None:

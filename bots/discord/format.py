@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bots.discord.rest import Upload
 from mathbot import messages, render
@@ -45,6 +46,20 @@ MENTION_HINT = (
 )
 """Said once per thread when a follow-up arrives empty because the Message Content intent is off."""
 
+CANCEL_ID = "mathbot:cancel"
+"""`custom_id` of the cancel button; the adapter finds the question by the message the button is on."""
+
+CANCEL_LABEL = "Cancel"
+CANCEL_EMOJI = "\N{OCTAGONAL SIGN}"
+
+CANCEL_REFUSED = {
+    "not_yours": "Only the person who asked this question can cancel it.",
+    "finished": "This question is already finished: there is nothing left to cancel.",
+    "unknown": "There is no queued or running question on this message to cancel.",
+    "unavailable": "mathbot could not reach its queue to cancel this question. Please try again in a minute.",
+}
+"""What a click on the cancel button tells the clicker (only them) when it cancels nothing, by outcome."""
+
 PHASES = {
     "starting": "Starting",
     "thinking": "Thinking",
@@ -60,6 +75,19 @@ class Part:
 
     content: str
     files: tuple[Upload, ...] = ()
+
+
+def cancel_components() -> list[dict[str, Any]]:
+    """The cancel button as message components (one action row), shown while a question is queued or
+    running; every other edit sends no components, which removes it."""
+    button = {
+        "type": 2,  # button
+        "style": 2,  # secondary (grey)
+        "label": CANCEL_LABEL,
+        "emoji": {"name": CANCEL_EMOJI},
+        "custom_id": CANCEL_ID,
+    }
+    return [{"type": 1, "components": [button]}]  # type 1: action row
 
 
 def duration(seconds: float) -> str:
@@ -137,9 +165,10 @@ def problem_post(problem: str, asker: str) -> tuple[str, list[dict[str, str]]]:
 
 
 def thread_name(problem: str) -> str:
-    """A thread name (1-100 chars) from the problem: its first words, as plain text."""
+    """A thread name (1-100 chars) from the problem: its first words, as plain text, mentions defused
+    (a name pings nobody, but it is shown where mentions are: keep it looking inert)."""
     plain = render.to_text(problem, "console")
-    plain = re.sub(r"\s+", " ", plain).strip()
+    plain = render.neutralize_mentions(re.sub(r"\s+", " ", plain).strip(), "discord")
     return clip(plain, THREAD_NAME_LIMIT) or DEFAULT_THREAD_NAME
 
 

@@ -6,10 +6,12 @@
 - any message in a thread mathbot answers in (no mention needed): a follow-up with the thread's history;
 - a DM: answered in the DM (a Discord *reply* to one of mathbot's DM messages is a follow-up).
 Bots, mathbot itself and system messages are ignored; each message or interaction is answered once.
+The cancel button on a placeholder stops the question, for its asker only (`on_cancel`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -29,6 +31,10 @@ THREAD_ARCHIVE_MINUTES: Literal[60, 1440, 4320, 10080] = 1440
 
 HINT_TTL = 24 * 3600
 """Seconds between two "mention me" hints in the same thread."""
+
+CANCEL_CONFIRM_DELAY = 3.0
+"""Seconds after the "cancelled" edit when the adapter checks that it is still shown: a progress edit
+the worker sent just before the cancellation (its last one; it is stopped at once) may land after it."""
 
 ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 """Message types that can carry a question (not joins, pins, thread-created notices...)."""
@@ -178,6 +184,48 @@ async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str)
         platform="discord", channel=str(channel.id), thread=thread_id, user=user, team=str(guild)
     )
     await ctx.ingest.submit(thread or post.channel, target, text, with_history=False)
+
+
+async def on_cancel(ctx: Context, interaction: discord.Interaction) -> None:
+    """A click on the cancel button: the asker's stops their question and the placeholder says so;
+    anyone else, or a click on a question that is over, gets a reply only the clicker sees."""
+    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+        return
+    await interaction.response.defer()  # acknowledged within Discord's 3 s, however long Redis takes
+    message = interaction.message
+    if message is None:
+        return
+    outcome = await ctx.ingest.cancel(str(message.id), str(interaction.user.id))
+    log.info(
+        "discord cancel interaction=%s placeholder=%s user=%s: %s",
+        interaction.id,
+        message.id,
+        interaction.user.id,
+        outcome,
+    )
+    if outcome == "cancelled":
+        await show_cancelled(message)
+        return
+    try:
+        await interaction.followup.send(
+            format.CANCEL_REFUSED[outcome], ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+    except discord.HTTPException as exc:
+        log.warning("discord interaction=%s could not answer the click: %s", interaction.id, exc)
+
+
+async def show_cancelled(message: discord.Message, *, confirm_after: float = CANCEL_CONFIRM_DELAY) -> None:
+    """Edit the placeholder to say the question was cancelled (without the button), then check once
+    that no late progress edit from the stopped worker overwrote it."""
+    try:
+        await message.edit(content=messages.CANCELLED, view=None, allowed_mentions=NO_MENTIONS)
+        await asyncio.sleep(confirm_after)
+        shown = await message.fetch()
+        if shown.content != messages.CANCELLED or shown.components:
+            log.info("discord placeholder=%s was overwritten after the cancel; restoring it", message.id)
+            await message.edit(content=messages.CANCELLED, view=None, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.warning("discord placeholder=%s could not say cancelled: %s", message.id, exc)
 
 
 def question_text(message: discord.Message, me: int) -> str:

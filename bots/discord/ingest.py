@@ -9,14 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Literal
 
 import discord
 import redis
 
 from bots.discord import format, state
+from bots.discord.cancel import view as cancel_view
 from mathbot import defaults, messages, queue, threads
 from mathbot.errors import MathbotError
 from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.queue import CancelOutcome
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,8 +63,9 @@ class Ingest:
         with_history: bool,
         reference: discord.Message | None = None,
     ) -> str | None:
-        """Post the placeholder, enqueue the question, then edit the placeholder to "queued" (or the
-        refusal in plain words). Returns the question id, or None when it was not queued."""
+        """Post the placeholder, enqueue the question, then edit the placeholder to "queued" with the
+        cancel button (or to the refusal in plain words). Returns the question id, or None when it was
+        not queued."""
         try:
             placeholder = await channel.send(
                 format.RECEIVED,
@@ -73,8 +77,9 @@ class Ingest:
             return None
         target = target.model_copy(update={"placeholder": str(placeholder.id)})
         status, question_id = await asyncio.to_thread(self._enqueue, target, text, with_history)
+        buttons = cancel_view() if question_id is not None else None  # a refusal has nothing to cancel
         try:
-            await placeholder.edit(content=status, allowed_mentions=NO_MENTIONS)
+            await placeholder.edit(content=status, view=buttons, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("discord placeholder=%s could not say queued: %s", placeholder.id, exc)
         finally:
@@ -111,3 +116,26 @@ class Ingest:
             len(question.turns),
         )
         return messages.queued(enqueued.position), question.id
+
+    async def cancel(self, placeholder: str, user: str) -> CancelOutcome | Literal["unavailable"]:
+        """Cancel the question whose placeholder is `placeholder` if `user` asked it (see `queue.cancel`);
+        "unavailable" when Redis cannot be reached."""
+        try:
+            return await asyncio.to_thread(self._cancel, placeholder, user)
+        except redis.RedisError as exc:
+            log.warning("discord placeholder=%s cancel failed: %s", placeholder, type(exc).__name__)
+            return "unavailable"
+
+    def _cancel(self, placeholder: str, user: str) -> CancelOutcome:
+        question_id = queue.question_for_placeholder(self.connection, "discord", placeholder)
+        if question_id is None:
+            return "unknown"
+        outcome, _ = queue.cancel(question_id, self.settings, self.connection, by_user=user)
+        log.info(
+            "discord question=%s placeholder=%s cancel by user=%s: %s",
+            question_id,
+            placeholder,
+            user,
+            outcome,
+        )
+        return outcome

@@ -53,7 +53,11 @@ class DiscordReply:
             return  # the adapter is still editing it; progress is best effort
         try:
             self.rest.edit_message(
-                self.channel, self.message, format.progress_text(progress), best_effort=True
+                self.channel,
+                self.message,
+                format.progress_text(progress),
+                components=format.cancel_components(),  # still cancellable; the answer's edit drops it
+                best_effort=True,
             )
         except RateLimited as exc:
             log.info("%s progress skipped: rate limited for %.1f s", self._ids(), exc.retry_after)

@@ -121,14 +121,17 @@ class RestClient:
         *,
         embeds: Sequence[dict[str, Any]] = (),
         files: Sequence[Upload] = (),
+        components: Sequence[dict[str, Any]] = (),
         best_effort: bool = False,
     ) -> dict[str, Any]:
-        """PATCH /channels/{id}/messages/{id}: content, embeds and attachments are all replaced."""
+        """PATCH /channels/{id}/messages/{id}: content, embeds, attachments and components (buttons)
+        are all replaced: an edit without `components` removes the message's buttons."""
         payload: dict[str, Any] = {
             "content": content,
             "embeds": list(embeds),
             "allowed_mentions": NO_MENTIONS,
             "attachments": [],
+            "components": list(components),
         }
         path = f"/channels/{channel_id}/messages/{message_id}"
         return self._request("PATCH", path, payload, files, best_effort)

@@ -47,7 +47,7 @@ def build_app(
 
     No network call happens here: AsyncApp checks the token (auth.test) on the first request.
     """
-    config = config or SlackConfig()
+    config = config or SlackConfig.from_settings(settings)
     connection = connection or queue.connect(settings)
     client = clients.async_web_client(settings, config)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""

@@ -222,7 +222,7 @@ def make_reply(target: ReplyTarget, settings: Settings) -> SlackReply:
     """The worker's entry point (bots/reply.py imports `bots.slack.reply` and calls this)."""
     from mathbot.queue import connect
 
-    config = SlackConfig()
+    config = SlackConfig.from_settings(settings)
     return SlackReply(
         target,
         clients.web_client(settings, config),

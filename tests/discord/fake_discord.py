@@ -97,6 +97,8 @@ class FakeDiscord:
         self.answered_interactions: dict[int, float] = {}
         """Interaction id → monotonic time of its callback."""
         self.interaction_sent: dict[int, float] = {}
+        self.followups: list[dict[str, Any]] = []
+        """Interaction follow-up messages (ephemeral ones have flags & 64), oldest first."""
         self.commands: dict[str, list[dict[str, Any]]] = {}
         """"global" or a guild id → the commands last registered there."""
         self.identifies: list[dict[str, Any]] = []
@@ -250,7 +252,7 @@ class FakeDiscord:
         body = call.json if isinstance(call.json, dict) else {}
         if len(body.get("content") or "") > 2000:
             return json_response({"message": "Invalid Form Body", "code": 50035}, 400)
-        for key in ("content", "embeds"):
+        for key in ("content", "embeds", "components"):
             if key in body:
                 found[key] = body[key]
         if "attachments" in body or call.files:
@@ -318,6 +320,8 @@ class FakeDiscord:
         self.answered_interactions[int(interaction)] = time.monotonic()
         body = call.json if isinstance(call.json, dict) else {}
         data = body.get("data") or {}
+        if body.get("type") in (6, 7):  # (deferred) update of the message a component is on
+            return self._update_clicked(found, data, call)
         message = self._message(int(found["channel_id"]), BOT, data, call.files)
         message["interaction_metadata"] = {"id": interaction, "type": 2, "user": found["user"]}
         found["response_message_id"] = message["id"]
@@ -334,6 +338,15 @@ class FakeDiscord:
             },
             "resource": {"type": body.get("type", 4), "message": message},
         }
+
+    def _update_clicked(self, interaction: dict[str, Any], data: dict[str, Any], call: Call) -> web.Response:
+        """Type 7 edits the message the clicked component is on; type 6 only acknowledges the click."""
+        message = self.messages.get(int(interaction["message"]["id"]))
+        if message is not None and (call.json or {}).get("type") == 7:
+            message.update({k: data[k] for k in ("content", "embeds", "components") if k in data})
+            message["edited_timestamp"] = now()
+        interaction["response_message_id"] = interaction["message"]["id"]
+        return web.Response(status=204)
 
     def _interaction_by_token(self, token: str) -> dict[str, Any] | None:
         return next((i for i in self.interactions.values() if i["token"] == token), None)
@@ -358,7 +371,11 @@ class FakeDiscord:
         if found is None:
             return json_response({"message": "Unknown Webhook", "code": 10015}, 404)
         body = call.json if isinstance(call.json, dict) else {}
-        return self._message(int(found["channel_id"]), BOT, body, call.files)
+        message = self._message(int(found["channel_id"]), BOT, body, call.files)
+        self.followups.append(message)
+        if (body.get("flags") or 0) & 64:  # ephemeral: only the clicker sees it, it is not in the channel
+            del self.messages[int(message["id"])]
+        return message
 
     # ---- messages and events that tests inject ----------------------------------------------------
 
@@ -405,7 +422,7 @@ class FakeDiscord:
             "pinned": False,
             "type": 0,
             "flags": body.get("flags") or 0,
-            "components": [],
+            "components": body.get("components") or [],
         }
         if in_guild:
             message["guild_id"] = str(GUILD_ID)
@@ -462,18 +479,40 @@ class FakeDiscord:
         author: dict[str, Any] = ALICE,
     ) -> dict[str, Any]:
         """A user runs a slash command (INTERACTION_CREATE); returns the interaction payload."""
+        data = {
+            "id": str(COMMAND_ID),
+            "name": command,
+            "type": 1,
+            "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+        }
+        return await self._interact(2, data, channel, author)
+
+    async def click(
+        self, message_id: int | str, custom_id: str, *, author: dict[str, Any] = ALICE
+    ) -> dict[str, Any]:
+        """A user clicks a button on a message (a component INTERACTION_CREATE carrying the message as
+        Discord has it now); returns the interaction payload."""
+        message = self.messages[int(message_id)]
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(3, data, int(message["channel_id"]), author, message=dict(message))
+
+    async def _interact(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        channel: int,
+        author: dict[str, Any],
+        *,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         iid = snowflake()
         in_guild = channel in self.channels
         interaction: dict[str, Any] = {
             "id": str(iid),
             "application_id": str(BOT_ID),
-            "type": 2,
-            "data": {
-                "id": str(COMMAND_ID),
-                "name": command,
-                "type": 1,
-                "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
-            },
+            "type": kind,
+            "data": data,
+            **({"message": message} if message is not None else {}),
             "channel_id": str(channel),
             "channel": self.channels.get(channel, {"id": str(channel), "type": 1}),
             "token": f"itoken-{iid}",
