@@ -339,14 +339,30 @@ class FakeDiscord:
             "resource": {"type": body.get("type", 4), "message": message},
         }
 
-    def _update_clicked(self, interaction: dict[str, Any], data: dict[str, Any], call: Call) -> web.Response:
+    def _update_clicked(
+        self, interaction: dict[str, Any], data: dict[str, Any], call: Call
+    ) -> dict[str, Any] | web.Response:
         """Type 7 edits the message the clicked component is on; type 6 only acknowledges the click."""
+        kind = (call.json or {}).get("type") if isinstance(call.json, dict) else None
         message = self.messages.get(int(interaction["message"]["id"]))
-        if message is not None and (call.json or {}).get("type") == 7:
+        if message is not None and kind == 7:
             message.update({k: data[k] for k in ("content", "embeds", "components") if k in data})
             message["edited_timestamp"] = now()
         interaction["response_message_id"] = interaction["message"]["id"]
-        return web.Response(status=204)
+        if call.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": interaction["id"],
+                "type": interaction["type"],
+                "response_message_id": interaction["message"]["id"],
+                "response_message_loading": False,
+                "response_message_ephemeral": False,
+            }
+        }
+        if kind == 7 and message is not None:
+            answer["resource"] = {"type": 7, "message": message}
+        return answer
 
     def _interaction_by_token(self, token: str) -> dict[str, Any] | None:
         return next((i for i in self.interactions.values() if i["token"] == token), None)
@@ -488,11 +504,16 @@ class FakeDiscord:
         return await self._interact(2, data, channel, author)
 
     async def click(
-        self, message_id: int | str, custom_id: str, *, author: dict[str, Any] = ALICE
+        self,
+        message_id: int | str,
+        custom_id: str,
+        *,
+        author: dict[str, Any] = ALICE,
+        seen: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A user clicks a button on a message (a component INTERACTION_CREATE carrying the message as
-        Discord has it now); returns the interaction payload."""
-        message = self.messages[int(message_id)]
+        Discord has it now, or as `seen` when the click raced an edit); returns the interaction payload."""
+        message = seen or self.messages[int(message_id)]
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(3, data, int(message["channel_id"]), author, message=dict(message))
 
@@ -650,12 +671,13 @@ class FakeDiscord:
     # ---- what tests look at ---------------------------------------------------------------------
 
     def message_calls(self) -> list[Call]:
-        """Every call that sends or edits a message (channel messages, edits, interaction responses)."""
+        """Every call that sends or edits a message (channel messages, edits, interaction responses but
+        a deferred update (type 6), which only acknowledges a click and carries no message)."""
         return [
             c
             for c in self.calls
             if (c.method in ("POST", "PATCH") and re.fullmatch(r"/channels/\d+/messages(/\d+)?", c.path))
-            or c.path.endswith("/callback")
+            or (c.path.endswith("/callback") and not (isinstance(c.json, dict) and c.json.get("type") == 6))
             or (c.path.startswith("/webhooks/") and c.method in ("POST", "PATCH"))
         ]
 

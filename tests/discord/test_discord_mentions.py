@@ -1,0 +1,135 @@
+"""Nobody gets pinged, end to end: a question and a model answer full of `@everyone`, `@here`, user and
+role mentions go through `mathbot discord`, a worker and the simulator, and every message, edit,
+interaction response and thread name mathbot sends allows no mentions and shows them defused.
+
+The simulator answers a custom known problem whose official answer is itself a mention, and its
+reasoning restates the problem, so the mentions reach the thread name, the `/solve` post, the progress
+snippets and the final answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from mathbot.render.safety import ZWSP
+from mathbot.sim import SimConfig, make_app
+from tests.discord.conftest import FakeServer
+from tests.discord.fake_discord import Call, FakeDiscord, snowflake, user
+from tests.discord.test_discord_flow import answered, assert_safe_and_small, thread_calls
+from tests.support import processes
+from tests.support.servers import ThreadedApp
+
+PROBLEM = (
+    "Tell @everyone and @here, and ask <@123>, <@!123> and the role <@&456>: "
+    "how many positive divisors does 36 have?"
+)
+ANSWER = "@everyone <@&456>"
+"""The simulator's "official" answer to PROBLEM: the model's final answer is a mention too."""
+
+RAW_MENTION = re.compile(r"(?<![\w@])@(everyone|here)\b|<@[!&]?\d+>")
+"""What Discord would turn into a ping (if allowed_mentions let it)."""
+
+DEFUSED = (f"@{ZWSP}everyone", f"@{ZWSP}here", f"<@{ZWSP}123>", f"<@{ZWSP}!123>", f"<@{ZWSP}&456>")
+
+
+@pytest.fixture
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedApp]:
+    """The simulator knowing only PROBLEM, slow enough that progress edits show its reasoning."""
+    data = tmp_path_factory.mktemp("problems")
+    (data / "mentions.jsonl").write_text(json.dumps({"id": 1, "problem": PROBLEM, "answer": ANSWER}) + "\n")
+    config = SimConfig(tokens_per_second=150.0, reasoning_tokens=300, data_dir=str(data))
+    app = ThreadedApp(lambda: make_app(config)).start()
+    yield app
+    app.stop()
+
+
+def shown_texts(call: Call) -> list[str]:
+    """Everything a message call puts on screen: content, embeds, and a thread's name."""
+    body = call.json if isinstance(call.json, dict) else {}
+    payload = body.get("data", body) if call.path.endswith("/callback") else body
+    texts = [payload.get("content") or "", payload.get("name") or ""]
+    for embed in payload.get("embeds") or []:
+        texts += [embed.get("title") or "", embed.get("description") or ""]
+    return [t for t in texts if t]
+
+
+def assert_no_raw_mentions(fake: FakeDiscord) -> list[str]:
+    """No message, edit, interaction response or thread name shows a live mention; returns the texts."""
+    assert_safe_and_small(fake)  # allowed_mentions parse == [] (and no users/roles) on every one
+    texts: list[str] = []
+    for call in [*fake.message_calls(), *thread_calls(fake)]:
+        for text in shown_texts(call):
+            assert not RAW_MENTION.search(text), f"{call.method} {call.path} shows a live mention: {text!r}"
+            texts.append(text)
+    return texts
+
+
+def assert_defused_everywhere(texts: list[str]) -> None:
+    """Each mention of the question appears somewhere, defused (so the checks above saw it)."""
+    shown = "\n".join(texts)
+    for defused in DEFUSED:
+        assert defused in shown, f"{defused!r} never shown"
+
+
+def test_mentions_in_a_mentioned_question_and_its_answer_ping_nobody(
+    bot: subprocess.Popen[bytes],
+    worker: subprocess.Popen[bytes],
+    discord_fake: FakeServer,
+    sim: ThreadedApp,
+) -> None:
+    fake = discord_fake.fake
+    asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
+    head = answered(fake, asked["id"])[0]
+
+    (thread,) = thread_calls(fake)
+    assert isinstance(thread.json, dict)
+    assert thread.json["name"].startswith(f"Tell @{ZWSP}everyone and @{ZWSP}here")
+    assert head["content"].startswith(f"## Final answer: @{ZWSP}everyone"), head["content"][:80]
+    assert_sim_saw_the_question(sim)
+    texts = assert_no_raw_mentions(fake)
+    assert_defused_everywhere(texts)
+    restated = [t for t in texts if t.startswith("**Thinking…**") and "Let me restate" in t]
+    assert restated, "a progress edit showed the reasoning quoting the question (and passed the checks)"
+
+
+def test_mentions_in_a_solve_problem_and_the_askers_name_ping_nobody(
+    bot: subprocess.Popen[bytes],
+    worker: subprocess.Popen[bytes],
+    discord_fake: FakeServer,
+    sim: ThreadedApp,
+) -> None:
+    fake = discord_fake.fake
+    asker = user(snowflake(), "mallory") | {"global_name": "@everyone <@&456>"}
+    interaction = discord_fake.run(fake.slash("solve", {"problem": PROBLEM}, author=asker))
+    processes.wait_for(lambda: "response_message_id" in interaction, timeout=5, message="the /solve post")
+    head = answered(fake, interaction["response_message_id"])[0]
+
+    callback = next(c for c in fake.calls if c.path.endswith("/callback"))
+    assert isinstance(callback.json, dict)
+    post: str = callback.json["data"]["content"]
+    assert post.startswith(f"**@{ZWSP}everyone <@{ZWSP}&456>** asked:"), post[:80]
+    assert f">>> Tell @{ZWSP}everyone and @{ZWSP}here" in post
+    assert thread_calls(fake)[0].json["name"].startswith(f"Tell @{ZWSP}everyone")  # type: ignore[index]
+    assert head["content"].startswith(f"## Final answer: @{ZWSP}everyone")
+    assert_defused_everywhere(assert_no_raw_mentions(fake))
+
+
+def assert_sim_saw_the_question(sim: ThreadedApp) -> None:
+    """The model got the question verbatim (mathbot defuses what it shows, not what it asks)."""
+    stats: dict[str, Any] = httpx.get(sim.url + "/_sim/stats").json()
+    assert PROBLEM in stats["last_chat_request"]["messages"][-1]["content"]
+    assert stats["generations_completed"] >= 1
+
+
+def test_the_fixture_problem_is_known_to_the_simulator(sim: ThreadedApp) -> None:
+    """Guard: the simulator boxes ANSWER for PROBLEM (else the answer-side checks would test nothing)."""
+    body = {"model": "tgi", "messages": [{"role": "user", "content": PROBLEM}], "max_tokens": 2000}
+    reply = httpx.post(sim.url + "/v1/chat/completions", json=body, timeout=30).json()
+    assert "\\boxed{" + ANSWER + "}" in reply["choices"][0]["message"]["content"]
