@@ -116,7 +116,8 @@ def test_mentions_in_a_solve_problem_and_the_askers_name_ping_nobody(
     post: str = callback.json["data"]["content"]
     assert post.startswith(f"**@{ZWSP}everyone <@{ZWSP}&456>** asked:"), post[:80]
     assert f">>> Tell @{ZWSP}everyone and @{ZWSP}here" in post
-    assert thread_calls(fake)[0].json["name"].startswith(f"Tell @{ZWSP}everyone")  # type: ignore[index]
+    (thread,) = thread_calls(fake)
+    assert isinstance(thread.json, dict) and thread.json["name"].startswith(f"Tell @{ZWSP}everyone")
     assert head["content"].startswith(f"## Final answer: @{ZWSP}everyone")
     assert_defused_everywhere(assert_no_raw_mentions(fake))
 

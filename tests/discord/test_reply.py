@@ -139,3 +139,20 @@ def test_progress_stops_once_the_placeholder_is_deleted(
     reply.progress(Progress("thinking", 10, 1.0))
     reply.progress(Progress("thinking", 20, 2.0))
     assert len([c for c in discord_fake.fake.calls if c.method == "PATCH"]) == 1
+
+
+@pytest.mark.parametrize("end", ["answer", "error"])
+def test_progress_carries_the_cancel_button_and_the_end_removes_it(
+    reply: DiscordReply, discord_fake: FakeServer, end: str
+) -> None:
+    reply.progress(Progress("thinking", 10, 1.0))
+    (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert message["components"] == format.cancel_components()
+    (button,) = message["components"][0]["components"]
+    assert button["custom_id"] == format.CANCEL_ID and button["type"] == 2
+    if end == "answer":
+        reply.answer(long_answer(1))
+    else:
+        reply.error(ServerUnavailable("The math model's server is not reachable right now."))
+    (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert message["components"] == []

@@ -21,7 +21,9 @@ from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
 from tests.support import processes
 
-PROBLEM = "Find the sum of all integer bases \\( b > 9 \\) for which \\( 17_b \\) is a divisor of \\( 97_b \\)."
+PROBLEM = (
+    "Find the sum of all integer bases \\( b > 9 \\) for which \\( 17_b \\) is a divisor of \\( 97_b \\)."
+)
 """AIME 2025 problem 1 as in ../shared/data: the simulator boxes its official answer, 70."""
 
 
@@ -84,7 +86,9 @@ def test_whole_worker_killed_question_is_taken_over(settings, sim, redis_conn, e
     second = None
     try:
         q = ask_in_background(settings, redis_conn)
-        processes.wait_for(lambda: tokens_so_far(redis_conn, q) > 20, timeout=30, message="generation under way")
+        processes.wait_for(
+            lambda: tokens_so_far(redis_conn, q) > 20, timeout=30, message="generation under way"
+        )
         second = processes.start(["worker"], env, log=tmp_path / "second.log")
         processes.wait_for(lambda: queue.workers_alive(settings, redis_conn) == 2, timeout=30)
         assert not finals(redis_conn, q)
@@ -94,7 +98,9 @@ def test_whole_worker_killed_question_is_taken_over(settings, sim, redis_conn, e
             os.kill(horse, signal.SIGKILL)
         killed_at = time.monotonic()
         httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 2000})
-        processes.wait_for(lambda: finals(redis_conn, q), timeout=150, interval=0.5, message="the final answer")
+        processes.wait_for(
+            lambda: finals(redis_conn, q), timeout=150, interval=0.5, message="the final answer"
+        )
         recovered = time.monotonic() - killed_at
         time.sleep(1.0)
         result = finals(redis_conn, q)
