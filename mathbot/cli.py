@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -57,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--timeout", type=float, default=defaults.ASK_TIMEOUT, help="seconds to wait for the answer"
     )
+    ask.add_argument(
+        "--reasoning", type=Path, metavar="FILE", help="also write the full reasoning there (Markdown)"
+    )
     ask.set_defaults(run=_ask)
 
     worker = commands.add_parser("worker", help="answer questions from the queue")
@@ -85,7 +89,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bots.console.ask import ask
 
     text = sys.stdin.read() if args.question == "-" else args.question
-    return ask(text, settings, timeout=args.timeout)
+    return ask(text, settings, timeout=args.timeout, reasoning_path=args.reasoning)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

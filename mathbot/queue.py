@@ -128,6 +128,18 @@ def question_for_placeholder(connection: redis.Redis, platform: str, placeholder
     return found.decode() if isinstance(found, bytes) else found
 
 
+DELIVERED_PREFIX = "mathbot:delivered:"
+"""Marks a question whose answer or error reached the chat: a retried job never posts twice."""
+
+
+def is_delivered(connection: redis.Redis, question_id: str) -> bool:
+    return bool(connection.exists(DELIVERED_PREFIX + question_id))
+
+
+def mark_delivered(connection: redis.Redis, question_id: str, settings: Settings) -> None:
+    connection.set(DELIVERED_PREFIX + question_id, 1, ex=settings.result_ttl)
+
+
 CANCELLED_PREFIX = "mathbot:cancelled:"
 """Marks a cancelled question: a worker that is about to deliver it stays silent."""
 
@@ -149,8 +161,13 @@ def cancel(
     if by_user is not None and question.target.user != by_user:
         return "not_yours", question
     status = job.get_status(refresh=True)
-    if status not in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED):
-        return "finished", question
+    if is_delivered(connection, question_id) or status not in (
+        JobStatus.QUEUED,
+        JobStatus.SCHEDULED,
+        JobStatus.DEFERRED,
+        JobStatus.STARTED,
+    ):
+        return "finished", question  # an answer that is out (images may still be uploading) stays
     connection.set(CANCELLED_PREFIX + question_id, 1, ex=settings.result_ttl)
     if status == JobStatus.STARTED:
         with suppress(InvalidJobOperation):

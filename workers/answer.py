@@ -21,9 +21,6 @@ from workers.inference import InferenceServer
 
 log = logging.getLogger(__name__)
 
-DELIVERED_PREFIX = "mathbot:delivered:"
-"""Marks a question whose answer or error reached the chat: a retried job never posts twice."""
-
 
 def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
     """Answer the question in `payload` (a `Question` as JSON); the return value is the job's result."""
@@ -31,7 +28,7 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
     question = Question.model_validate(payload)
     job = get_current_job()
     connection = job.connection if job else redis.Redis.from_url(settings.redis_url)
-    if is_delivered(connection, question.id, settings):
+    if queue.is_delivered(connection, question.id):
         log.info("question=%s already delivered; nothing to do", question.id)
         return {"status": "duplicate"}
     reply = reply_for(question.target, settings)
@@ -82,10 +79,6 @@ def _safe_progress(reply: Reply, question_id: str, connection: redis.Redis) -> A
     return report
 
 
-def is_delivered(connection: redis.Redis, question_id: str, settings: Settings) -> bool:
-    return bool(connection.exists(DELIVERED_PREFIX + question_id))
-
-
 def _deliver(connection: redis.Redis, question: Question, send: Any, settings: Settings) -> None:
     """Send the final message, then mark the question delivered (a crash in between may repeat it,
     which beats never delivering: the window is one Redis round trip). A cancelled question stays
@@ -93,7 +86,7 @@ def _deliver(connection: redis.Redis, question: Question, send: Any, settings: S
     if queue.is_cancelled(connection, question.id):
         return
     send()
-    connection.set(DELIVERED_PREFIX + question.id, 1, ex=settings.result_ttl)
+    queue.mark_delivered(connection, question.id, settings)
     limits.release(connection, question, settings)
 
 
@@ -101,7 +94,7 @@ def deliver_error(
     connection: redis.Redis, question: Question, reply: Reply, error: errors.MathbotError, settings: Settings
 ) -> None:
     """Tell the asker that their question failed, unless something already reached them."""
-    if not is_delivered(connection, question.id, settings):
+    if not queue.is_delivered(connection, question.id):
         _deliver(connection, question, lambda: reply.error(error), settings)
 
 

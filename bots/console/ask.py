@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 import redis
 
 from bots.console import events, format
-from mathbot import defaults, messages, queue
+from mathbot import defaults, queue, render
 from mathbot.errors import InputError, MathbotError
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
@@ -34,13 +35,14 @@ def ask(
     settings: Settings,
     *,
     timeout: float = defaults.ASK_TIMEOUT,
+    reasoning_path: Path | None = None,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
-    """Ask one question through the queue and wait for the answer; returns the process exit code."""
-    if not text.strip():
-        print(f"mathbot: {messages.EMPTY_QUESTION}", file=err)
-        return EXIT_BAD_INPUT
+    """Ask one question through the queue and wait for the answer; returns the process exit code.
+
+    With `reasoning_path`, the model's full chain of thought is written there as Markdown.
+    """
     connection = queue.connect(settings)
     question = Question(
         target=ReplyTarget(platform="console", channel=""), turns=[Turn(role="user", content=text)]
@@ -54,7 +56,7 @@ def ask(
     status = StatusLine(err)
     status.show(format.progress_line({"phase": "queued", "position": enqueued.position}))
     try:
-        return _follow(connection, question, settings, status, out, err, timeout)
+        final = _follow(connection, question, settings, status, timeout)
     except KeyboardInterrupt:
         status.done()
         queue.cancel(question.id, settings, connection)
@@ -64,17 +66,34 @@ def ask(
         status.done()
         print(f"mathbot: lost the connection to Redis while waiting (question {question.id}).", file=err)
         return EXIT_FAILED
+    status.done()
+    if final is None:
+        print(
+            f"mathbot: no answer within {timeout:.0f} s (question {question.id} is still queued or running).",
+            file=err,
+        )
+        return EXIT_TIMEOUT
+    kind, body = final
+    if kind == "error":
+        print(f"mathbot: {body['message']}", file=err)
+        return EXIT_BAD_INPUT if body["kind"] in ("QuestionTooLong", "EmptyQuestion") else EXIT_FAILED
+    print(format.answer_text(body), file=out)
+    if reasoning_path is not None:
+        _, content = render.reasoning_file(
+            body["reasoning"],
+            tokens=body["completion_tokens"],
+            seconds=body["thinking_seconds"],
+            problem=text,
+        )
+        reasoning_path.write_bytes(content)
+        print(f"mathbot: reasoning written to {reasoning_path}", file=err)
+    return EXIT_TRUNCATED if body["truncated"] else EXIT_ANSWERED
 
 
 def _follow(
-    connection: redis.Redis,
-    question: Question,
-    settings: Settings,
-    status: StatusLine,
-    out: TextIO,
-    err: TextIO,
-    timeout: float,
-) -> int:
+    connection: redis.Redis, question: Question, settings: Settings, status: StatusLine, timeout: float
+) -> tuple[str, dict[str, Any]] | None:
+    """Show progress until the answer or error arrives; None when `timeout` passes first."""
     started = time.monotonic()
     cursor, hinted = "0", False
     while time.monotonic() - started < timeout:
@@ -82,25 +101,14 @@ def _follow(
             cursor = event_id
             if kind == "progress":
                 status.show(format.progress_line(body))
-            elif kind == "answer":
-                status.done()
-                print(format.answer_text(body), file=out)
-                return EXIT_TRUNCATED if body["truncated"] else EXIT_ANSWERED
-            elif kind == "error":
-                status.done()
-                print(f"mathbot: {body['message']}", file=err)
-                return EXIT_BAD_INPUT if body["kind"] in ("QuestionTooLong", "EmptyQuestion") else EXIT_FAILED
+            elif kind in ("answer", "error"):
+                return kind, body
         waited = time.monotonic() - started
         if cursor == "0" and not hinted and waited > NO_WORKER_HINT_AFTER:
             hinted = not queue.workers_alive(settings, connection)
             if hinted:
                 status.show("waiting for a worker: none is running (start one with `mathbot worker`)")
-    status.done()
-    print(
-        f"mathbot: no answer within {timeout:.0f} s (question {question.id} is still queued or running).",
-        file=err,
-    )
-    return EXIT_TIMEOUT
+    return None
 
 
 class StatusLine:

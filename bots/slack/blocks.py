@@ -44,6 +44,7 @@ _CONTROL_OPEN = re.compile(r"<(?=[@!#])")
 
 REASONING_ACTION = "mathbot_reasoning"
 RETRY_ACTION = "mathbot_retry"
+CANCEL_ACTION = "mathbot_cancel"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,34 @@ def progress_text(progress: Progress) -> str:
     if snippet.strip():
         line += "\n> " + safe(" ".join(snippet.split()))
     return clip(line, MESSAGE_TEXT_LIMIT)
+
+
+def cancel_button(value: str) -> dict[str, Any]:
+    """ "Cancel", with Slack's own confirmation dialog in front of it (a stray click costs the answer)."""
+    element = button(texts.CANCEL, CANCEL_ACTION, value, style="danger")
+    element["confirm"] = {
+        "title": {"type": "plain_text", "text": texts.CANCEL_CONFIRM_TITLE},
+        "text": {"type": "plain_text", "text": texts.CANCEL_CONFIRM_TEXT},
+        "confirm": {"type": "plain_text", "text": texts.CANCEL_CONFIRM_YES},
+        "deny": {"type": "plain_text", "text": texts.CANCEL_CONFIRM_NO},
+        "style": "danger",
+    }
+    return element
+
+
+def pending(text: str, value: str) -> Message:
+    """The placeholder of a queued or running question: `text` (mrkdwn) and a "Cancel" button."""
+    return Message(clip(text, MESSAGE_TEXT_LIMIT), [section(text), actions(cancel_button(value))])
+
+
+def progress_message(progress: Progress, value: str) -> Message:
+    """The placeholder while the model works (see `progress_text`), with its "Cancel" button."""
+    return pending(progress_text(progress), value)
+
+
+def cancelled() -> Message:
+    """The placeholder of a cancelled question: the words only, no buttons."""
+    return Message(escape(messages.CANCELLED))
 
 
 def _headline_block(headline: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Bolt listeners: mentions and messages (DMs, thread follow-ups), /solve, and the answer's buttons."""
+"""Bolt listeners: mentions and messages (DMs, thread follow-ups), /solve, and the buttons ("Cancel" on
+a pending question, "Show reasoning" and "Try again" on an answer)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class Handlers:
         app.command(SOLVE_COMMAND)(self.on_solve)
         app.action(blocks.REASONING_ACTION)(self.on_show_reasoning)
         app.action(blocks.RETRY_ACTION)(self.on_retry)
+        app.action(blocks.CANCEL_ACTION)(self.on_cancel)
 
     async def on_event(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
         """A mention, DM or thread reply: one path for both deliveries of a mention (app_mention and
@@ -184,6 +186,31 @@ class Handlers:
         await self.ingest.submit(
             Ask(channel, target.thread or ts, question.text, user, target.team, tuple(question.turns))
         )
+
+    async def on_cancel(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """ "Cancel": stop a queued or running question; only the person who asked may."""
+        await ack()
+        where = blocks.parse_action_value(action.get("value", ""))
+        user = (body.get("user") or {}).get("id")
+        if where is None or not user:
+            return
+        try:
+            notice = await self._cancel(*where, user)
+        except redis.RedisError:
+            log.warning("channel=%s placeholder=%s Redis unreachable: not cancelled", *where)
+            notice = texts.CANCEL_FAILED
+        if notice:
+            await self._whisper(client, body, notice)
+
+    async def _cancel(self, channel: str, ts: str, user: str) -> str | None:
+        """Cancel the question of placeholder `ts` for `user`; a note for the clicker, or None when the
+        placeholder now says it is cancelled."""
+        outcome = await self.ingest.cancel(channel, ts, user)
+        if outcome == "cancelled":
+            return None
+        return texts.CANCEL_NOT_YOURS if outcome == "not_yours" else texts.CANCEL_FINISHED
 
     async def _whisper(self, client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
         """An ephemeral note to whoever pressed a button."""

@@ -110,7 +110,7 @@ class Ingest:
             log.warning(
                 "%s placeholder=%s not queued: %s %s", ids, target.placeholder, type(exc).__name__, exc.detail
             )
-            await self._edit(target, blocks.error_message(exc, None))
+            await self._edit(target.channel, target.placeholder or "", blocks.error_message(exc, None))
             return None
         log.info(
             "%s placeholder=%s question=%s queued at position %d",
@@ -168,25 +168,66 @@ class Ingest:
             return
         if lock is None:
             return
+        message = blocks.pending(messages.queued(position), blocks.action_value(channel, ts))
         try:
-            await self.client.chat_update(channel=channel, ts=ts, text=messages.queued(position))
-        except SLACK_ERRORS as exc:
-            log.warning("channel=%s placeholder=%s queued edit failed: %s", channel, ts, why(exc))
+            await self._edit(channel, ts, message, "queued edit")
         finally:
             await asyncio.to_thread(_release, lock)
 
-    async def _edit(self, target: ReplyTarget, message: blocks.Message) -> None:
+    async def cancel(self, channel: str, ts: str, user: str) -> queue.CancelOutcome:
+        """Cancel the question of placeholder `ts` for `user` and make the placeholder say so, for good.
+
+        All of it happens under the message's lock: an answer being shown finishes first (and the
+        question counts as finished), and once the placeholder is marked "cancelled" no progress edit
+        or answer of the worker follows it.
+        """
+        lock = store.message_lock(self.connection, channel, ts)
+        held = await asyncio.to_thread(lock.acquire, blocking=True, blocking_timeout=store.FINAL_WAIT_SECONDS)
         try:
-            await self.client.chat_update(
-                channel=target.channel, ts=target.placeholder or "", text=message.text, blocks=message.blocks
-            )
+            outcome = await asyncio.to_thread(self._cancel_question, channel, ts, user)
+            if outcome == "cancelled":
+                await self._edit(channel, ts, blocks.cancelled(), "cancelled edit")
+            return outcome
+        finally:
+            if held:
+                await asyncio.to_thread(_release, lock)
+
+    def _cancel_question(self, channel: str, ts: str, user: str) -> queue.CancelOutcome:
+        """Blocking, under the message's lock: cancel on the queue, then mark the placeholder."""
+        if store.stage(self.connection, channel, ts) in store.DONE:
+            return "finished"
+        question_id = self._question_id(channel, ts)
+        if question_id is None:
+            return "unknown"
+        outcome, question = queue.cancel(question_id, self.settings, self.connection, by_user=user)
+        if outcome == "cancelled":
+            store.mark(self.connection, channel, ts, store.CANCELLED, self.config.keep_seconds)
+            team = question.target.team if question else None
+            EditBudget(self.connection, team, self.config.edits_per_minute).spend()
+        log.info(
+            "channel=%s placeholder=%s question=%s cancel by user=%s: %s",
+            channel,
+            ts,
+            question_id,
+            user,
+            outcome,
+        )
+        return outcome
+
+    def _question_id(self, channel: str, ts: str) -> str | None:
+        """Blocking: the id of the question answered in placeholder `ts` (the stored question, keyed by
+        channel and ts; else the queue's index of placeholders)."""
+        question = store.load_question(self.connection, channel, ts)
+        if question is not None:
+            return question.id
+        return queue.question_for_placeholder(self.connection, "slack", ts)
+
+    async def _edit(self, channel: str, ts: str, message: blocks.Message, what: str = "edit") -> None:
+        """Edit message `ts`; best effort (a failure is logged)."""
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
         except SLACK_ERRORS as exc:
-            log.warning(
-                "channel=%s placeholder=%s edit failed: %s",
-                target.channel,
-                target.placeholder,
-                why(exc),
-            )
+            log.warning("channel=%s placeholder=%s %s failed: %s", channel, ts, what, why(exc))
 
 
 def why(exc: BaseException) -> str:

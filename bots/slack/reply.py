@@ -69,15 +69,16 @@ class SlackReply:
         if not lock.acquire(blocking=False):
             return  # another process is editing this message right now: the next update carries on
         try:
-            if store.stage(self.connection, self.target.channel, ts) == store.FINAL:
+            if store.stage(self.connection, self.target.channel, ts) in store.DONE:
                 return
             if progress.phase == "retrying":
                 self.budget.spend()  # rare, and tells the user why it takes longer: never skipped
             elif not self.budget.try_spend():
                 log.debug("%s progress edit skipped: workspace edit budget spent", self.ids)
                 return
+            message = blocks.progress_message(progress, blocks.action_value(self.target.channel, ts))
             self.quick_client.chat_update(
-                channel=self.target.channel, ts=ts, text=blocks.progress_text(progress), blocks=[]
+                channel=self.target.channel, ts=ts, text=message.text, blocks=message.blocks
             )
             store.mark(self.connection, self.target.channel, ts, store.PROGRESS, self.config.keep_seconds)
         except SlackApiError as exc:
@@ -110,7 +111,8 @@ class SlackReply:
                 self.config.keep_seconds,
             )
         parts = blocks.answer_messages(answer, value)
-        self._final_edit(ts, parts[0])
+        if not self._final_edit(ts, parts[0]):
+            return
         for index, part in enumerate(parts[1:], start=1):
             self._post_part(ts, index, part)
         log.info(
@@ -130,15 +132,20 @@ class SlackReply:
         if not ts:
             return
         message = blocks.error_message(error, blocks.action_value(self.target.channel, ts))
-        self._final_edit(ts, message)
-        log.info("%s error delivered: %s", self.ids, type(error).__name__)
+        if self._final_edit(ts, message):
+            log.info("%s error delivered: %s", self.ids, type(error).__name__)
 
-    def _final_edit(self, ts: str, message: blocks.Message) -> None:
-        """Edit the placeholder into its final form once any in-flight edit of it has finished."""
+    def _final_edit(self, ts: str, message: blocks.Message) -> bool:
+        """Edit the placeholder into its final form once any in-flight edit of it has finished;
+        False (nothing sent) when the asker cancelled the question in the meantime."""
         channel = self.target.channel
         with _holding(store.message_lock(self.connection, channel, ts)):
+            if store.stage(self.connection, channel, ts) == store.CANCELLED:
+                log.info("%s question cancelled: its answer stays unsent", self.ids)
+                return False
             self._send(message, edit=ts, thread=self.target.thread or ts)
             store.mark(self.connection, channel, ts, store.FINAL, self.config.keep_seconds)
+        return True
 
     def _post_part(self, ts: str, index: int, part: blocks.Message) -> None:
         """Follow-up message `index` of a long answer: posted once, edited on a repeated delivery."""

@@ -1,6 +1,7 @@
 """Slack state in Redis, keyed by a message (channel + ts): stored questions and reasoning for the
 buttons, the ts of an answer's follow-up messages (so a repeated delivery edits instead of posting),
-and a per-message lock with a stage mark so a late "queued" or progress edit never hides an answer.
+and a per-message lock with a stage mark so a late "queued" or progress edit never hides an answer (nor
+an answer a cancellation).
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ PROGRESS = "progress"
 
 FINAL = "final"
 """Stage of a placeholder that shows the answer or an error: nothing may edit it back."""
+
+CANCELLED = "cancelled"
+"""Stage of a placeholder that says its question was cancelled: no progress, answer or error follows."""
+
+DONE = frozenset({FINAL, CANCELLED})
+"""Stages after which progress edits stop."""
 
 IMAGES, SHOWN, RETRIED = "images-posted", "reasoning-shown", "retried"
 """One-time claims per answer (`once`): its formula images, its reasoning file, its "Try again"."""
@@ -90,11 +97,11 @@ def message_lock(connection: redis.Redis, channel: str, ts: str) -> Lock:
 
 
 def mark(connection: redis.Redis, channel: str, ts: str, stage: str, ttl: int) -> None:
-    """Record what the message shows now: "progress" (the worker edited it) or "final"."""
+    """Record what the message shows now: "progress" (the worker edited it), "final" or "cancelled"."""
     connection.set(_key("stage", channel, ts), stage, ex=ttl)
 
 
 def stage(connection: redis.Redis, channel: str, ts: str) -> str | None:
-    """None while the message is as the adapter posted it; else "progress" or "final"."""
+    """None while the message is as the adapter posted it; else "progress", "final" or "cancelled"."""
     raw = connection.get(_key("stage", channel, ts))
     return raw.decode() if isinstance(raw, bytes) else raw

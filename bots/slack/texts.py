@@ -20,6 +20,17 @@ NOT_IN_CHANNEL = (
 
 SHOW_REASONING = "Show reasoning"
 TRY_AGAIN = "Try again"
+CANCEL = "Cancel"
+
+CANCEL_CONFIRM_TITLE = "Cancel this question?"
+CANCEL_CONFIRM_TEXT = "mathbot stops working on it and posts no answer. You can ask again later."
+CANCEL_CONFIRM_YES = "Cancel it"
+CANCEL_CONFIRM_NO = "Keep waiting"
+"""The confirmation Slack shows before a "Cancel" click is sent (a stray click costs the answer)."""
+
+CANCEL_NOT_YOURS = "Only the person who asked can cancel this question."
+CANCEL_FINISHED = "This question is already finished."
+CANCEL_FAILED = "mathbot could not cancel this question right now. Please try again in a minute."
 
 REASONING_ALREADY = "The reasoning for this answer is already posted in the thread."
 REASONING_GONE = "The reasoning for this answer is no longer stored, so it cannot be shown."

@@ -202,12 +202,12 @@ class FakeSlack:
             problem = _invalid_message(args)
             if problem:
                 return {"ok": False, "error": problem}
-            channel = args.get("channel")
+            channel = str(args.get("channel"))
             if method == "chat.postMessage":
                 ts = self._next_ts()
                 stored = {"ts": ts, "thread_ts": args.get("thread_ts"), "user": BOT_USER, "bot_id": BOT_ID}
             else:
-                ts = args.get("ts", "")
+                ts = str(args.get("ts", ""))
                 if (channel, ts) not in self.messages:
                     return {"ok": False, "error": "message_not_found"}
                 stored = self.messages[(channel, ts)]

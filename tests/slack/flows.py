@@ -1,15 +1,37 @@
-"""Helpers for the end-to-end tests: real problems, and waiting for what the fake Slack received."""
+"""Helpers for the end-to-end tests: worker processes, real problems, and waiting for what the fake Slack
+received."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import DATA_DIR
 from tests.slack.fake_slack import Call, FakeSlack
+from tests.support import processes
 from tests.support.processes import wait_for
 
 ANSWER_TIMEOUT = 30.0
+
+
+@contextlib.contextmanager
+def workers(
+    env: dict[str, str], tmp_path: Path, count: int = 1, args: tuple[str, ...] = (), **extra: str
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`count` separate `mathbot worker ARGS` processes with `extra` settings (logs in tmp_path)."""
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for n in range(count):
+            log = tmp_path / f"worker{n}.log"
+            started.append(processes.start(["worker", *args], {**env, **extra}, log=log))
+        yield started
+    finally:
+        for process in started:
+            processes.stop(process)
 
 
 def aime(problem_id: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ def headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = Non
     """X-Slack-Signature and X-Slack-Request-Timestamp, made by slack_sdk's own verifier."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 

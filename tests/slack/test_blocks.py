@@ -179,3 +179,38 @@ def test_formulas_worth_an_image() -> None:
 def test_action_value_round_trip() -> None:
     assert blocks.parse_action_value(blocks.action_value("C1", "1.2")) == ("C1", "1.2")
     assert blocks.parse_action_value("junk") is None
+
+
+def cancel_buttons(message: blocks.Message) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message.blocks
+        for element in block.get("elements") or []
+        if element.get("action_id") == blocks.CANCEL_ACTION
+    ]
+
+
+def test_pending_placeholder_offers_cancel_behind_a_confirmation() -> None:
+    for message in (
+        blocks.pending(messages.queued(3), "C1|1.2"),
+        blocks.progress_message(Progress("thinking", 10, 3.0, snippet="so x = 2"), "C1|1.2"),
+        blocks.progress_message(
+            Progress("retrying", elapsed=5.0, detail=messages.WORKER_RESTARTED), "C1|1.2"
+        ),
+    ):
+        [button] = cancel_buttons(message)
+        assert button["value"] == "C1|1.2" and button["text"]["text"] == texts.CANCEL
+        assert button["confirm"]["confirm"]["text"] == texts.CANCEL_CONFIRM_YES
+        assert message.blocks[0]["text"]["text"] == message.text
+        assert_within_slack_limits(message)
+
+
+def test_answers_errors_and_cancelled_never_offer_cancel() -> None:
+    finals = [
+        *blocks.answer_messages(answer(), "C1|1.2"),
+        *blocks.answer_messages(answer(truncated=True, final=None, solution=""), "C1|1.2"),
+        blocks.error_message(ServerUnavailable(messages.SERVER_DOWN), "C1|1.2"),
+        blocks.cancelled(),
+    ]
+    assert not [b for m in finals for b in cancel_buttons(m)]
+    assert blocks.cancelled() == blocks.Message(messages.CANCELLED)

@@ -3,11 +3,8 @@ words, truncated answers with "Try again", "Show reasoning", and a queue that is
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import subprocess
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,25 +17,12 @@ from mathbot import messages
 from mathbot.settings import Settings
 from tests.slack import flows, signing
 from tests.slack.fake_slack import BOT_USER, FakeSlack
-from tests.support import processes
+from tests.slack.flows import workers
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp, free_port
 
 CHANNEL = "C0MATHS01"
 ADA = "U0ADA001"
-
-
-@contextlib.contextmanager
-def workers(env: dict[str, str], tmp_path: Path, count: int = 1, **extra: str) -> Iterator[None]:
-    """`count` separate `mathbot worker` processes with `extra` settings."""
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        for n in range(count):
-            started.append(processes.start(["worker"], {**env, **extra}, log=tmp_path / f"worker{n}.log"))
-        yield
-    finally:
-        for process in started:
-            processes.stop(process)
 
 
 def ask(app: ThreadedApp, text: str, ts: str, channel: str = CHANNEL) -> None:

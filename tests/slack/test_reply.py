@@ -42,7 +42,7 @@ def sent(fake: FakeSlack) -> list[Any]:
 def test_long_answer_fits_slack_and_a_second_delivery_posts_nothing_new(
     reply: SlackReply, fake_slack: FakeSlack
 ) -> None:
-    ts = reply.target.placeholder
+    ts = reply.target.placeholder or ""
     long = answer(solution=long_solution(), question="Find x.")
     reply.answer(long)
     first_round = sent(fake_slack)
@@ -138,3 +138,22 @@ def test_refused_blocks_still_deliver_the_answer_as_text(reply: SlackReply, fake
     last = fake_slack.updates(reply.target.placeholder or "")[-1]
     assert last.response["ok"] and not last.args.get("blocks")
     assert last.args["text"].startswith("Final answer: 70") and "So the answer is" in last.args["text"]
+
+
+def test_progress_carries_cancel_and_stops_once_cancelled(
+    reply: SlackReply, fake_slack: FakeSlack, redis_conn: redis.Redis
+) -> None:
+    ts = reply.target.placeholder or ""
+    reply.progress(Progress("thinking", 100, 5.0, "so x = 2"))
+    [edit] = fake_slack.updates(ts)
+    assert edit.args["blocks"][-1]["elements"][0]["action_id"] == blocks.CANCEL_ACTION
+    assert edit.args["blocks"][-1]["elements"][0]["value"] == blocks.action_value(CHANNEL, ts)
+
+    store.mark(redis_conn, CHANNEL, ts, store.CANCELLED, 60)  # what the adapter does on "Cancel"
+    reply.progress(Progress("thinking", 200, 8.0))
+    reply.answer(answer())
+    reply.error(ServerUnavailable(messages.SERVER_DOWN))
+    assert fake_slack.updates(ts) == [edit]  # nothing overwrites the cancellation
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1 and not fake_slack.calls_to(
+        "files.completeUploadExternal"
+    )
