@@ -109,8 +109,20 @@ class StreamTracker:
         return split("".join(self.content), "".join(self.reasoning))
 
     def recent_reasoning(self, chars: int = 600) -> str:
-        """The tail of the reasoning so far (for a progress snippet)."""
-        if self.reasoning:
-            return "".join(self.reasoning)[-chars:]
-        text = "".join(self.content[-64:])
-        return text.split(CLOSE)[0][-chars:]
+        """The tail of the reasoning so far, from a word boundary (for a progress snippet); empty
+        once the model is writing its answer (the answer itself is about to be shown)."""
+        if self.answering:
+            return ""
+        parts = self.reasoning or self.content
+        tail, size = [], 0
+        for part in reversed(parts):  # only as many deltas as needed: linear over a 16K stream
+            tail.append(part)
+            size += len(part)
+            if size > chars:
+                break
+        text = "".join(reversed(tail))
+        if size <= chars and len(tail) == len(parts):
+            return _strip_open(text)
+        cut = text[-chars:]
+        space = cut.find(" ")
+        return cut[space + 1 :] if space >= 0 else cut

@@ -49,6 +49,23 @@ def test_tracker_with_reasoning_field_switches_to_answering_on_content() -> None
     tracker = reasoning.StreamTracker()
     tracker.feed(reasoning="step one")
     assert tracker.phase == "thinking"
+    assert tracker.recent_reasoning() == "step one"
     tracker.feed(content="Final: \\boxed{1}")
     assert tracker.phase == "answering"
-    assert tracker.recent_reasoning() == "step one"
+
+
+def test_recent_reasoning_starts_at_a_word_and_stops_when_answering() -> None:
+    tracker = reasoning.StreamTracker()
+    for word in ("The discriminant is large. " * 50).split(" "):
+        tracker.feed(content=word + " ")
+    recent = tracker.recent_reasoning(100)
+    assert len(recent) <= 100
+    assert recent.startswith(("The ", "discriminant ", "is ", "large. "))
+    tracker.feed(content="</think>Answer")
+    assert tracker.recent_reasoning() == ""
+
+
+def test_recent_reasoning_of_a_short_start() -> None:
+    tracker = reasoning.StreamTracker()
+    tracker.feed(content="<think>Let me see")
+    assert tracker.recent_reasoning() == "Let me see"
