@@ -191,18 +191,14 @@ async def on_cancel(ctx: Context, interaction: discord.Interaction) -> None:
     anyone else, or a click on a question that is over, gets a reply only the clicker sees."""
     if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
         return
-    await interaction.response.defer()  # acknowledged within Discord's 3 s, however long Redis takes
+    try:
+        await interaction.response.defer()  # acknowledged within Discord's 3 s, however long Redis takes
+    except discord.HTTPException as exc:  # too late or already answered: the asker still meant it
+        log.warning("discord interaction=%s could not be acknowledged: %s", interaction.id, exc)
     message = interaction.message
     if message is None:
         return
     outcome = await ctx.ingest.cancel(str(message.id), str(interaction.user.id))
-    log.info(
-        "discord cancel interaction=%s placeholder=%s user=%s: %s",
-        interaction.id,
-        message.id,
-        interaction.user.id,
-        outcome,
-    )
     if outcome == "cancelled":
         await show_cancelled(message)
         return

@@ -128,9 +128,9 @@ class Ingest:
 
     def _cancel(self, placeholder: str, user: str) -> CancelOutcome:
         question_id = queue.question_for_placeholder(self.connection, "discord", placeholder)
-        if question_id is None:
-            return "unknown"
-        outcome, _ = queue.cancel(question_id, self.settings, self.connection, by_user=user)
+        outcome: CancelOutcome = "unknown"
+        if question_id is not None:
+            outcome, _ = queue.cancel(question_id, self.settings, self.connection, by_user=user)
         log.info(
             "discord question=%s placeholder=%s cancel by user=%s: %s",
             question_id,

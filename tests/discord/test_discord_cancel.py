@@ -46,12 +46,12 @@ def placeholder(fake: FakeDiscord, thread: int | str) -> dict[str, Any]:
     return fake.bot_messages(thread)[0]
 
 
-def wait_for_button(fake: FakeDiscord, thread: int | str, *, text: str = "") -> dict[str, Any]:
-    """Wait until the placeholder carries the cancel button (and starts with `text`); returns it."""
+def wait_for_button(fake: FakeDiscord, thread: int | str, *, showing: str = "") -> dict[str, Any]:
+    """Wait until the placeholder carries the cancel button (and shows `showing`); returns it."""
 
     def ready() -> dict[str, Any] | None:
         found = fake.bot_messages(thread)
-        if not found or not found[0]["content"].startswith(text):
+        if not found or showing not in found[0]["content"]:
             return None
         custom_ids = [c.get("custom_id") for row in found[0]["components"] for c in row["components"]]
         return found[0] if format.CANCEL_ID in custom_ids else None
@@ -121,7 +121,7 @@ def test_the_asker_cancels_a_queued_question(
     fake = discord_fake.fake
     asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
     thread = asked["id"]
-    shown = wait_for_button(fake, thread, text="Queued:")  # no worker yet: it stays queued
+    shown = wait_for_button(fake, thread, showing="Queued:")  # no worker yet: it stays queued
     question = question_of(redis_url, shown["id"])
 
     click = discord_fake.run(fake.click(shown["id"], format.CANCEL_ID))
@@ -145,7 +145,7 @@ def test_a_late_progress_edit_cannot_undo_the_cancel(
     fake = discord_fake.fake
     asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
     thread = asked["id"]
-    shown = wait_for_button(fake, thread, text="Queued:")
+    shown = wait_for_button(fake, thread, showing="Queued:")
     discord_fake.run(fake.click(shown["id"], format.CANCEL_ID))
     wait_cancelled(fake, thread)
 
@@ -211,7 +211,7 @@ def test_the_asker_cancels_a_running_question(
     slow_down(sim, 30)  # about 15 s of generation
     asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
     thread = asked["id"]
-    shown = wait_for_button(fake, thread, text="**Thinking…**")  # the worker's progress, with the button
+    shown = wait_for_button(fake, thread, showing=" tokens · ")  # streaming, progress with the button
     assert sim_stats(sim)["in_flight"] == 1
     question = question_of(redis_url, shown["id"])
 

@@ -44,7 +44,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedApp]:
     """The simulator knowing only PROBLEM, slow enough that progress edits show its reasoning."""
     data = tmp_path_factory.mktemp("problems")
     (data / "mentions.jsonl").write_text(json.dumps({"id": 1, "problem": PROBLEM, "answer": ANSWER}) + "\n")
-    config = SimConfig(tokens_per_second=150.0, reasoning_tokens=300, data_dir=str(data))
+    config = SimConfig(tokens_per_second=80.0, reasoning_tokens=300, data_dir=str(data))
     app = ThreadedApp(lambda: make_app(config)).start()
     yield app
     app.stop()
@@ -127,10 +127,3 @@ def assert_sim_saw_the_question(sim: ThreadedApp) -> None:
     stats: dict[str, Any] = httpx.get(sim.url + "/_sim/stats").json()
     assert PROBLEM in stats["last_chat_request"]["messages"][-1]["content"]
     assert stats["generations_completed"] >= 1
-
-
-def test_the_fixture_problem_is_known_to_the_simulator(sim: ThreadedApp) -> None:
-    """Guard: the simulator boxes ANSWER for PROBLEM (else the answer-side checks would test nothing)."""
-    body = {"model": "tgi", "messages": [{"role": "user", "content": PROBLEM}], "max_tokens": 2000}
-    reply = httpx.post(sim.url + "/v1/chat/completions", json=body, timeout=30).json()
-    assert "\\boxed{" + ANSWER + "}" in reply["choices"][0]["message"]["content"]
