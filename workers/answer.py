@@ -31,6 +31,9 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
     if queue.is_delivered(connection, question.id):
         log.info("question=%s already delivered; nothing to do", question.id)
         return {"status": "duplicate"}
+    if queue.is_cancelled(connection, question.id):  # cancelled just as this worker picked it up
+        log.info("question=%s was cancelled; not generating", question.id)
+        return {"status": "cancelled"}
     reply = reply_for(question.target, settings)
     server = InferenceServer(settings)
     try:

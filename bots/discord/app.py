@@ -22,7 +22,6 @@ from discord.gateway import DiscordWebSocket
 from bots.discord import handlers, state
 from bots.discord.cancel import CancelButton
 from bots.discord.commands import solve_command
-from bots.discord.config import DiscordConfig
 from bots.discord.ingest import NO_MENTIONS, Ingest
 from mathbot import queue
 from mathbot.settings import Settings
@@ -40,16 +39,14 @@ class MathbotClient(discord.Client):
     """The gateway connection: one `on_message`, the `/solve` command tree (synced at start) and the
     cancel button (`on_cancel_click`)."""
 
-    def __init__(
-        self, settings: Settings, config: DiscordConfig, ingest: Ingest, *, message_content: bool
-    ) -> None:
+    def __init__(self, settings: Settings, ingest: Ingest, *, message_content: bool) -> None:
         intents = discord.Intents.default()
         intents.message_content = message_content
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = (
             False  # no voice: no warnings about it
         )
         super().__init__(intents=intents, allowed_mentions=NO_MENTIONS)
-        self.settings, self.config = settings, config
+        self.settings = settings
         self.ctx = handlers.Context(ingest, self, message_content)
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(solve_command(self.ctx))
@@ -86,7 +83,7 @@ class MathbotClient(discord.Client):
             log.info("discord registered %d global command(s): %s", len(synced), [c.name for c in synced])
         except discord.HTTPException as exc:
             log.error("discord could not register global commands: %s", exc)
-        for guild_id in self.config.guilds:
+        for guild_id in self.settings.discord_guilds:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
             try:
@@ -135,13 +132,12 @@ def run(settings: Settings) -> int:
             "DISCORD_BOT_TOKEN is not set: create a bot in the Discord Developer Portal (docs/discord.md)"
         )
         return EXIT_NOT_CONFIGURED
-    config = DiscordConfig()
     point_at(settings)
     ingest = Ingest(settings, queue.connect(settings))
-    message_content = config.message_content
+    message_content = settings.discord_message_content
     while True:
         try:
-            asyncio.run(_serve(settings, config, ingest, message_content))
+            asyncio.run(_serve(settings, ingest, message_content))
             return EXIT_OK
         except discord.PrivilegedIntentsRequired:
             if not message_content:
@@ -159,8 +155,8 @@ def run(settings: Settings) -> int:
             return EXIT_OK
 
 
-async def _serve(settings: Settings, config: DiscordConfig, ingest: Ingest, message_content: bool) -> None:
-    client = MathbotClient(settings, config, ingest, message_content=message_content)
+async def _serve(settings: Settings, ingest: Ingest, message_content: bool) -> None:
+    client = MathbotClient(settings, ingest, message_content=message_content)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):

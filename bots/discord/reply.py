@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import redis
 
 from bots.discord import format, state
-from bots.discord.config import DiscordConfig
 from bots.discord.rest import UNKNOWN_MESSAGE, DiscordError, RateLimited, RestClient
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
@@ -119,7 +118,7 @@ def make_reply(target: ReplyTarget, settings: Settings) -> DiscordReply:
     rest = RestClient(settings.discord_api_url, settings.discord_bot_token.get_secret_value())
     connection = connect(settings)
     try:
-        reads_all = state.message_content(connection, default=DiscordConfig().message_content)
+        reads_all = state.message_content(connection, default=settings.discord_message_content)
     except redis.RedisError:
         reads_all = True
     return DiscordReply(target, rest, connection, follow_up=follow_up_hint(target, reads_all))
