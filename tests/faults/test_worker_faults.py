@@ -80,6 +80,36 @@ def test_work_horse_killed_mid_answer_is_retried_and_answered_once(settings, sim
     print(f"horse killed → answered in {recovered:.1f} s")
 
 
+def tokens_since_restart(connection, q: Question) -> int:
+    """Tokens of the current attempt: progress after the last "starting over" notice."""
+    tokens = 0
+    for kind, body in collect(connection, q):
+        if kind == "progress":
+            tokens = 0 if body.get("phase") == "retrying" else body.get("tokens", 0)
+    return tokens
+
+
+def test_horse_killed_twice_tells_the_asker_plainly(settings, sim, redis_conn, worker) -> None:
+    slow(sim)
+    q = ask_in_background(settings, redis_conn)
+    for attempt in (1, 2):  # the first death is retried from scratch, the second is final
+        processes.wait_for(
+            lambda: tokens_since_restart(redis_conn, q) > 10 and len(children(worker.pid)) == 1,
+            timeout=30,
+            message=f"generation {attempt} under way",
+        )
+        os.kill(children(worker.pid)[0], signal.SIGKILL)
+        if attempt == 1:
+            processes.wait_for(
+                lambda: tokens_since_restart(redis_conn, q) == 0, timeout=10, message="restart"
+            )
+    processes.wait_for(lambda: finals(redis_conn, q), timeout=30, message="the error")
+    time.sleep(1.0)
+    result = finals(redis_conn, q)
+    assert [k for k, _ in result] == ["error"], result
+    assert "stopped unexpectedly" in result[0][1]["message"]
+
+
 def test_whole_worker_killed_question_is_taken_over(settings, sim, redis_conn, env, tmp_path: Path) -> None:
     httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 40})
     first = processes.start(["worker"], env, log=tmp_path / "first.log")
