@@ -94,10 +94,18 @@ class InferenceServer:
                 seed=params.seed,
                 stream_options=ChatCompletionInputStreamOptions(include_usage=True),
             )
+            finished = False
             for chunk in chunks:
-                yield _delta(chunk)
+                delta = _delta(chunk)
+                finished = finished or delta.finish_reason is not None
+                yield delta
         except errors.MathbotError:
             raise
+        except ValueError:
+            # TGI's SSE framing may end with `data:[DONE]` (no space), which huggingface_hub only
+            # recognises as `data: [DONE]`: after a finish reason that is the end, not a failure.
+            if not finished:
+                raise errors.ServerUnavailable(messages.SERVER_FAILING, detail="unreadable stream") from None
         except Exception as exc:
             raise classify(exc) from exc
 
@@ -108,17 +116,20 @@ class InferenceServer:
 
 
 def _delta(chunk: Any) -> Delta:
-    usage = chunk.get("usage") or {}
-    choices = chunk.get("choices") or []
+    """Reduce a chunk; attribute access, because huggingface_hub keeps fields it does not know
+    (vLLM's `reasoning_content`) as attributes only, not in the dict view."""
+    usage = getattr(chunk, "usage", None)
+    completion_tokens = getattr(usage, "completion_tokens", None) if usage else None
+    choices = getattr(chunk, "choices", None) or []
     if not choices:
-        return Delta(completion_tokens=usage.get("completion_tokens"))
+        return Delta(completion_tokens=completion_tokens)
     choice = choices[0]
-    delta = choice.get("delta") or {}
+    delta = getattr(choice, "delta", None)
     return Delta(
-        content=delta.get("content") or "",
-        reasoning=delta.get("reasoning_content") or delta.get("reasoning") or "",
-        finish_reason=choice.get("finish_reason"),
-        completion_tokens=usage.get("completion_tokens"),
+        content=getattr(delta, "content", None) or "",
+        reasoning=getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None) or "",
+        finish_reason=getattr(choice, "finish_reason", None),
+        completion_tokens=completion_tokens,
     )
 
 

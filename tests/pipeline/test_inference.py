@@ -1,0 +1,64 @@
+"""The inference client against the simulator's real HTTP protocol: counting, streaming, framing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mathbot.settings import Settings
+from tests.support.servers import ThreadedApp
+from workers.inference import InferenceServer, Params
+
+MESSAGES = [{"role": "user", "content": "What is 2 + 2?"}]
+PARAMS = Params(max_tokens=2000, temperature=0.6, top_p=0.95, seed=7)
+
+
+def serve(**config: object) -> Iterator[ThreadedApp]:
+    from mathbot.sim import SimConfig, make_app
+
+    app = ThreadedApp(lambda: make_app(SimConfig(tokens_per_second=5000.0, reasoning_tokens=50, **config)))
+    app.start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture(params=[True, False], ids=["data-space", "data-no-space"])
+def framed_sim(request: pytest.FixtureRequest) -> Iterator[ThreadedApp]:
+    yield from serve(sse_space=request.param)
+
+
+@pytest.fixture(params=["r1", "tags", "split"])
+def shaped_sim(request: pytest.FixtureRequest) -> Iterator[ThreadedApp]:
+    yield from serve(shape=request.param)
+
+
+def server_for(app: ThreadedApp) -> InferenceServer:
+    return InferenceServer(Settings(_env_file=None, tgi_url=app.url))  # type: ignore[call-arg]
+
+
+def test_stream_ends_cleanly_with_either_sse_framing(framed_sim: ThreadedApp) -> None:
+    server = server_for(framed_sim)
+    deltas = list(server.stream(MESSAGES, PARAMS))
+    server.close()
+    assert deltas[-1].finish_reason == "stop" or any(d.finish_reason == "stop" for d in deltas)
+    assert "\\boxed{" in "".join(d.content for d in deltas)
+
+
+def test_every_reasoning_shape_streams(shaped_sim: ThreadedApp) -> None:
+    server = server_for(shaped_sim)
+    deltas = list(server.stream(MESSAGES, PARAMS))
+    server.close()
+    text = "".join(d.content for d in deltas)
+    reasoning = "".join(d.reasoning for d in deltas)
+    assert "\\boxed{" in text
+    assert ("</think>" in text) or reasoning
+
+
+def test_counts_with_the_servers_tokenizer(shaped_sim: ThreadedApp) -> None:
+    server = server_for(shaped_sim)
+    short = server.count(MESSAGES)
+    long = server.count([{"role": "user", "content": "What is 2 + 2? " * 100}])
+    server.close()
+    assert long > short + 100
+    assert server._count_paths == ("/chat_tokenize",)
