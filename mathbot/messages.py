@@ -11,6 +11,9 @@ SERVER_FAILING = "The math model's server failed while answering."
 SERVER_OVERLOADED = "The math model's server is overloaded right now."
 SERVER_TIMEOUT = "The math model's server stopped responding."
 SERVER_AUTH = "The math model's server refused mathbot's credentials; an operator needs to fix the API key."
+SERVER_MISCONFIGURED = (
+    "mathbot is misconfigured and cannot reach its math model; an operator needs to fix it."
+)
 SERVER_REJECTED = "The math model's server rejected the request."
 QUEUE_DOWN = "mathbot could not queue your question (its queue is unreachable). Please try again in a minute."
 WORKER_LOST = "The worker answering this question stopped unexpectedly and it could not be finished."

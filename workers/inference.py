@@ -142,6 +142,8 @@ def classify(exc: BaseException) -> errors.ServerError:
     """
     if isinstance(exc, errors.ServerError):
         return exc
+    if type(exc).__name__ == "OfflineModeIsEnabled":  # HF_HUB_OFFLINE=1 also blocks a local TGI URL
+        return errors.ServerRejected(messages.SERVER_MISCONFIGURED, detail="HF_HUB_OFFLINE is set: unset it")
     if isinstance(exc, TextGenerationError):
         kind = type(exc).__name__
         if kind == "OverloadedError":

@@ -9,6 +9,7 @@ under RQ's WorkerPool, which also replaces workers that die.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from rq import Worker
@@ -95,6 +96,8 @@ def preload() -> None:
 def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
     """Run `processes` workers on the question queue until stopped (or, with `burst`, until it is empty)."""
     preload()
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        log.error("HF_HUB_OFFLINE is set: huggingface_hub then refuses to call TGI_URL too; unset it")
     connection = questions.connect(settings)
     level = settings.log_level.upper()
     if processes > 1:

@@ -43,3 +43,11 @@ def test_every_error_is_a_mathbot_error() -> None:
     for error in (errors.EmptyQuestion(), errors.QuestionTooLong(10, 5), errors.Cancelled()):
         assert isinstance(error, errors.MathbotError)
         assert error.user_message
+
+
+def test_hf_offline_mode_is_a_configuration_error_not_an_outage() -> None:
+    from huggingface_hub.errors import OfflineModeIsEnabled
+
+    error = classify(OfflineModeIsEnabled("offline mode is enabled"))
+    assert isinstance(error, errors.ServerRejected) and not error.retryable
+    assert "HF_HUB_OFFLINE" in error.detail and "HF_HUB_OFFLINE" not in error.user_message
