@@ -23,6 +23,7 @@ from bots.discord import handlers, state
 from bots.discord.cancel import CancelButton
 from bots.discord.commands import solve_command
 from bots.discord.ingest import NO_MENTIONS, Ingest
+from bots.discord.retry import RetryButton
 from mathbot import queue
 from mathbot.settings import Settings
 
@@ -37,7 +38,7 @@ EXIT_NOT_CONFIGURED = 2
 
 class MathbotClient(discord.Client):
     """The gateway connection: one `on_message`, the `/solve` command tree (synced at start) and the
-    cancel button (`on_cancel_click`)."""
+    buttons: cancel (`on_cancel_click`) and try again (`on_retry_click`)."""
 
     def __init__(self, settings: Settings, ingest: Ingest, *, message_content: bool) -> None:
         intents = discord.Intents.default()
@@ -53,8 +54,8 @@ class MathbotClient(discord.Client):
 
     async def setup_hook(self) -> None:
         """After login, before the gateway: choose the gateway address, register the slash commands
-        and route clicks on cancel buttons (also on messages posted before a restart)."""
-        self.add_dynamic_items(CancelButton)
+        and route clicks on the cancel and "Try again" buttons (also on messages posted before a restart)."""
+        self.add_dynamic_items(CancelButton, RetryButton)
         await self._choose_gateway()
         await self._sync_commands()
         try:
@@ -118,6 +119,13 @@ class MathbotClient(discord.Client):
             await handlers.on_cancel(self.ctx, interaction)
         except Exception:
             log.exception("discord cancel interaction=%s failed", interaction.id)
+
+    async def on_retry_click(self, interaction: discord.Interaction) -> None:
+        """A click on a "Try again" button (dispatched by `RetryButton.callback`)."""
+        try:
+            await handlers.on_retry(self.ctx, interaction)
+        except Exception:
+            log.exception("discord retry interaction=%s failed", interaction.id)
 
 
 def point_at(settings: Settings) -> None:

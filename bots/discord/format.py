@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bots.discord.rest import Upload
 from mathbot import messages, render
+from mathbot.errors import Cancelled, InputError, MathbotError
 from mathbot.outcome import Answer, Progress
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,21 @@ CANCEL_REFUSED = {
 }
 """What a click on the cancel button tells the clicker (only them) when it cancels nothing, by outcome."""
 
+RETRY_ID = "mathbot:retry"
+"""`custom_id` of the "Try again" button; like the cancel button, the question is found by the message
+the button is on (the question's placeholder, which became its answer or error)."""
+
+RETRY_LABEL = "Try again"
+RETRY_EMOJI = "\N{CLOCKWISE RIGHTWARDS AND LEFTWARDS OPEN CIRCLE ARROWS}"
+
+RETRY_REFUSED = {
+    "not_yours": "Only the person who asked can retry.",
+    "already": "This question is already being asked again: see the newest answer below.",
+    "gone": "This question is no longer stored, so it cannot be asked again. Please ask it anew.",
+    "unavailable": "mathbot could not reach its queue to ask again. Please try again in a minute.",
+}
+"""What a click on "Try again" tells the clicker (only them) when it asks nothing again, by outcome."""
+
 PHASES = {
     "starting": "Starting",
     "thinking": "Thinking",
@@ -75,19 +91,35 @@ class Part:
 
     content: str
     files: tuple[Upload, ...] = ()
+    components: tuple[dict[str, Any], ...] = ()
+    """Action rows (buttons) of the message; none removes any it had."""
 
 
 def cancel_components() -> list[dict[str, Any]]:
     """The cancel button as message components (one action row), shown while a question is queued or
     running; every other edit sends no components, which removes it."""
-    button = {
-        "type": 2,  # button
-        "style": 2,  # secondary (grey)
-        "label": CANCEL_LABEL,
-        "emoji": {"name": CANCEL_EMOJI},
-        "custom_id": CANCEL_ID,
-    }
-    return [{"type": 1, "components": [button]}]  # type 1: action row
+    return [_action_row(_button(CANCEL_LABEL, CANCEL_EMOJI, CANCEL_ID, style=2))]  # 2: secondary (grey)
+
+
+def retry_components() -> list[dict[str, Any]]:
+    """The "🔁 Try again" button as message components, on a truncated answer's first message and on an
+    error that asking again could fix (`retry_helps`)."""
+    return [_action_row(_button(RETRY_LABEL, RETRY_EMOJI, RETRY_ID, style=1))]  # 1: primary (blurple)
+
+
+def retry_helps(error: MathbotError) -> bool:
+    """Whether asking the same question again could succeed: not for the question itself being the
+    problem (empty, too long), nor for a cancelled one. Server failures, a lost worker and the time
+    limit may well pass (the same rule as Slack's "Try again")."""
+    return not isinstance(error, InputError | Cancelled)
+
+
+def _button(label: str, emoji: str, custom_id: str, *, style: int) -> dict[str, Any]:
+    return {"type": 2, "style": style, "label": label, "emoji": {"name": emoji}, "custom_id": custom_id}
+
+
+def _action_row(*buttons: dict[str, Any]) -> dict[str, Any]:
+    return {"type": 1, "components": list(buttons)}
 
 
 def duration(seconds: float) -> str:
@@ -120,9 +152,17 @@ def error_text(user_message: str) -> str:
     return clip("⚠️ " + render.neutralize_mentions(user_message, "discord"), CONTENT_LIMIT)
 
 
+def error_part(error: MathbotError) -> Part:
+    """The message that replaces the placeholder of a failed question: the error in plain words, with
+    "Try again" when asking again could help."""
+    buttons = tuple(retry_components()) if retry_helps(error) else ()
+    return Part(error_text(error.user_message), components=buttons)
+
+
 def answer_parts(answer: Answer, *, follow_up: str = FOLLOW_UP, images: bool = True) -> list[Part]:
     """The answer as Discord messages: the final answer marked on top, the solution split under the
-    content limit, formula images and the full reasoning attached to the last message."""
+    content limit, formula images and the full reasoning attached to the last message; a truncated
+    answer's first message carries "Try again"."""
     card = render.answer_card(answer.final, answer.question, truncated=answer.truncated)
     top = [f"## {escape(card.headline)}"]
     if card.note:
@@ -150,7 +190,9 @@ def answer_parts(answer: Answer, *, follow_up: str = FOLLOW_UP, images: bool = T
         clip(chunk, CONTENT_LIMIT) for chunk in render.split_message(text, CONTENT_LIMIT) if chunk.strip()
     ]
     parts = [Part(chunk) for chunk in chunks] or [Part(clip(text, CONTENT_LIMIT))]
-    parts[-1] = Part(parts[-1].content, tuple(files))
+    parts[-1] = replace(parts[-1], files=tuple(files))
+    if answer.truncated:
+        parts[0] = replace(parts[0], components=tuple(retry_components()))
     return parts
 
 

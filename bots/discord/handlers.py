@@ -6,7 +6,8 @@
 - any message in a thread mathbot answers in (no mention needed): a follow-up with the thread's history;
 - a DM: answered in the DM (a Discord *reply* to one of mathbot's DM messages is a follow-up).
 Bots, mathbot itself and system messages are ignored; each message or interaction is answered once.
-The cancel button on a placeholder stops the question, for its asker only (`on_cancel`).
+The cancel button on a placeholder stops the question, for its asker only (`on_cancel`); "Try again" on
+a truncated answer or a retryable error asks it once more, for its asker only (`on_retry`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import discord
+import redis
 
 from bots.discord import format
 from bots.discord.ingest import NO_MENTIONS, Ingest
@@ -222,6 +224,61 @@ async def show_cancelled(message: discord.Message, *, confirm_after: float = CAN
             await message.edit(content=messages.CANCELLED, view=None, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as exc:
         log.warning("discord placeholder=%s could not say cancelled: %s", message.id, exc)
+
+
+async def on_retry(ctx: Context, interaction: discord.Interaction) -> None:
+    """A click on "Try again": the asker's asks the question once more, as a new question with the same
+    turns in the same thread or DM, and the clicked message loses its button; anyone else, or a click
+    that asks nothing again, gets a reply only the clicker sees."""
+    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+        return
+    try:
+        await interaction.response.defer()  # acknowledged within Discord's 3 s, however long the rest takes
+    except discord.HTTPException as exc:  # too late or already answered: the asker still meant it
+        log.warning("discord interaction=%s could not be acknowledged: %s", interaction.id, exc)
+    message = interaction.message
+    if message is None:
+        return
+    refusal = await _ask_again(ctx, message, str(interaction.user.id))
+    if refusal is None:
+        return
+    try:
+        await interaction.followup.send(
+            format.RETRY_REFUSED[refusal], ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+    except discord.HTTPException as exc:
+        log.warning("discord interaction=%s could not answer the click: %s", interaction.id, exc)
+
+
+async def _ask_again(ctx: Context, message: discord.Message, user: str) -> str | None:
+    """Ask the question answered in `message` again for `user`: None when done (or refused in the new
+    placeholder, in plain words), else the key of what to tell the clicker (`format.RETRY_REFUSED`)."""
+    try:
+        question = await ctx.ingest.question_on(str(message.id))
+    except redis.RedisError as exc:
+        log.warning("discord message=%s retry failed: %s", message.id, type(exc).__name__)
+        return "unavailable"
+    if question is None:
+        return "gone"
+    if question.target.user != user:
+        return "not_yours"
+    # One click, one retry: a double click (two interactions) reaches here twice.
+    claim = f"discord:retry:{message.id}"
+    if not await ctx.ingest.first_delivery(claim, ttl=ctx.ingest.settings.result_ttl):
+        return "already"
+    log.info("discord question=%s message=%s asked again by user=%s", question.id, message.id, user)
+    target = question.target.model_copy(update={"placeholder": None})
+    asked = await ctx.ingest.submit(
+        message.channel, target, question.text, with_history=False, turns=question.turns, reference=message
+    )
+    if asked is None:  # refused (a limit, the queue down) or no placeholder: a later click may still work
+        await ctx.ingest.forget(claim)
+        return None
+    try:
+        await message.edit(view=None, allowed_mentions=NO_MENTIONS)  # the button: only the new one counts
+    except discord.HTTPException as exc:
+        log.warning("discord message=%s could not lose its retry button: %s", message.id, exc)
+    return None
 
 
 def question_text(message: discord.Message, me: int) -> str:

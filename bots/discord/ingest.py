@@ -9,10 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Literal
 
 import discord
 import redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from bots.discord import format, state
 from bots.discord.cancel import view as cancel_view
@@ -46,6 +50,11 @@ class Ingest:
             log.warning("dedupe of %s unavailable (%s); handling it anyway", key, type(exc).__name__)
             return True
 
+    async def forget(self, key: str) -> None:
+        """Give a `first_delivery` claim back (what it guarded did not happen: a later event may do it)."""
+        with contextlib.suppress(redis.RedisError):
+            await asyncio.to_thread(self.connection.delete, queue.DEDUPE_PREFIX + key)
+
     async def is_known(self, target: ReplyTarget) -> bool:
         """Whether mathbot has a conversation in the target's thread (or DM)."""
         try:
@@ -62,10 +71,15 @@ class Ingest:
         *,
         with_history: bool,
         reference: discord.Message | None = None,
+        turns: Sequence[Turn] | None = None,
     ) -> str | None:
         """Post the placeholder, enqueue the question, then edit the placeholder to "queued" with the
         cancel button (or to the refusal in plain words). Returns the question id, or None when it was
-        not queued."""
+        not queued.
+
+        `turns` is the exact conversation to ask ("Try again"), instead of the thread's history (when
+        `with_history`) plus `text`; its question is already in the thread's memory, so it is not
+        recorded again."""
         try:
             placeholder = await channel.send(
                 format.RECEIVED,
@@ -76,7 +90,7 @@ class Ingest:
             log.warning("discord channel=%s cannot post the placeholder: %s", target.channel, exc)
             return None
         target = target.model_copy(update={"placeholder": str(placeholder.id)})
-        status, question_id = await asyncio.to_thread(self._enqueue, target, text, with_history)
+        status, question_id = await asyncio.to_thread(self._enqueue, target, text, with_history, turns)
         buttons = cancel_view() if question_id is not None else None  # a refusal has nothing to cancel
         try:
             await placeholder.edit(content=status, view=buttons, allowed_mentions=NO_MENTIONS)
@@ -87,19 +101,25 @@ class Ingest:
                 await asyncio.to_thread(state.release, self.connection, str(placeholder.id))
         return question_id
 
-    def _enqueue(self, target: ReplyTarget, text: str, with_history: bool) -> tuple[str, str | None]:
+    def _enqueue(
+        self, target: ReplyTarget, text: str, with_history: bool, turns: Sequence[Turn] | None
+    ) -> tuple[str, str | None]:
         """Sync part: hold the placeholder, enqueue, remember the user's turn. (status text, question id)"""
         assert target.placeholder is not None
         key = threads.key_for(target)
         turn = Turn(role="user", content=text)
         try:
             state.hold(self.connection, target.placeholder)
-            earlier = threads.history(self.connection, key) if with_history else []
-            question = Question(target=target, turns=[*earlier, turn])
+            if turns is not None:
+                asked = list(turns)
+            else:
+                asked = [*(threads.history(self.connection, key) if with_history else []), turn]
+            question = Question(target=target, turns=asked)
             enqueued = queue.enqueue(question, self.settings, self.connection)
             # Recorded while the placeholder is held: the worker records its answer only after it
             # could edit the placeholder, so the thread's memory keeps question-then-answer order.
-            threads.record(self.connection, key, turn)
+            if turns is None:
+                threads.record(self.connection, key, turn)
         except MathbotError as exc:
             log.info("discord channel=%s refused: %s %s", target.channel, type(exc).__name__, exc.detail)
             return format.error_text(exc.user_message), None
@@ -116,6 +136,21 @@ class Ingest:
             len(question.turns),
         )
         return messages.queued(enqueued.position), question.id
+
+    async def question_on(self, placeholder: str) -> Question | None:
+        """The question whose placeholder is `placeholder` (its RQ job's payload), or None when it is
+        not known or no longer stored. Raises `redis.RedisError` when Redis cannot be reached."""
+        return await asyncio.to_thread(self._question_on, placeholder)
+
+    def _question_on(self, placeholder: str) -> Question | None:
+        question_id = queue.question_for_placeholder(self.connection, "discord", placeholder)
+        if question_id is None:
+            return None
+        try:
+            job = Job.fetch(question_id, connection=self.connection, serializer=JSONSerializer)
+            return Question.model_validate(job.args[0])
+        except (NoSuchJobError, IndexError, ValueError):  # expired, or a payload that is not a question
+            return None
 
     async def cancel(self, placeholder: str, user: str) -> CancelOutcome | Literal["unavailable"]:
         """Cancel the question whose placeholder is `placeholder` if `user` asked it (see `queue.cancel`);

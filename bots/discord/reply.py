@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 class DiscordReply:
     """One question's messages: the placeholder (edited) and, for long answers, more thread messages.
 
+    The placeholder keeps the cancel button while the question is queued or running; the answer or error
+    edit replaces it with "Try again" (a truncated answer, an error that asking again could fix) or
+    with nothing.
+
     `answer` and `error` are idempotent per placeholder: a second call edits the same messages
     (the ids of extra messages are kept in Redis) instead of posting them again.
     """
@@ -72,7 +76,7 @@ class DiscordReply:
         log.info("%s answer delivered in %d message(s)", self._ids(), len(parts))
 
     def error(self, error: MathbotError) -> None:
-        self._deliver([format.Part(format.error_text(error.user_message))])
+        self._deliver([format.error_part(error)])
         log.info("%s error delivered: %s", self._ids(), type(error).__name__)
 
     def _deliver(self, parts: Sequence[format.Part]) -> None:
@@ -88,16 +92,21 @@ class DiscordReply:
             existing = posted.get(index)
             if existing is not None and self._edit(existing, part):
                 continue
-            message = self.rest.create_message(self.channel, part.content, files=part.files)
+            message = self.rest.create_message(
+                self.channel, part.content, files=part.files, components=part.components
+            )
             state.remember_part(self.connection, head, index, str(message["id"]))
         for index in sorted(set(posted) - set(range(len(parts)))):
             self.rest.delete_message(self.channel, posted[index])  # left over from a longer earlier try
             state.forget_part(self.connection, head, index)
 
     def _edit(self, message_id: str, part: format.Part) -> bool:
-        """Edit a message of the answer; False when it was deleted (then it is posted anew)."""
+        """Edit a message of the answer; False when it was deleted (then it is posted anew). The edit
+        replaces the message's buttons: the cancel button goes, "Try again" comes where the part has it."""
         try:
-            self.rest.edit_message(self.channel, message_id, part.content, files=part.files)
+            self.rest.edit_message(
+                self.channel, message_id, part.content, files=part.files, components=part.components
+            )
         except DiscordError as exc:
             if exc.code != UNKNOWN_MESSAGE and exc.status != 404:
                 raise

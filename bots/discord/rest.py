@@ -103,14 +103,17 @@ class RestClient:
         *,
         embeds: Sequence[dict[str, Any]] = (),
         files: Sequence[Upload] = (),
+        components: Sequence[dict[str, Any]] = (),
         best_effort: bool = False,
     ) -> dict[str, Any]:
-        """POST /channels/{id}/messages; returns the message object."""
+        """POST /channels/{id}/messages (with buttons when `components` are given); returns the message."""
         payload: dict[str, Any] = {
             "content": content,
             "embeds": list(embeds),
             "allowed_mentions": NO_MENTIONS,
         }
+        if components:
+            payload["components"] = list(components)
         return self._request("POST", f"/channels/{channel_id}/messages", payload, files, best_effort)
 
     def edit_message(

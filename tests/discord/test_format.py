@@ -6,6 +6,16 @@ from dataclasses import replace
 
 from bots.discord import format
 from mathbot import messages
+from mathbot.errors import (
+    Cancelled,
+    EmptyQuestion,
+    MathbotError,
+    QuestionTooLong,
+    ServerOverloaded,
+    ServerRejected,
+    ServerTimeout,
+    ServerUnavailable,
+)
 from mathbot.outcome import Answer, Progress
 
 PROBLEM = "Find the sum of all integer bases $b > 9$ for which $17_b$ is a divisor of $97_b$."
@@ -77,6 +87,15 @@ def test_truncated_answer_says_so_and_shows_what_there_is() -> None:
     assert part.content.startswith("## No final answer")
     assert messages.TRUNCATED in part.content
     assert [f.filename for f in part.files] == ["reasoning.md"]
+    assert list(part.components) == format.retry_components(), "a truncated answer offers a retry"
+    (row,) = part.components
+    (button,) = row["components"]
+    assert button["custom_id"] == format.RETRY_ID and button["label"] == "Try again"
+    assert button["emoji"] == {"name": "🔁"}
+
+
+def test_a_complete_answer_has_no_buttons() -> None:
+    assert all(part.components == () for part in format.answer_parts(answer(), images=False))
 
 
 def test_dropped_turns_and_aime_note_are_shown() -> None:
@@ -111,6 +130,23 @@ def test_progress_lines() -> None:
 
 def test_error_text_is_plain_and_safe() -> None:
     assert format.error_text("The server is down. @everyone") == "⚠️ The server is down. @\u200beveryone"
+
+
+def test_try_again_only_where_asking_again_could_help() -> None:
+    could_pass = [
+        ServerUnavailable(messages.gave_up(messages.SERVER_FAILING, 5)),
+        ServerOverloaded(messages.SERVER_OVERLOADED),
+        ServerTimeout(messages.SERVER_TIMEOUT),
+        ServerRejected(messages.SERVER_REJECTED),
+        MathbotError(messages.WORKER_LOST),
+        MathbotError(messages.TIMED_OUT),
+    ]
+    for error in could_pass:
+        part = format.error_part(error)
+        assert part.content == format.error_text(error.user_message)
+        assert list(part.components) == format.retry_components(), error
+    for error in (EmptyQuestion(), QuestionTooLong(9000, 4000), Cancelled()):
+        assert format.error_part(error).components == (), error
 
 
 def test_thread_names_fit_discord() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 import redis
@@ -11,7 +12,8 @@ import redis
 from bots.discord import format, state
 from bots.discord.reply import DiscordReply, follow_up_hint
 from bots.discord.rest import RestClient
-from mathbot.errors import ServerUnavailable
+from mathbot import messages
+from mathbot.errors import Cancelled, EmptyQuestion, MathbotError, QuestionTooLong, ServerUnavailable
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
 from tests.discord.conftest import FakeServer
@@ -153,6 +155,52 @@ def test_progress_carries_the_cancel_button_and_the_end_removes_it(
     if end == "answer":
         reply.answer(long_answer(1))
     else:
-        reply.error(ServerUnavailable("The math model's server is not reachable right now."))
+        reply.error(EmptyQuestion())  # an error that asking again cannot fix: no button at all
     (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
     assert message["components"] == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ServerUnavailable(messages.gave_up(messages.SERVER_FAILING, 5)),
+        MathbotError(messages.WORKER_LOST),
+        MathbotError(messages.TIMED_OUT),
+    ],
+)
+def test_a_retryable_error_replaces_cancel_with_try_again(
+    reply: DiscordReply, discord_fake: FakeServer, error: MathbotError
+) -> None:
+    reply.progress(Progress("retrying", 10, 1.0))
+    reply.error(error)
+    (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert message["content"] == "⚠️ " + error.user_message
+    assert message["components"] == format.retry_components()
+
+
+@pytest.mark.parametrize("error", [EmptyQuestion(), QuestionTooLong(9000, 4000), Cancelled()])
+def test_errors_that_asking_again_cannot_fix_have_no_button(
+    reply: DiscordReply, discord_fake: FakeServer, error: MathbotError
+) -> None:
+    reply.error(error)
+    (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert message["components"] == []
+
+
+def test_a_truncated_answer_carries_try_again_on_its_first_message_only(
+    reply: DiscordReply, discord_fake: FakeServer
+) -> None:
+    reply.progress(Progress("thinking", 10, 1.0))
+    reply.answer(replace(long_answer(12), final=None, truncated=True, finish_reason="length"))
+    head, *rest = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert rest, "a long answer: several messages"
+    assert messages.TRUNCATED in head["content"]
+    assert head["components"] == format.retry_components()
+    assert all(m["components"] == [] for m in rest)
+
+
+def test_a_replaced_placeholder_gets_the_button_too(reply: DiscordReply, discord_fake: FakeServer) -> None:
+    discord_fake.fake.messages.pop(int(reply.message or 0))
+    reply.error(ServerUnavailable(messages.SERVER_DOWN))
+    (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
+    assert message["id"] != reply.message and message["components"] == format.retry_components()
