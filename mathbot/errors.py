@@ -9,11 +9,14 @@ MathbotError                    everything mathbot raises on purpose; `.user_mes
 │   ├── ServerOverloaded        429 / overloaded                            (retryable)
 │   ├── ServerTimeout           no byte within the HTTP timeout             (retryable)
 │   └── ServerRejected          422 and other 4xx: our request is wrong     (give up)
+│       └── BudgetRejected      prompt + max_tokens over the server's limit (re-fit once, then give up)
 ├── Cancelled                   the asker cancelled the question
 └── QueueError                  Redis is unreachable or the queue is full
 """
 
 from __future__ import annotations
+
+import re
 
 from mathbot import messages
 
@@ -65,6 +68,28 @@ class ServerRejected(ServerError):
     """A 4xx other than 429: retrying the same request cannot help."""
 
 
+class BudgetRejected(ServerRejected):
+    """The server refused the request's length (TGI: 422, vLLM: 400): its token count of the prompt or
+    its limits differ from ours. Carries the server's own numbers, so the prompt can be fitted again."""
+
+    def __init__(
+        self,
+        user_message: str,
+        *,
+        detail: str = "",
+        prompt_tokens: int,
+        max_total: int | None = None,
+        max_input: int | None = None,
+    ) -> None:
+        super().__init__(user_message, detail=detail)
+        self.prompt_tokens = prompt_tokens
+        """The prompt's length as the server counted it."""
+        self.max_total = max_total
+        """The server's prompt + answer limit, when it said so."""
+        self.max_input = max_input
+        """The server's prompt limit, when that is what it refused."""
+
+
 class Cancelled(MathbotError):
     def __init__(self) -> None:
         super().__init__(messages.CANCELLED)
@@ -91,4 +116,33 @@ def from_http(status: int | None, body: str = "") -> ServerError:
         return ServerUnavailable(messages.SERVER_FAILING, detail=f"{status}: {text}")
     if status in (401, 403):
         return ServerRejected(messages.SERVER_AUTH, detail=f"{status}: {text}")
+    if status in (400, 422):
+        rejected = budget_rejection(body)
+        if rejected is not None:
+            return rejected
     return ServerRejected(messages.SERVER_REJECTED, detail=f"{status}: {text}")
+
+
+_TGI_TOTAL = re.compile(r"must be <= (\d+)\. Given: (\d+) `inputs` tokens and (\d+) `max_new_tokens`")
+_TGI_INPUT = re.compile(r"`inputs` must have less than (\d+) tokens\. Given: (\d+)")
+_VLLM_TOTAL = re.compile(r"maximum context length is (\d+) tokens")
+_VLLM_PROMPT = re.compile(r"(\d+) in the messages|request has (\d+) input tokens")
+
+
+def budget_rejection(body: str) -> BudgetRejected | None:
+    """A `BudgetRejected` if the error body is a length refusal (TGI's validation messages, or
+    vLLM's "maximum context length"), with the server's numbers; None otherwise."""
+    detail = body.strip()[:300]
+    if match := _TGI_TOTAL.search(body):
+        total, prompt, _ = (int(g) for g in match.groups())
+        return BudgetRejected(messages.SERVER_REJECTED, detail=detail, prompt_tokens=prompt, max_total=total)
+    if match := _TGI_INPUT.search(body):
+        limit, prompt = (int(g) for g in match.groups())
+        return BudgetRejected(messages.SERVER_REJECTED, detail=detail, prompt_tokens=prompt, max_input=limit)
+    total_match, prompt_match = _VLLM_TOTAL.search(body), _VLLM_PROMPT.search(body)
+    if total_match and prompt_match:
+        prompt = int(next(g for g in prompt_match.groups() if g is not None))
+        return BudgetRejected(
+            messages.SERVER_REJECTED, detail=detail, prompt_tokens=prompt, max_total=int(total_match.group(1))
+        )
+    return None

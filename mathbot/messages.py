@@ -15,6 +15,10 @@ SERVER_MISCONFIGURED = (
     "mathbot is misconfigured and cannot reach its math model; an operator needs to fix it."
 )
 SERVER_REJECTED = "The math model's server rejected the request."
+SERVER_BUDGET = (
+    "The math model's server refused the request's length even after mathbot recounted it; an operator "
+    "needs to check that MATHBOT_MAX_TOTAL_TOKENS matches the server's limit."
+)
 QUEUE_DOWN = "mathbot could not queue your question (its queue is unreachable). Please try again in a minute."
 WORKER_LOST = "The worker answering this question stopped unexpectedly and it could not be finished."
 WORKER_RESTARTED = "The worker answering this question stopped; another one is starting it over."

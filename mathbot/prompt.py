@@ -50,20 +50,24 @@ def build_messages(turns: Sequence[Turn]) -> list[Message]:
     return merged
 
 
-def fit(turns: Sequence[Turn], count: Counter, max_total: int, min_answer: int) -> Budget:
-    """Drop the oldest turns until the prompt leaves at least `min_answer` tokens for the answer.
+def fit(
+    turns: Sequence[Turn], count: Counter, max_total: int, min_answer: int, max_input: int | None = None
+) -> Budget:
+    """Drop the oldest turns until the prompt leaves at least `min_answer` tokens for the answer
+    (and, when the server's own prompt limit `max_input` is known, is no longer than that).
 
     The last question is never dropped: if it alone does not fit, the question is too long.
     """
+    limit = max_total - min_answer if max_input is None else min(max_total - min_answer, max_input)
     turns = list(turns)
     dropped = 0
     while True:
         messages = build_messages(turns)
         used = count(messages)
-        if used + min_answer <= max_total:
+        if used <= limit:
             return Budget(messages, used, max_total - used, dropped)
         if len(turns) <= 1:
-            raise QuestionTooLong(used, max_total - min_answer)
+            raise QuestionTooLong(used, limit)
         turns, dropped = turns[1:], dropped + 1
         while len(turns) > 1 and turns[0].role != "user":  # an answer whose question is gone
             turns, dropped = turns[1:], dropped + 1

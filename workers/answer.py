@@ -76,6 +76,8 @@ def _safe_progress(reply: Reply, question_id: str, connection: redis.Redis) -> A
             if queue.is_cancelled(connection, question_id):
                 return
             reply.progress(progress)
+        except JobTimeoutException:
+            raise  # the job's time is up: that must reach answer_question, not be logged away
         except Exception:
             log.warning("question=%s progress update failed", question_id, exc_info=True)
 
@@ -85,8 +87,11 @@ def _safe_progress(reply: Reply, question_id: str, connection: redis.Redis) -> A
 def _deliver(connection: redis.Redis, question: Question, send: Any, settings: Settings) -> None:
     """Send the final message, then mark the question delivered (a crash in between may repeat it,
     which beats never delivering: the window is one Redis round trip). A cancelled question stays
-    silent: whoever cancelled it told the asker."""
-    if queue.is_cancelled(connection, question.id):
+    silent: whoever cancelled it told the asker. A delivered one too: two runs of one question can
+    overlap (a work horse orphaned by its killed worker, and the retry RQ starts once the job counts
+    as abandoned), and only the first to finish speaks."""
+    if queue.is_cancelled(connection, question.id) or queue.is_delivered(connection, question.id):
+        log.info("question=%s already delivered or cancelled; not sending again", question.id)
         return
     send()
     queue.mark_delivered(connection, question.id, settings)
@@ -112,15 +117,16 @@ def after_failure(job: Job, will_retry: bool, reason: str) -> None:
     except Exception:
         log.exception("job=%s failed and its payload is unreadable", job.id)
         return
-    reply = reply_for(question.target, settings)
     log.warning("question=%s job failed (%s); retry=%s", question.id, reason, will_retry)
+    connection = job.connection
     try:
+        if queue.is_cancelled(connection, question.id) or queue.is_delivered(connection, question.id):
+            return  # the asker already has the last word (the answer, or the canceller's message)
+        reply = reply_for(question.target, settings)
         if will_retry:
             reply.progress(Progress("retrying", detail=messages.WORKER_RESTARTED))
         else:
-            deliver_error(
-                job.connection, question, reply, errors.MathbotError(messages.WORKER_LOST), settings
-            )
+            deliver_error(connection, question, reply, errors.MathbotError(messages.WORKER_LOST), settings)
     except Exception:
         log.exception("question=%s could not tell the asker about the failure", question.id)
 

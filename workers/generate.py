@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from mathbot import errors, messages, reasoning
+from mathbot import defaults, errors, messages, reasoning
 from mathbot.jobs import Question
 from mathbot.outcome import Answer, Progress
-from mathbot.prompt import fit
+from mathbot.prompt import Counter, fit
 from mathbot.settings import Settings
 from workers.inference import InferenceServer, Params
 
@@ -34,10 +36,43 @@ class Throttle:
         return False
 
 
+def _seed(requested: int | None, configured: int | None) -> int:
+    """The question's seed, else MATHBOT_SEED (0 included), else a fresh random one."""
+    if requested is not None:
+        return requested
+    return configured if configured is not None else random.randrange(2**31)
+
+
 def backoff(attempt: int, base: float, cap: float, rand: Callable[[], float] = random.random) -> float:
     """Exponential backoff with full jitter's upper half: base·2^attempt, in [½, 1] of it, capped."""
     ceiling = min(cap, base * 2**attempt)
     return ceiling * (0.5 + 0.5 * rand())
+
+
+@dataclass
+class Fitting:
+    """What a prompt is fitted against: the server's limits as far as we know them, and a factor on our
+    token counts once the server has told us its own count (after a length refusal)."""
+
+    max_total: int
+    max_input: int | None = None
+    scale: float = 1.0
+    corrected: bool = False
+    sent: int = 0
+    """Prompt tokens counted (scaled) for the last request sent."""
+
+    def counter(self, server: InferenceServer) -> Counter:
+        return lambda msgs: math.ceil(server.count(msgs) * self.scale)
+
+    def corrected_by(self, rejection: errors.BudgetRejected) -> Fitting:
+        """The fitting that respects what the server said; never counts lower than before."""
+        ratio = rejection.prompt_tokens / self.sent if self.sent else 1.0
+        return Fitting(
+            max_total=min(self.max_total, rejection.max_total or self.max_total),
+            max_input=rejection.max_input if rejection.max_input is not None else self.max_input,
+            scale=self.scale * max(1.0, ratio),
+            corrected=True,
+        )
 
 
 def generate(
@@ -52,13 +87,26 @@ def generate(
     """Answer `question`, retrying retryable server failures with backoff.
 
     Raises `InputError` (too long, empty) before any generation request, and `ServerError`
-    once the retry budget is spent.
+    once the retry budget is spent. A length refusal by the server (our token count was off, or its
+    limits are not ours) is fitted again at once with the server's numbers, a single time.
     """
     started = clock()
     attempts = settings.server_retries + 1
-    for attempt in range(attempts):
+    fitting = Fitting(settings.max_total_tokens)
+    attempt = 0
+    while True:
         try:
-            return _attempt(question, server, on_progress, settings, started, clock)
+            return _attempt(question, server, on_progress, settings, started, clock, fitting)
+        except errors.BudgetRejected as exc:
+            log.warning(
+                "question=%s the server refused the length (we counted %d prompt tokens): %s",
+                question.id,
+                fitting.sent,
+                exc.detail,
+            )
+            if fitting.corrected:
+                raise errors.ServerRejected(messages.SERVER_BUDGET, detail=exc.detail) from exc
+            fitting = fitting.corrected_by(exc)
         except errors.ServerError as exc:
             log.warning(
                 "question=%s attempt=%d failed: %s %s",
@@ -69,13 +117,13 @@ def generate(
             )
             if not exc.retryable:
                 raise
-            if attempt + 1 == attempts:
+            attempt += 1
+            if attempt == attempts:
                 raise type(exc)(messages.gave_up(exc.user_message, attempts), detail=exc.detail) from exc
-            wait = backoff(attempt, settings.retry_backoff, 30.0)
-            detail = messages.retrying(exc.user_message, attempt + 1, attempts, wait)
+            wait = backoff(attempt - 1, settings.retry_backoff, defaults.RETRY_BACKOFF_MAX)
+            detail = messages.retrying(exc.user_message, attempt, attempts, wait)
             on_progress(Progress("retrying", elapsed=clock() - started, detail=detail))
             sleep(wait)
-    raise AssertionError("unreachable")
 
 
 def _attempt(
@@ -85,14 +133,22 @@ def _attempt(
     settings: Settings,
     started: float,
     clock: Callable[[], float],
+    fitting: Fitting,
 ) -> Answer:
-    budget = fit(question.turns, server.count, settings.max_total_tokens, settings.min_answer_tokens)
+    budget = fit(
+        question.turns,
+        fitting.counter(server),
+        fitting.max_total,
+        settings.min_answer_tokens,
+        fitting.max_input,
+    )
+    fitting.sent = budget.prompt_tokens
     sampling = question.sampling
     params = Params(
         max_tokens=min(budget.max_tokens, sampling.max_tokens or budget.max_tokens),
         temperature=sampling.temperature or settings.temperature,
         top_p=sampling.top_p or settings.top_p,
-        seed=sampling.seed if sampling.seed is not None else settings.seed or random.randrange(2**31),
+        seed=_seed(sampling.seed, settings.seed),
     )
     log.info(
         "question=%s prompt_tokens=%d max_tokens=%d seed=%d dropped_turns=%d",

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from huggingface_hub import ChatCompletionInputStreamOptions, InferenceClient
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, TextGenerationError
+from rq.timeouts import JobTimeoutException
 
 from mathbot import defaults, errors, messages
 from mathbot.prompt import Message, estimate_tokens
@@ -82,7 +83,12 @@ class InferenceServer:
         return estimate_tokens(msgs, defaults.CHARS_PER_TOKEN_ESTIMATE)
 
     def stream(self, msgs: list[Message], params: Params) -> Iterator[Delta]:
-        """Stream one chat completion; raises `ServerError` on any failure, mid-stream included."""
+        """Stream one chat completion; raises `ServerError` on any failure, mid-stream included.
+
+        Once the finish reason has arrived the answer is complete: a connection lost after it (before
+        the usage chunk or `[DONE]`) ends the stream instead of costing a whole new generation.
+        """
+        finished = False
         try:
             chunks = self.client.chat_completion(
                 list(msgs),
@@ -94,20 +100,23 @@ class InferenceServer:
                 seed=params.seed,
                 stream_options=ChatCompletionInputStreamOptions(include_usage=True),
             )
-            finished = False
             for chunk in chunks:
                 delta = _delta(chunk)
                 finished = finished or delta.finish_reason is not None
                 yield delta
-        except errors.MathbotError:
-            raise
+        except (errors.MathbotError, JobTimeoutException):
+            raise  # RQ's job timeout arrives as an exception in the read: it is not a server failure
         except ValueError:
             # TGI's SSE framing may end with `data:[DONE]` (no space), which huggingface_hub only
             # recognises as `data: [DONE]`: after a finish reason that is the end, not a failure.
             if not finished:
                 raise errors.ServerUnavailable(messages.SERVER_FAILING, detail="unreadable stream") from None
         except Exception as exc:
-            raise classify(exc) from exc
+            error = classify(exc)
+            if finished and not isinstance(error, errors.ServerRejected):
+                log.warning("stream lost after its finish reason (%s): keeping the answer", error.detail)
+                return
+            raise error from exc
 
     def close(self) -> None:
         """Release connections (the client keeps every streamed response until closed)."""
@@ -149,7 +158,8 @@ def classify(exc: BaseException) -> errors.ServerError:
         if kind == "OverloadedError":
             return errors.ServerOverloaded(messages.SERVER_OVERLOADED, detail=str(exc))
         if kind == "ValidationError":
-            return errors.ServerRejected(messages.SERVER_REJECTED, detail=str(exc))
+            rejected = errors.budget_rejection(str(exc))
+            return rejected or errors.ServerRejected(messages.SERVER_REJECTED, detail=str(exc))
         return errors.ServerUnavailable(messages.SERVER_FAILING, detail=f"{kind}: {exc}")
     if isinstance(exc, InferenceTimeoutError):
         return errors.ServerTimeout(messages.SERVER_TIMEOUT, detail=str(exc))

@@ -12,7 +12,7 @@ import logging
 import os
 from typing import Any
 
-from rq import Worker
+from rq import Queue, Worker
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
@@ -39,19 +39,24 @@ WORKER_TTL = 60
 class MathbotWorker(Worker):
     """RQ's forking worker, JSON payloads, quick sweeps, and the asker told when a job dies."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, queues: Any, *args: Any, **kwargs: Any) -> None:
         kwargs["serializer"] = JSONSerializer
-        kwargs.setdefault("queue_class", questions.QuestionQueue)
+        # Always JSON queues: RQ's WorkerPool builds each worker's queues as plain `Queue(name)` (pickle)
+        # and passes `queue_class=Queue`; the registry sweeps then read job payloads with pickle and
+        # cannot tell the asker about a question whose worker died.
+        kwargs["queue_class"] = questions.QuestionQueue
         kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
         kwargs.setdefault("job_monitoring_interval", JOB_MONITORING_INTERVAL)
         kwargs.setdefault("worker_ttl", WORKER_TTL)
-        super().__init__(*args, **kwargs)
+        super().__init__(_json_queues(queues, kwargs.get("connection")), *args, **kwargs)
 
     def get_heartbeat_ttl(self, job: Job) -> int:
+        """Until the next heartbeat, plus the grace; never less than the grace, also past the job
+        timeout (RQ lets a horse run 60 s beyond it before killing it: that is not an abandoned job)."""
         remaining = (
             job.timeout - self.current_job_working_time if job.timeout else self.job_monitoring_interval
         )
-        return int(min(remaining, self.job_monitoring_interval)) + HEARTBEAT_GRACE
+        return int(max(0, min(remaining, self.job_monitoring_interval))) + HEARTBEAT_GRACE
 
     def maintain_heartbeats(self, job: Job) -> None:
         """Also sweep for abandoned jobs while busy: under load every worker is busy, and RQ only
@@ -77,6 +82,20 @@ class MathbotWorker(Worker):
         after_failure(
             job, will_retry=status in (JobStatus.QUEUED, JobStatus.SCHEDULED), reason=exc_string[:200]
         )
+
+
+def _json_queues(queues: Any, connection: Any) -> list[questions.QuestionQueue]:
+    """The queues (names or Queue objects, one or many) as JSON-serialising QuestionQueues."""
+    found = [queues] if isinstance(queues, str | Queue) else list(queues)
+    out = []
+    for queue in found:
+        if isinstance(queue, questions.QuestionQueue):
+            out.append(queue)
+        elif isinstance(queue, Queue):
+            out.append(questions.QuestionQueue(queue.name, connection=connection or queue.connection))
+        else:
+            out.append(questions.QuestionQueue(str(queue), connection=connection))
+    return out
 
 
 PLATFORM_REPLIES = ("bots.console.reply", "bots.slack.reply", "bots.discord.reply")

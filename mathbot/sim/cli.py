@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="frame SSE events as `data:{...}` (older axum/TGI) instead of `data: {...}`",
     )
+    p.add_argument(
+        "--no-tokenize",
+        action="store_true",
+        help="answer 404 on /tokenize and /chat_tokenize, like a server without them",
+    )
     p.add_argument("--log-level", default="INFO", help="logging level (default: %(default)s)")
     return p
 
@@ -133,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=args.data_dir,
             seed=args.seed,
             sse_space=not args.sse_no_space,
+            tokenize=not args.no_tokenize,
         )
     except ValueError as exc:
         print(f"mathbot sim: {exc}")

@@ -62,6 +62,9 @@ class SimConfig:
     """Tokens merged into one chat chunk (TGI sends one per chunk); more is lighter at high rates."""
     reasoning_field: str = "reasoning_content"
     """Delta/message field that carries the reasoning in the "split" shape."""
+    tokenize: bool = True
+    """Serve `/tokenize` and `/chat_tokenize`; False answers 404 there, like a server without them
+    (clients then fall back to estimating, and may be refused with TGI's length 422)."""
     sse_space: bool = True
     """Frame events as `data: {...}` (TGI 3.x as seen by clients); False gives old axum's `data:{...}`."""
 

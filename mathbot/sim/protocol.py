@@ -85,7 +85,7 @@ def chat_chunk(
     finish_reason: str | None = None,
     usage_: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """`ChatCompletionChunk`; like TGI, usage (when asked for) rides on the chunk that finishes."""
+    """`ChatCompletionChunk` of one token (TGI sends `usage` separately: see `usage_chunk`)."""
     return {
         "object": "chat.completion.chunk",
         "id": "",
@@ -93,6 +93,20 @@ def chat_chunk(
         "model": config.model_id,
         "system_fingerprint": system_fingerprint(),
         "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+        "usage": usage_,
+    }
+
+
+def usage_chunk(config: SimConfig, created: int, usage_: dict[str, int]) -> dict[str, Any]:
+    """The chunk TGI 3.x streams after the finishing one when `stream_options.include_usage` is set:
+    no choices, only `usage` (router/src/chat.rs, `ChatState::push`)."""
+    return {
+        "object": "chat.completion.chunk",
+        "id": "",
+        "created": created,
+        "model": config.model_id,
+        "system_fingerprint": system_fingerprint(),
+        "choices": [],
         "usage": usage_,
     }
 

@@ -125,8 +125,14 @@ def _native(stream: bool | None) -> Callable[[web.Request], Awaitable[web.Stream
     return handler
 
 
+NO_TOKENIZER = "No fast tokenizer available"
+"""TGI's error when it cannot tokenize (what the simulator answers with `tokenize` off)."""
+
+
 async def tokenize_route(request: web.Request) -> web.Response:
     """`POST /tokenize`: the toy tokenizer's pieces of `inputs`."""
+    if not request.app[STATE].config.tokenize:
+        return streams.error_response(404, NO_TOKENIZER, "tokenizer")
     body = await _body(request)
     if not isinstance(body, dict) or not isinstance(body.get("inputs"), str):
         raise BodyError(
@@ -137,6 +143,8 @@ async def tokenize_route(request: web.Request) -> web.Response:
 
 async def chat_tokenize(request: web.Request) -> web.Response:
     """`POST /chat_tokenize`: the templated prompt and its tokens."""
+    if not request.app[STATE].config.tokenize:
+        return streams.error_response(404, NO_TOKENIZER, "tokenizer")
     text = apply_chat_template(parse_messages(await _body(request)))
     return web.json_response(
         {"tokenize_response": protocol.simple_tokens(tokenize(text)), "templated_text": text}

@@ -85,7 +85,8 @@ async def _open_sse(request: web.Request) -> web.StreamResponse:
 async def chat_stream(
     request: web.Request, state: SimState, req: GenerationRequest, plan: Plan, fault: Fault | None
 ) -> web.StreamResponse:
-    """`/v1/chat/completions` with `stream: true`: one chunk per token, `data: [DONE]` at the end."""
+    """`/v1/chat/completions` with `stream: true`: one chunk per token (the last with the finish reason),
+    with `include_usage` a usage chunk with no choices, and `data: [DONE]` at the end."""
     config, space = state.config, state.config.sse_space
     response = await _open_sse(request)
     created, sent, total = int(time.time()), 0, len(plan.pieces)
@@ -99,10 +100,10 @@ async def chat_stream(
                     out += protocol.sse(protocol.chat_chunk(config, created, delta), space=space)
                 if sent == total:
                     finish = protocol.OPENAI_FINISH[plan.finish_reason]
-                    usage = protocol.usage(req.input_tokens, total) if req.include_usage else None
-                    out += protocol.sse(
-                        protocol.chat_chunk(config, created, deltas[-1], finish, usage), space=space
-                    )
+                    out += protocol.sse(protocol.chat_chunk(config, created, deltas[-1], finish), space=space)
+                    if req.include_usage:  # TGI 3.x: a chunk of its own, with no choices, after the finish
+                        usage = protocol.usage(req.input_tokens, total)
+                        out += protocol.sse(protocol.usage_chunk(config, created, usage), space=space)
                 await response.write(bytes(out))
             await response.write(protocol.sse("[DONE]", space=space))
         except GenerationFailed as exc:  # TGI reports it in the stream, after a 200

@@ -51,3 +51,40 @@ def test_hf_offline_mode_is_a_configuration_error_not_an_outage() -> None:
     error = classify(OfflineModeIsEnabled("offline mode is enabled"))
     assert isinstance(error, errors.ServerRejected) and not error.retryable
     assert "HF_HUB_OFFLINE" in error.detail and "HF_HUB_OFFLINE" not in error.user_message
+
+
+TGI_TOTAL = (
+    '{"error":"`inputs` tokens + `max_new_tokens` must be <= 16384. Given: 9000 `inputs` tokens and '
+    '13000 `max_new_tokens`","error_type":"validation"}'
+)
+TGI_INPUT = '{"error":"`inputs` must have less than 12288 tokens. Given: 13000","error_type":"validation"}'
+VLLM_OLD = (
+    '{"object":"error","message":"This model\'s maximum context length is 16384 tokens. However, you '
+    'requested 22000 tokens (9000 in the messages, 13000 in the completion).","code":400}'
+)
+VLLM_NEW = (
+    '{"error":{"message":"\'max_tokens\' is too large: 13000. This model\'s maximum context length is '
+    '16384 tokens and your request has 9000 input tokens (13000 > 16384 - 9000).","code":400}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "prompt", "total", "limit"),
+    [
+        (422, TGI_TOTAL, 9000, 16384, None),
+        (422, TGI_INPUT, 13000, None, 12288),
+        (400, VLLM_OLD, 9000, 16384, None),
+        (400, VLLM_NEW, 9000, 16384, None),
+    ],
+    ids=["tgi-total", "tgi-input", "vllm-old", "vllm-new"],
+)
+def test_length_refusals_carry_the_servers_numbers(status, body, prompt, total, limit) -> None:
+    error = errors.from_http(status, body)
+    assert isinstance(error, errors.BudgetRejected) and not error.retryable
+    assert (error.prompt_tokens, error.max_total, error.max_input) == (prompt, total, limit)
+
+
+def test_other_validation_errors_are_plain_rejections() -> None:
+    error = errors.from_http(422, '{"error":"`top_p` must be > 0.0 and < 1.0","error_type":"validation"}')
+    assert type(error) is errors.ServerRejected
+    assert isinstance(classify(ValidationError(TGI_TOTAL)), errors.BudgetRejected)

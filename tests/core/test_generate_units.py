@@ -19,3 +19,12 @@ def test_backoff_grows_and_is_capped() -> None:
     assert backoff(3, 2.0, 30.0, rand=lambda: 1.0) == 16.0
     assert backoff(10, 2.0, 30.0, rand=lambda: 1.0) == 30.0
     assert backoff(2, 2.0, 30.0, rand=lambda: 0.0) == 4.0
+
+
+def test_seed_zero_is_a_seed() -> None:
+    """MATHBOT_SEED=0 is a fixed seed like any other, not "unset"."""
+    from workers.generate import _seed
+
+    assert _seed(None, 0) == 0
+    assert _seed(5, 0) == 5
+    assert 0 <= _seed(None, None) < 2**31

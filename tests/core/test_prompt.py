@@ -62,3 +62,16 @@ def test_question_alone_too_long_is_refused_with_numbers() -> None:
 def test_estimate_is_conservative() -> None:
     messages = [{"role": "user", "content": "x" * 3000}]
     assert prompt.estimate_tokens(messages, 3.0) >= 1000
+
+
+def test_budget_respects_the_servers_input_limit() -> None:
+    turns = [
+        Turn(role="user", content="old " * 30),
+        Turn(role="assistant", content="ok"),
+        Turn(role="user", content="q"),
+    ]
+    budget = prompt.fit(turns, words, max_total=100, min_answer=10, max_input=20)
+    assert budget.dropped_turns == 2 and budget.max_tokens == 100 - budget.prompt_tokens
+    with pytest.raises(QuestionTooLong) as info:
+        prompt.fit([Turn(role="user", content="x " * 30)], words, max_total=100, min_answer=10, max_input=20)
+    assert info.value.limit == 20

@@ -83,3 +83,16 @@ def test_env_example_lists_every_setting() -> None:
         alias = field.validation_alias
         env_name = alias if isinstance(alias, str) else f"MATHBOT_{name.upper()}"
         assert env_name in names, f"{env_name} missing from deploy/.env.example"
+
+
+def seconds(duration: str) -> int:
+    """A Compose duration such as "5m", "90s" or "1m30s" in seconds."""
+    units = {"h": 3600, "m": 60, "s": 1}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([hms])", duration))
+
+
+def test_workers_wait_for_a_healthy_model_and_finish_their_answers(compose: dict) -> None:
+    worker = compose["services"]["worker"]
+    assert worker["depends_on"]["tgi"]["condition"] == "service_healthy"
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert seconds(worker["stop_grace_period"]) >= 3 * 60  # the long end of one answer

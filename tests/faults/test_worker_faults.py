@@ -145,6 +145,55 @@ def test_whole_worker_killed_question_is_taken_over(settings, sim, redis_conn, e
             processes.stop(second)
 
 
+def test_worker_pool_takes_over_a_question_whose_worker_died(
+    settings, sim, redis_conn, env, tmp_path: Path
+) -> None:
+    """`mathbot worker -n N` (RQ's WorkerPool, the compose default) reads an abandoned question's JSON
+    payload in its sweep: the asker hears that it starts over, then gets the answer."""
+    from rq.registry import StartedJobRegistry
+
+    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 40})
+    lost = processes.start(["worker"], env, log=tmp_path / "lost.log")
+    try:
+        q = ask_in_background(settings, redis_conn)
+        processes.wait_for(
+            lambda: tokens_so_far(redis_conn, q) > 20, timeout=30, message="generation under way"
+        )
+        horses = children(lost.pid)
+        processes.stop(lost, signal.SIGKILL)
+        for horse in horses:
+            os.kill(horse, signal.SIGKILL)
+    finally:
+        processes.stop(lost, signal.SIGKILL)
+    registry = StartedJobRegistry(settings.queue, connection=redis_conn)
+    processes.wait_for(
+        lambda: registry.get_expired_job_ids(), timeout=60, interval=0.5, message="the heartbeat to expire"
+    )
+    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 2000})
+    pool = processes.start(["worker", "--burst", "-n", "2"], env, log=tmp_path / "pool.log")
+    try:
+        processes.wait_for(lambda: finals(redis_conn, q), timeout=60, message="the final answer")
+    finally:
+        processes.stop(pool)
+    result = finals(redis_conn, q)
+    assert [k for k, _ in result] == ["answer"], result
+    details = [b.get("detail", "") for k, b in collect(redis_conn, q) if k == "progress"]
+    assert any("starting it over" in d for d in details), (tmp_path / "pool.log").read_text()[-3000:]
+
+
+def test_job_timeout_mid_stream_ends_in_one_plain_error(settings, sim, redis_conn, worker) -> None:
+    """RQ's job timeout fires as an exception inside the streaming read: it must end the question with
+    the time-limit message, not pass for a server failure that is retried past the limit."""
+    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 30})
+    q = ask_in_background(settings.model_copy(update={"job_timeout": 4}), redis_conn)
+    processes.wait_for(lambda: finals(redis_conn, q), timeout=30, message="the time-limit error")
+    time.sleep(1.0)
+    result = finals(redis_conn, q)
+    assert [k for k, _ in result] == ["error"], result
+    assert "time limit" in result[0][1]["message"]
+    assert not any(b.get("phase") == "retrying" for k, b in collect(redis_conn, q) if k == "progress")
+
+
 def test_sigterm_lets_the_worker_finish_its_answer(settings, sim, redis_conn, worker) -> None:
     httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 300})
     q = ask_in_background(settings, redis_conn)

@@ -62,3 +62,19 @@ def test_counts_with_the_servers_tokenizer(shaped_sim: ThreadedApp) -> None:
     server.close()
     assert long > short + 100
     assert server._count_paths == ("/chat_tokenize",)
+
+
+def test_a_connection_lost_after_the_finish_reason_keeps_the_answer() -> None:
+    """TGI sends the finish chunk, then usage, then [DONE]: a drop in between loses nothing."""
+    import httpx
+
+    for app in serve():
+        server = server_for(app)
+        complete = list(server.stream(MESSAGES, PARAMS))
+        tokens = next(d.completion_tokens for d in complete if d.completion_tokens)
+        httpx.post(app.url + "/_sim/faults", json={"die_after_tokens": tokens})
+        again = list(server.stream(MESSAGES, PARAMS))
+        server.close()
+        assert httpx.get(app.url + "/_sim/stats").json()["faults_applied"] == {"die": 1}
+        assert "".join(d.content for d in again) == "".join(d.content for d in complete)
+        assert [d.finish_reason for d in again if d.finish_reason] == ["stop"]

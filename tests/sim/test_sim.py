@@ -211,10 +211,12 @@ def test_non_streamed_chat_has_usage(sim: SimServer) -> None:
     )
 
 
-def test_max_tokens_cuts_with_length_and_usage_rides_on_the_last_chunk(sim: SimServer) -> None:
+def test_max_tokens_cuts_with_length_and_usage_comes_in_a_chunk_of_its_own(sim: SimServer) -> None:
     chunks = chat_chunks(sim.url, max_tokens=50, seed=3, stream_options={"include_usage": True})
-    assert chunks[-1]["choices"][0]["finish_reason"] == "length"
-    assert chunks[-1]["usage"]["completion_tokens"] == 50 == len(chunks)
+    *tokens, usage = chunks  # TGI 3.x (router/src/chat.rs): the finish chunk, then usage with no choices
+    assert tokens[-1]["choices"][0]["finish_reason"] == "length" and tokens[-1]["usage"] is None
+    assert usage["choices"] == [] and usage["usage"]["completion_tokens"] == 50 == len(tokens)
+    assert usage["usage"]["total_tokens"] == usage["usage"]["prompt_tokens"] + 50
     assert "</think>" not in joined(chunks)
 
 
@@ -508,7 +510,7 @@ def test_no_answer_fault_reasons_until_the_limit(sim: SimServer) -> None:
     text = joined(chunks)
     assert "</think>" not in text and "\\boxed" not in text
     assert (
-        chunks[-1]["choices"][0]["finish_reason"] == "length"
+        chunks[-2]["choices"][0]["finish_reason"] == "length"
         and chunks[-1]["usage"]["completion_tokens"] == 400
     )
     assert "\\boxed{70}" in joined(chat_chunks(sim.url))  # only the next generation was affected
