@@ -6,8 +6,9 @@ with "Find m+n" (the AIME way to ask for a reduced fraction or radical). Other p
 assumed to be AIME: a false "not an AIME answer" note would mislead more than a missing one.
 On the bundled sets this flags 8/30 AIME 2024, 13/30 AIME 2025, 0/40 AMC 2023, 0/30 HMMT 2025, 3/500 MATH.
 
-``fits_aime``: the answer, with spaces, ``\\text{}``, a trailing period and a degree sign ignored,
-is an integer 0..999; leading zeros (``070``) and an integer-valued decimal (``70.0``) count.
+``fits_aime``: the answer, with spaces, ``\\text{}``, a trailing period, a degree sign, a name
+(``n = ``, ``m + n = ``) and a unit word (``ways``) ignored, is an integer 0..999; leading zeros
+(``070``) and an integer-valued decimal (``70.0``) count.
 """
 
 from __future__ import annotations
@@ -54,8 +55,17 @@ def looks_like_aime(problem: str) -> bool:
 
 
 def aime_integer(answer_text: str) -> int | None:
-    """The integer an answer stands for if it is a whole number (``"070"``, ``"70.0"`` → 70)."""
-    text = re.sub(r"\s+", "", answer_text).rstrip(".").replace("°", "")
+    """The integer an answer stands for if it is a whole number (``"070"``, ``"70.0"`` → 70).
+
+    ``n = 204``, ``m + n = 204``, ``f(3) = 204`` and ``204 ways`` count as 204: the model often names
+    or counts the thing it boxed, and calling those "not an AIME answer" would be wrong.
+    """
+    text = answer_text.strip()
+    named = re.fullmatch(r"[A-Za-z][\w′]{0,3}(\([^()=]*\))?(\s*\+\s*[A-Za-z]\w?)*\s*=\s*([^=]+)", text)
+    if named:
+        text = named.group(3)
+    text = re.sub(r"(?<=\d)\s+[A-Za-z]{2,}\.?$", "", text.strip())
+    text = re.sub(r"\s+", "", text).rstrip(".").replace("°", "")
     match = re.fullmatch(r"(\d+)(?:\.0+)?", text)
     return int(match.group(1)) if match else None
 

@@ -1,8 +1,12 @@
-"""One formula → PNG with no TeX installation (ziamath → SVG → resvg), bounded in size and time.
+"""One formula → PNG with no TeX installation (ziamath → SVG → resvg), bounded in size, time and memory.
 
 The render runs in a child process that is killed at the deadline: RQ uses SIGALRM for its job
 timeouts, so no alarm signal is used here. With the ``fork`` start method (Linux) ziamath is
-imported once in the parent and the child starts warm, at a cost of a few milliseconds.
+imported once in the parent and the child starts warm, at a cost of a few milliseconds. The child's
+address space is capped (``RENDER_MEMORY_BYTES`` above what it starts with).
+
+latex2mathml + ziamath space some things unlike TeX; ``_tune_operators`` fixes the visible ones
+(unary minus, ``\\pm``, ``\\times``, ``\\implies``, fences that stretched, cramped cases columns).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ MAX_LATEX_CHARS = 2000
 """Longer formulas are not rendered (the caller shows text)."""
 RENDER_TIMEOUT_S = 3.0
 """Wall-clock bound for one render, child process start included."""
+RENDER_MEMORY_BYTES = 512 * 1024 * 1024
+"""Address space one render may add to what the forked child starts with."""
 MAX_WIDTH_PX = 2000
 MAX_HEIGHT_PX = 1000
 """Pixel cap: bigger renders are scaled down to fit."""
@@ -192,10 +198,55 @@ def _mathml(src: str, color: str) -> ET.Element | None:
         return None  # latex2mathml passed a command through: it would be drawn as "\foo"
     element = ET.fromstring(mml)
     element.attrib["mathcolor"] = color
-    for table in element.iter("{http://www.w3.org/1998/Math/MathML}mtable"):
+    for table in element.iter(_MML + "mtable"):
         if table.get("rowspacing") == "3pt":  # align rows with big operators touch each other
             table.set("rowspacing", "0.6em")
+        if "columnspacing" not in table.attrib:  # cases and matrices: ziamath's 0.3em runs columns together
+            cells = list(table.iter(_MML + "mtd"))
+            cases = bool(cells) and all(cell.get("columnalign") == "left" for cell in cells)
+            table.set("columnspacing", "1em" if cases else "0.8em")
+    _tune_operators(element)
     return element
+
+
+_MML = "{http://www.w3.org/1998/Math/MathML}"
+_SIGNS = {"−", "-", "+", "±", "∓"}
+_FENCES = set("()[]{}|‖⌊⌋⌈⌉⟨⟩")
+_CLOSING = set(")]}|‖⌋⌉⟩!′″%°…⋯")
+"""After these a sign is binary (``(a) - b``, ``|x| - 1``, ``n! - 1``, ``+ \\dots +``); after other
+operators it is unary."""
+_MI_OPERATORS = {"±": "±", "∓": "∓", "⧵": "∖", "~": "∼", "⟂": "⊥", "•": "•", "†": "†"}
+_MI_OPERATORS.update({ch: ch for ch in "⟹⟸⟺⟶⟵⪯⪰"})
+"""Operators latex2mathml emits as identifiers (``\\pm``, ``\\implies``, ``\\sim``...): no spacing at all."""
+_BINARY_SPACE = {ch: "0.2222em" for ch in "×÷∘∪∩∖∗⋆⊕⊗⊙∧∨⊓⊔•"}
+_BINARY_SPACE.update({ch: "0.2778em" for ch in "⟹⟸⟺⟶⟵⪯⪰"})
+"""TeX's medium (binary) and thick (relation) spaces, where the MathML dictionary ziamath uses has
+none or a hair (``3×10``, ``p⟹q``)."""
+
+
+def _tune_operators(root: ET.Element) -> None:
+    """Fix what latex2mathml + ziamath space wrongly: a unary minus gets binary spacing (``( − 1)``),
+    a plain ``(`` next to a tall neighbour stretches (``\\pmod``), ``×`` and ``⟹`` get none."""
+    for parent in root.iter():
+        previous: ET.Element | None = None
+        matrix = any(child.tag == _MML + "mtable" for child in parent)  # pmatrix fences must stretch
+        for child in list(parent):
+            text = (child.text or "").strip()
+            if child.tag == _MML + "mi" and text in _MI_OPERATORS:
+                child.tag = _MML + "mo"
+                child.text = text = _MI_OPERATORS[text]
+            if child.tag == _MML + "mo" and "form" not in child.attrib:
+                if text in _FENCES and "stretchy" not in child.attrib and not matrix:
+                    child.set("stretchy", "false")
+                elif text in _SIGNS and previous is not None:
+                    before = (previous.text or "").strip()
+                    if previous.tag == _MML + "mo" and before not in _CLOSING:
+                        child.set("form", "prefix")
+                elif text in _BINARY_SPACE and previous is not None:
+                    child.set("lspace", _BINARY_SPACE[text])
+                    child.set("rspace", _BINARY_SPACE[text])
+            if child.tag != _MML + "mspace":
+                previous = child
 
 
 def _import_ziamath() -> None:
@@ -261,8 +312,26 @@ def render_in_process(latex: str, *, dark: bool = False) -> bytes | None:
         return None
 
 
+def _limit_memory() -> None:
+    """Cap the child's address space at what it has now plus ``RENDER_MEMORY_BYTES``, so a
+    pathological formula fails with MemoryError (and falls back to text) instead of swapping the host."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            current = int(handle.read().split()[0]) * resource.getpagesize()
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = current + RENDER_MEMORY_BYTES
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):  # not Linux: the time bound still holds
+        pass
+
+
 def _child(conn: Connection, latex: str, dark: bool) -> None:
     try:
+        _limit_memory()
         conn.send_bytes(render_in_process(latex, dark=dark) or b"")
     finally:
         conn.close()

@@ -10,6 +10,7 @@ from pylatexenc.macrospec import std_environment, std_macro
 
 from . import symbols as sym
 from .boxes import Align, Box, bracket, grid, hconcat, vstack
+from .boxes import width as box_width
 
 BOX_OPEN = "\x02"
 """Marks the start of a ``\\boxed{}`` answer; the platform layer turns the pair into bold or brackets."""
@@ -17,6 +18,8 @@ BOX_CLOSE = "\x03"
 _SOFT = "\x00"  # a space that collapses with its neighbours
 _HARD = "\x01"  # a space that is kept (\quad)
 
+BLANK = "＿＿"
+"""An underlined blank (``\\underline{\\hphantom{10}}``): full-width low lines, no markup hazard."""
 MAX_SOURCE_CHARS = 20_000
 """Longer formulas are not parsed structurally, only symbol by symbol."""
 
@@ -158,6 +161,8 @@ class Atom:
     text: str | Box
     kind: str = "ord"
     unary: bool = False
+    sized: bool = False
+    """An open/close from ``\\left``/``\\right``: grows to a tall box between them."""
 
 
 def _visible(text: str) -> str:
@@ -203,6 +208,8 @@ def needs_parens(text: str, *, allow_leading_minus: bool = False) -> bool:
     return any(ch in _OPERATOR_CHARS for ch in top)
 
 
+_FUNCTION_NAMES = set("fghpqrFGHPQRφστΓζψ")
+"""One-letter names that usually stand for a function in competition solutions (``1/f(x)``)."""
 _ATOMIC = re.compile(r"(\d+(\.\d+)?|\.\d+|[^\W\d_]|[∞π∅ℝℤℕℚℂ])")
 
 
@@ -219,8 +226,10 @@ def is_atomic(text: str) -> bool:
     if core.startswith("√") or core[:1] in "∛∜":
         rest = core.lstrip("√∛∜")
         return bool(rest) and (is_atomic(rest))
-    if re.fullmatch(r"[A-Za-z]+\(.*\)", core) and _bracketed(core[core.index("(") :]):
-        return True
+    call = re.fullmatch(r"([^\W\d_]+)(\(.*\))", core)
+    if call and _bracketed(call.group(2)):
+        # f(x), P(B), sin(x), φ(n) are one operand; c(2b - a) and n(n+1) are products: 1/(n(n+1))
+        return call.group(1) in _FUNCTION_NAMES or call.group(1) in sym.FUNCTIONS
     if "^" in core and not needs_parens(core):
         base, _, exp = core.partition("^")
         return is_atomic(base) and is_atomic(exp)
@@ -347,7 +356,8 @@ class _Converter:
                 items.append(("group", node))
             elif node.isNodeType(lw.LatexMacroNode):
                 items.append(("macro", node))
-                if getattr(node, "macro_post_space", ""):
+                # the space after a command name: "\cdots +"; with arguments ("\tfrac h4") it is not there
+                if getattr(node, "macro_post_space", "") and not _args(node):
                     items.append(("post_space", " "))
             elif node.isNodeType(lw.LatexEnvironmentNode):
                 items.append(("env", node))
@@ -453,6 +463,9 @@ class _Converter:
         num, den = num.strip(), den.strip()
         if self.vulgar and (num, den) in sym.VULGAR:
             return Atom(sym.VULGAR[(num, den)], "ord")
+        if re.fullmatch(r"[d∂][²³]?[^\W\d_]?", num) and re.fullmatch(r"([d∂][^\W\d_][²³]?)+", den):
+            # a derivative: d/dx x², dy/dx, ∂f/∂x, not (d/(dx))x² and dy/(dx)
+            return Atom(f"{num}/{den}", "func" if len(num) == 1 else "frac")
         if needs_parens(num, allow_leading_minus=True):
             num = f"({num})"
         if not is_atomic(den):
@@ -499,12 +512,23 @@ class _Converter:
         return i
 
     def _attach(self, base: Atom, sub: list | None, sup: list | None) -> Atom:
+        if isinstance(base.text, Box) and base.kind != "brace":
+            # a matrix to a power: the exponent at its top right, not the matrix flattened into a line
+            box = base.text
+            lines = [line + " " * (box.width - box_width(line)) for line in box.lines]
+            if sup is not None:
+                lines[0] += self._script(self._inline_items(sup), sym.to_superscript, "^")
+            if sub is not None:
+                lines[-1] += self._script(self._inline_items(sub), sym.to_subscript, "_")
+            return Atom(_trim(Box(lines, box.base)), "ord")
         text = _flatten(base.text)
         if base.kind == "brace" and (sub or sup):
             label = self._inline_items(sub or sup or [])
             return Atom(f"{text} ({label})", "ord")
         if (
             text
+            and text != "!"  # n!^2: the script goes on the factorial sign, as TeX draws it
+            and base.kind != "close"  # an evaluation bar, \\right|_{x=0}: not "(|)ₓ₌₀"
             and base.kind not in ("func", "bigop", "op", "lit")
             and (base.kind in ("frac", "sqrt") or not is_atomic(text))
             and not _bracketed(_visible(text))
@@ -539,8 +563,8 @@ class _Converter:
         converted = convert(_visible(text))
         if converted is not None:
             return converted
-        if len(_visible(text)) == 1 or re.fullmatch(r"\d+", text):
-            return marker + text
+        if len(_visible(text)) == 1 or re.fullmatch(r"\d+", text) or _bracketed(_visible(text)):
+            return marker + text  # x_b, x^((a+b)) would double the brackets
         text = re.sub(r"\s*([=→<>≤≥+−-])\s*", r"\1", text)
         return f"{marker}({text})"
 
@@ -665,16 +689,18 @@ class _Converter:
         side = "close" if name.endswith("r") or name == "right" else "open"
         if name.startswith("middle") or name.endswith("m"):
             side = "lit"
+        sized = name in ("left", "right")
         if kind == "char":
             if payload == ".":
                 return None, j + 1 - i
             if name in ("big", "Big", "bigg", "Bigg"):
                 return self._char(str(payload)), j + 1 - i
-            return Atom(str(payload), side), j + 1 - i
+            return Atom(str(payload), side, sized=sized), j + 1 - i
         if kind == "macro":
             atom, _ = self._macro(payload, [], 0)  # type: ignore[arg-type]
             if atom is not None and isinstance(atom.text, str) and name not in ("big", "Big", "bigg", "Bigg"):
                 atom.kind = side
+                atom.sized = sized
             return atom, j + 1 - i
         return None, j - i
 
@@ -690,9 +716,10 @@ class _Converter:
 
     def _accent(self, name: str, body: str) -> Atom:
         mark = sym.ACCENTS[name]
-        body = body.replace(" ", "")
+        body = re.sub(f"[ {_SOFT}{_HARD}]", "", body)
         if not body:
-            return Atom("", "ord")
+            # \underline{\hphantom{10}} is a blank to fill in: keep it visible
+            return Atom(BLANK if name == "underline" else "", "ord")
         if name in sym.ARROW_ACCENTS:
             return Atom(body + mark, "accent")
         return Atom(
@@ -787,6 +814,7 @@ class _Converter:
         return self._align(name, cells)
 
     def _align(self, name: str, cells: list[list[str | Box]]) -> str | Box:
+        cells = [[_space_relation(c) for c in row] for row in cells]
         if not self.display:
             out = ""
             for row in cells:
@@ -811,7 +839,11 @@ class _Converter:
     def _cases(self, name: str, cells: list[list[str | Box]]) -> str | Box:
         if not self.display:
             rows = [", ".join(_flatten(c) for c in row if _flatten(c)) for row in cells]
-            return "{" + "; ".join(rows) + "}"
+            rows = [re.sub(r"\s*[,;]$", "", row) for row in rows]  # the row's own comma would give ",;"
+            end = ""
+            if rows and rows[-1].endswith("."):
+                rows[-1], end = rows[-1][:-1], "."
+            return "{" + "; ".join(rows) + "}" + end
         body = grid(cells, ["l", "l"], ["   "])
         box = bracket(body, "", "}") if name == "rcases" else bracket(body, "{", "")
         return _trim(box)
@@ -828,6 +860,14 @@ class _Converter:
         aligns, seps = _column_spec(spec)
         grid_box = grid(cells, aligns, seps, rules)
         return _trim(bracket(grid_box, left, right)) if left or right else _trim(grid_box)
+
+
+def _space_relation(cell: str | Box) -> str | Box:
+    """``=gcd(…)`` → ``= gcd(…)`` at the start of an alignment cell, where the ``&`` hid the space."""
+    # not when the cell already has the space, nor inside "==" or "<=" written out
+    if isinstance(cell, str) and len(cell) > 1 and cell.startswith(_RELATION_START) and cell[1] not in " =<>":
+        return cell[0] + " " + cell[1:]
+    return cell
 
 
 def _column_spec(spec: str) -> tuple[list[Align], list[str]]:
@@ -883,10 +923,55 @@ def _merge_bracketed(atoms: list[Atom]) -> None:
             if depth == 0:
                 run = atoms[j:]
                 if any(isinstance(a.text, Box) for a in run):
+                    tall = _tall_delimiters(run)
+                    if tall is not None:
+                        del atoms[j:]
+                        atoms.append(tall)
                     return
                 del atoms[j:]
                 atoms.append(Atom(_join_line(run), "ord"))
                 return
+
+
+def _tall_delimiters(run: list[Atom]) -> Atom | None:
+    """``\\left\\{`` box ``\\right.`` (or ``\\right)``…) as one box with brackets as tall as it."""
+    solid = [a for a in run if a.kind != "space"]
+    if len(solid) not in (2, 3) or solid[0].kind != "open" or not solid[0].sized:
+        return None
+    box = solid[1].text
+    if not isinstance(box, Box) or box.height < 2:
+        return None
+    close = solid[2] if len(solid) == 3 else None
+    if close is not None and not (close.kind == "close" and close.sized and isinstance(close.text, str)):
+        return None
+    left = solid[0].text if isinstance(solid[0].text, str) else ""
+    right = close.text if close is not None and isinstance(close.text, str) else ""
+    return Atom(_trim(bracket(box, left, right)), "ord")
+
+
+def _grow_delimiters(atoms: list[Atom]) -> list[Atom]:
+    """Apply ``_tall_delimiters`` wherever a sized open, one box and a sized close (or the end) meet."""
+    out: list[Atom] = []
+    index = 0
+    while index < len(atoms):
+        atom = atoms[index]
+        if atom.kind == "open" and atom.sized:
+            j = index + 1
+            while j < len(atoms) and atoms[j].kind == "space":
+                j += 1
+            if j < len(atoms) and isinstance(atoms[j].text, Box):
+                k = j + 1
+                while k < len(atoms) and atoms[k].kind == "space":
+                    k += 1
+                end = k + 1 if k < len(atoms) and atoms[k].kind == "close" else k
+                tall = _tall_delimiters(atoms[index:end]) if end == k + 1 or k == len(atoms) else None
+                if tall is not None:
+                    out.append(tall)
+                    index = end
+                    continue
+        out.append(atom)
+        index += 1
+    return out
 
 
 def _neighbour(atoms: list[Atom], index: int, step: int) -> Atom | None:
@@ -904,18 +989,28 @@ def _wrap_fractions(atoms: list[Atom]) -> None:
             continue
         prev, nxt = _neighbour(atoms, index, -1), _neighbour(atoms, index, 1)
         prev_text = _visible(_flatten(prev.text)) if prev else ""
-        if prev and prev.kind == "ord" and prev_text[-1:].isdigit() and re.fullmatch(r"\d+/\d+", atom.text):
-            atom.text = _SOFT + atom.text  # a mixed number: 5 3/7
+        proper = re.fullmatch(r"(\d+)/(\d+)", atom.text)
+        after_digit = prev is not None and prev.kind == "ord" and prev_text[-1:].isdigit()
+        if after_digit and proper and int(proper.group(1)) < int(proper.group(2)):
+            atom.text = _SOFT + atom.text  # a mixed number: 5 3/7; 3 160/3 is a product
             atom.kind = "ord"
             continue
-        if (prev and prev.kind in _OPERAND and not (prev.kind == "text" or prev_text.endswith(" "))) or (
-            nxt and nxt.kind in _OPERAND_AFTER
+        glued = atoms[index + 1] if index + 1 < len(atoms) else None
+        glued_text = (
+            glued is not None and glued.kind == "text" and _visible(_flatten(glued.text))[:1].isalnum()
+        )
+        if (
+            (prev and prev.kind in _OPERAND and not (prev.kind == "text" or prev_text.endswith(" ")))
+            or (nxt and nxt.kind in _OPERAND_AFTER)
+            or glued_text  # 1/540 Re(w), not 1/540Re(w)
         ):
             atom.text = f"({atom.text})"
             atom.kind = "ord"
 
 
 _SPACED_KINDS = {"lit", "op", "text", "newline"}
+_PLAIN_SCRIPT_END = re.compile(r"[_^][^\W_]$")
+"""A one-character script written with ``_``/``^`` (no Unicode form): a letter after it would join it."""
 
 
 def _keeps_space(atoms: list[Atom], index: int) -> bool:
@@ -933,6 +1028,15 @@ def _emit(atoms: list[Atom]) -> str:
     last = None
     for index, atom in enumerate(atoms):
         text = atom.text if isinstance(atom.text, str) else _flatten(atom.text)
+        if (
+            last is not None
+            and atom.kind != "space"
+            and _PLAIN_SCRIPT_END.search(_visible(_flatten(last.text)))
+            and _visible(text)[:1].isalnum()
+            and out
+            and not out[-1].endswith((" ", _SOFT))
+        ):
+            out.append(_SOFT)  # P_A P_B, not P_AP_B (which reads as P sub AP)
         if atom.kind == "space":
             if _HARD in text or _keeps_space(atoms, index):
                 out.append(text)
@@ -976,6 +1080,7 @@ def _emit(atoms: list[Atom]) -> str:
 
 
 def _join_line(atoms: list[Atom]) -> str | Box:
+    atoms = _grow_delimiters(atoms)
     _wrap_fractions(atoms)
     if not any(isinstance(a.text, Box) for a in atoms):
         return _finalize(_emit(atoms))

@@ -12,6 +12,8 @@ Choices, per flavor:
   ``&<>`` escaped, stray ``*``/``~`` become ``∗``/``∼``. Discord keeps Markdown, escapes stray
   ``* _ ~ | ` \\``, and turns ``__b__`` (underline there) into ``**b**``. Console keeps the
   Markdown as written and only converts the LaTeX.
+- A line that starts with math (``$$- x = 3$$``, ``\\# of ways``) never becomes a Discord heading,
+  list or quote (a backslash goes before the marker) nor a Slack quote (a zero-width space first).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from . import latex
-from .safety import neutralize_mentions
+from .safety import ZWSP, neutralize_mentions
 from .segment import Segment, segments
 
 Flavor = Literal["slack", "discord", "console"]
@@ -78,6 +80,25 @@ def _math_line(text: str, flavor: Flavor) -> str:
     return _boxed(text, "**", "**")
 
 
+_DISCORD_LINE_MARKUP = re.compile(r"^(\s*)(#{1,3}(?=\s)|-#(?=\s)|[-*](?=\s)|>(?=\s|>>\s)|\d+(?=[.)]\s))")
+
+
+def _defuse_line_start(line: str, flavor: Flavor) -> str:
+    """A line that starts with math must not start a heading, list or quote: ``$$- x = 3$$`` on
+    Discord would be a bullet, ``\\# of ways`` a heading; on Slack a leading ``&gt;`` is a quote."""
+    if flavor == "discord":
+        match = _DISCORD_LINE_MARKUP.match(line)
+        if match:
+            indent, mark = match.group(1), match.group(2)
+            rest = line[match.end() :]
+            if mark[0].isdigit():
+                return f"{indent}{mark}\\{rest}"  # 1\. not a numbered list
+            return f"{indent}\\{mark}{rest}"
+    elif flavor == "slack" and line.lstrip().startswith("&gt;"):
+        return ZWSP + line
+    return line
+
+
 def _code_block(text: str, flavor: Flavor, lang: str = "") -> str:
     if flavor == "slack":
         return "```\n" + _slack_entities(text) + "\n```"
@@ -94,7 +115,7 @@ def render_display_math(source: str, flavor: Flavor) -> str:
     if "\n" in text:
         return _code_block(_boxed(text, "[", "]"), flavor)
     line = _math_line(text.strip(), flavor)
-    return "    " + line if flavor == "console" else line
+    return "    " + line if flavor == "console" else _defuse_line_start(line, flavor)
 
 
 # ----- prose --------------------------------------------------------------------------------------
@@ -227,18 +248,20 @@ def _inline_code(code: str, flavor: Flavor) -> str:
 
 
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
-_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_LINK = re.compile(r"\[([^[\]\n]+)\]\((https?://[^)\s]+)\)")
+# The body of a span never runs over its own delimiter ("**a **b" fails at the second "**"), which
+# keeps matching linear: with ".+?" a long line of unpaired markers took seconds (quadratic).
 _EMPHASIS = [
     (
-        re.compile(r"(?<![\\*\w])\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*(?![*\w])"),
+        re.compile(r"(?<![\\*\w])\*\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*\*(?![*\w])"),
         _B_OPEN + _I_OPEN,
         _I_CLOSE + _B_CLOSE,
     ),
-    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), _B_OPEN, _B_CLOSE),
-    (re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])"), _B_OPEN, _B_CLOSE),
-    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), _I_OPEN, _I_CLOSE),
-    (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), _I_OPEN, _I_CLOSE),
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), _S_OPEN, _S_CLOSE),
+    (re.compile(r"\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*"), _B_OPEN, _B_CLOSE),
+    (re.compile(r"(?<![\w_])__(?=\S)((?:[^_]|_(?!_))+?)(?<=\S)__(?![\w_])"), _B_OPEN, _B_CLOSE),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![\w*])"), _I_OPEN, _I_CLOSE),
+    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_]+?)(?<=[^\s_])_(?![\w_])"), _I_OPEN, _I_CLOSE),
+    (re.compile(r"~~(?=\S)((?:[^~]|~(?!~))+?)(?<=\S)~~"), _S_OPEN, _S_CLOSE),
 ]
 
 
@@ -324,6 +347,10 @@ def _block_for(seg: Segment, flavor: Flavor, store: _Store) -> str:
     return store.add_block(_code_block(text, flavor) if "\n" in text else _math_line(text, flavor))
 
 
+_MATH_FIRST = re.compile(r"\s*([\U000f0000-\U000fffff]|\\[#>*+-])")
+"""A prose line that starts with inline math or an escaped markup character."""
+
+
 def to_text(markdown: str, flavor: Flavor) -> str:
     """The whole solution (Markdown + LaTeX) as readable text for ``flavor``."""
     markdown = _PRIVATE.sub("", markdown.replace("\r\n", "\n").replace("\r", "\n"))
@@ -355,7 +382,10 @@ def to_text(markdown: str, flavor: Flavor) -> str:
             if block:
                 lines_out.append(store.fill(block))
             continue
-        lines_out.append(store.fill(_prose_line(line.rstrip(), flavor, store)))
+        filled = store.fill(_prose_line(line.rstrip(), flavor, store))
+        if _MATH_FIRST.match(line):
+            filled = _defuse_line_start(filled, flavor)
+        lines_out.append(filled)
     text = "\n".join(lines_out)
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")

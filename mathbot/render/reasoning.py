@@ -57,6 +57,30 @@ def _last_sentence(text: str) -> str:
     return complete if len(complete) >= 12 else pieces[-1]
 
 
+def _drop_open_formula(text: str) -> str:
+    """The streamed text without a formula still being written at its end (``… \\(\\frac{3}{``),
+    which would convert to debris."""
+    cut = len(text)
+    for opener, closer in (("\\(", "\\)"), ("\\[", "\\]")):
+        start = text.rfind(opener)
+        if start >= 0 and text.find(closer, start) < 0:
+            cut = min(cut, start)
+    if text.count("$$") % 2:
+        cut = min(cut, text.rfind("$$"))
+    depth, first_open = 0, -1
+    for i, ch in enumerate(text[:cut]):
+        if ch == "{" and text[i - 1 : i] != "\\":
+            if depth == 0:
+                first_open = i
+            depth += 1
+        elif ch == "}" and text[i - 1 : i] != "\\" and depth:
+            depth -= 1
+    if depth and first_open >= 0:  # an argument still open: go back to the command or word it belongs to
+        space = max(text.rfind(" ", 0, first_open), text.rfind("\n", 0, first_open))
+        cut = min(cut, space + 1 if space >= 0 else 0)
+    return text[:cut]
+
+
 def snippet(reasoning_so_far: str, limit: int = 120) -> str:
     """What the model is working on now: one sanitised line, at most ``limit`` characters."""
     tail = reasoning_so_far[-SNIPPET_TAIL_CHARS:]
@@ -65,7 +89,7 @@ def snippet(reasoning_so_far: str, limit: int = 120) -> str:
         newline = tail.find("\n")
         tail = tail[newline + 1 :] if 0 <= newline < len(tail) // 2 else tail
     tail = tail.replace("<think>", " ").replace("</think>", " ")
-    text = to_text(tail, "console")
+    text = to_text(_drop_open_formula(tail), "console")
     text = re.sub(r"\*\*|__", "", text)
     text = " ".join(text.split())
     sentence = _last_sentence(text)

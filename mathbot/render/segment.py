@@ -9,6 +9,10 @@ How a ``$`` is read (currency stays text):
   (so ``$5 and $10`` is text), with no blank line between them.
 - Even then ``$5 and 3$``-like spans whose content starts with an amount followed by a plain word
   are text: ``costs $5 for x and $``.
+- ``$$`` with no closing ``$$`` is a dollar sign followed by a ``$``: ``He had $$43$ dollars``.
+
+An opener never closed (``\\(``, ``\\[``, ``$$``) is text, except at the end of a truncated answer:
+a last paragraph that reads as LaTeX, not prose, is the formula the model was cut off in.
 """
 
 from __future__ import annotations
@@ -40,15 +44,30 @@ class Segment:
     raw: str
 
 
-def _find_env_end(text: str, start: int, name: str) -> int:
-    """Index just past the ``\\end{name}`` that closes the environment opened before ``start``."""
-    pattern = re.compile(r"\\(begin|end)\{" + re.escape(name) + r"\}")
-    depth = 1
-    for match in pattern.finditer(text, start):
-        depth += 1 if match.group(1) == "begin" else -1
-        if depth == 0:
-            return match.end()
-    return -1
+class _EnvEnds:
+    """Where each ``\\begin{name}`` of a text is closed, found in one pass per name.
+
+    Scanning forward from every ``\\begin`` was quadratic: thousands of unclosed ``\\begin{align}``
+    (a model stuck in a loop) took seconds.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ends: dict[str, dict[int, int]] = {}
+
+    def find(self, start: int, name: str) -> int:
+        """Index just past the ``\\end{name}`` closing the environment whose ``\\begin`` ends at ``start``."""
+        if name not in self.ends:
+            pattern = re.compile(r"\\(begin|end)\{" + re.escape(name) + r"\}")
+            pairs: dict[int, int] = {}
+            stack: list[int] = []
+            for match in pattern.finditer(self.text):
+                if match.group(1) == "begin":
+                    stack.append(match.end())
+                elif stack:
+                    pairs[stack.pop()] = match.end()
+            self.ends[name] = pairs
+        return self.ends[name].get(start, -1)
 
 
 def _closing_dollar(text: str, start: int) -> int:
@@ -75,6 +94,16 @@ def _closing_dollar(text: str, start: int) -> int:
     return j
 
 
+def _cut_off_formula(rest: str) -> bool:
+    """Is ``rest``, after an opener that is never closed, a formula the model was cut off in
+    (``Thus \\[x = \\frac{1}{2``)? Only in the last paragraph, only if it looks like LaTeX, and
+    not if it reads as prose (``\\[ x = 1 and no end`` stays text)."""
+    if not rest.strip() or re.search(r"\n\s*\n", rest) or not _MATHY.search(rest):
+        return False
+    bare = re.sub(r"\\[A-Za-z]+\*?(\{[^{}]*\})?", " ", rest)  # \text{if } is not prose
+    return not re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", bare)
+
+
 def _inline_code_end(text: str, start: int, ticks: int) -> int:
     pattern = re.compile(r"(?<!`)" + "`" * ticks + r"(?!`)")
     match = pattern.search(text, start + ticks)
@@ -91,6 +120,7 @@ def _scan_prose(text: str, out: list[Segment]) -> None:
         buf.clear()
 
     i, n = 0, len(text)
+    env_ends = _EnvEnds(text)
     special = re.compile(r"[\\$`\[]")
     while i < n:
         match = special.search(text, i)
@@ -106,12 +136,16 @@ def _scan_prose(text: str, out: list[Segment]) -> None:
             if nxt in ("(", "["):
                 close = "\\)" if nxt == "(" else "\\]"
                 end = text.find(close, i + 2)
+                kind: Kind = "inline" if nxt == "(" else "display"
                 if end >= 0:
                     flush()
-                    kind: Kind = "inline" if nxt == "(" else "display"
                     out.append(Segment(kind, text[i + 2 : end], text[i : end + 2]))
                     i = end + 2
                     continue
+                if _cut_off_formula(text[i + 2 :]):
+                    flush()
+                    out.append(Segment(kind, text[i + 2 :], text[i:]))
+                    break
             begin = _BEGIN.match(text, i)
             if begin:
                 name = begin.group(1)
@@ -122,7 +156,7 @@ def _scan_prose(text: str, out: list[Segment]) -> None:
                     or name in TEXT_ENVS
                     or base in ("equation",)
                 ):
-                    end = _find_env_end(text, begin.end(), name)
+                    end = env_ends.find(begin.end(), name)
                     if end >= 0:
                         flush()
                         raw = text[i:end]
@@ -168,6 +202,14 @@ def _scan_prose(text: str, out: list[Segment]) -> None:
                 flush()
                 out.append(Segment("display", text[i + 2 : end], text[i : end + 2]))
                 i = end + 2
+                continue
+            if end < 0 and "$" not in text[i + 2 :] and _cut_off_formula(text[i + 2 :]):
+                flush()
+                out.append(Segment("display", text[i + 2 :], text[i:]))
+                break
+            if end < 0:  # "He had $$43$ dollars": a dollar sign, then inline math
+                buf.append("$")
+                i += 1
                 continue
             buf.append("$$")
             i += 2

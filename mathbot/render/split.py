@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+# A formula never spans another opener of its kind, so an unclosed "\\(" stops at the next one
+# instead of scanning on (thousands of unclosed openers made this quadratic).
 _PROTECTED = re.compile(
-    r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|(?<![\\$])\$[^$\n]+?\$|`[^`\n]+`|<[^<>\n]+>|&[A-Za-z]+;",
+    r"\$\$.*?\$\$|\\\[(?:[^\\]|\\(?!\[))*?\\\]|\\\((?:[^\\]|\\(?!\())*?\\\)"
+    r"|(?<![\\$])\$[^$\n]+?\$|`[^`\n]+`|<[^<>\n]+>|&[A-Za-z]+;",
     re.S,
 )
 

@@ -81,6 +81,14 @@ def test_not_aime_like(problem: str) -> None:
         ("3/4", None),
         ("1,000", None),
         ("", None),
+        ("n = 204", 204),  # the model named what it boxed
+        ("m + n = 33", 33),
+        ("f(3) = 204", 204),
+        ("204 ways", 204),
+        ("116 degrees", 116),
+        ("x = 5 or x = 7", None),
+        ("x=5, y=7", None),
+        ("2=3=4", None),
     ],
 )
 def test_aime_integer(text: str, value: int | None) -> None:
@@ -93,7 +101,12 @@ def test_aime_answer_in_range() -> None:
     assert card.headline == "Final answer: 070"
 
 
-@pytest.mark.parametrize("final", ["1000", r"\frac{3}{4}", "-5", r"2\sqrt{2}"])
+def test_named_aime_answer_is_in_range() -> None:
+    card = answer_card(r"m + n = \boxed{204}", AIME_PROBLEM, truncated=False)
+    assert card.fits_aime is True and card.note is None
+
+
+@pytest.mark.parametrize("final", ["1000", r"\frac{3}{4}", "-5", r"2\sqrt{2}", "n = 1000"])
 def test_aime_answer_out_of_range(final: str) -> None:
     card = answer_card(final, AIME_PROBLEM, truncated=False)
     assert card.aime_expected and card.fits_aime is False and card.note == NOTE_NOT_AIME

@@ -8,7 +8,15 @@ import time
 import pytest
 
 from mathbot.render import render_png
-from mathbot.render.images import MAX_HEIGHT_PX, MAX_LATEX_CHARS, MAX_WIDTH_PX, prepare
+from mathbot.render.images import (
+    MAX_HEIGHT_PX,
+    MAX_LATEX_CHARS,
+    MAX_WIDTH_PX,
+    RENDER_MEMORY_BYTES,
+    _limit_memory,
+    _mathml,
+    prepare,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -87,3 +95,66 @@ def test_never_raises_on_odd_types() -> None:
 )
 def test_prepare_maps_unsupported_latex(src: str, expected: str) -> None:
     assert prepare(src) == expected
+
+
+MML = "{http://www.w3.org/1998/Math/MathML}"
+
+
+def operators(latex: str) -> list[tuple[str, dict[str, str]]]:
+    element = _mathml(prepare(latex), "#000")
+    assert element is not None
+    return [((mo.text or "").strip(), dict(mo.attrib)) for mo in element.iter(MML + "mo")]
+
+
+def test_unary_minus_is_not_spaced_like_subtraction() -> None:
+    # ziamath spaces every "−" as binary: "( − 1)", "= − 3", "f( − x)" without a prefix form
+    ops = operators(r"(-1)^k = -3 + f(-x) - |x| - 1 + \dots - 2")
+    minus = [attrs.get("form") for text, attrs in ops if text == "−"]
+    assert minus == ["prefix", "prefix", "prefix", None, None, None]
+
+
+def test_plus_minus_is_an_operator() -> None:
+    ops = operators(r"x = \pm 2, \; a \pm b")
+    signs = [attrs.get("form") for text, attrs in ops if text == "±"]
+    assert signs == ["prefix", None]  # latex2mathml made both identifiers, without any spacing
+
+
+def test_plain_parentheses_do_not_stretch_but_matrix_ones_do() -> None:
+    ops = operators(r"3^{2024} \pmod{125}")  # \pmod's "(" grew to the height of the exponent
+    assert all(attrs.get("stretchy") == "false" for text, attrs in ops if text in "()")
+    ops = operators(r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}")
+    assert all(attrs.get("stretchy") != "false" for text, attrs in ops if text in "()")
+
+
+def test_binary_operators_and_long_arrows_get_tex_spacing() -> None:
+    ops = dict(operators(r"3 \times 10 \div 2, \; A \cup B, \; p \implies q"))
+    assert ops["×"]["lspace"] == ops["÷"]["lspace"] == ops["∪"]["lspace"] == "0.2222em"
+    assert ops["⟹"]["lspace"] == "0.2778em"
+
+
+def test_cases_columns_are_apart() -> None:
+    element = _mathml(prepare(r"\begin{cases} -x & x < 0 \\ x & x \ge 0 \end{cases}"), "#000")
+    assert element is not None
+    assert [t.get("columnspacing") for t in element.iter(MML + "mtable")] == ["1em"]
+
+
+def test_the_render_child_has_a_memory_cap() -> None:
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the memory cap is set in a forked child")
+
+    def child(queue: multiprocessing.Queue) -> None:
+        _limit_memory()
+        try:
+            block = bytearray(2 * RENDER_MEMORY_BYTES)
+            queue.put(len(block) == 0)
+        except MemoryError:
+            queue.put(True)
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=child, args=(queue,))
+    proc.start()
+    proc.join(20)
+    assert queue.get(timeout=5) is True

@@ -29,17 +29,26 @@ def d(src: str) -> str:
         (r"\frac{1}{1+\frac{1}{x}}", "1/(1+1/x)"),
         (r"\frac{-8}{-4}", "-8/(-4)"),
         (r"\frac{1}{(j+k)^3}", "1/(j+k)³"),
+        (r"\frac{1}{n(n+1)}", "1/(n(n+1))"),  # a product, not a function call: was 1/n(n+1)
+        (r"\frac{x^2}{c(2b - a)^2}", "x²/(c(2b - a)²)"),
+        (r"\frac{1}{f(x)} + \frac{P(A)}{P(B)}", "1/f(x) + P(A)/P(B)"),
+        (r"\frac{dy}{dx} = \frac{d}{dx} x^2", "dy/dx = d/dx x²"),
         (r"\cfrac{1}{2 + \cfrac{1}{3}}", "1/(2 + ⅓)"),
         # a slash fraction next to an operand is bracketed, a mixed number is spaced
         (r"\frac{3}{7}(x+1)", "(3/7)(x+1)"),
         (r"\frac{\sqrt{3}}{2}s", "(√3/2)s"),
         (r"5\frac{3}{7}", "5 3/7"),
+        (r"3 \frac{160}{3}", "3(160/3)"),  # an improper fraction after a number is a product
+        (r"\frac{1}{540}\text{Re}(w)", "(1/540)Re(w)"),
+        (r"\frac{1}{2} \text{ cm}", "½ cm"),
+        (r"r=\tfrac h4=2", "r=h/4=2"),  # no space from the one after "\tfrac"
         (r"1 - \frac{3}{7}", "1 - 3/7"),
         (r"\sin\frac{\pi}{6}", "sin(π/6)"),
         # roots
         (r"\sqrt{2}", "√2"),
         (r"\sqrt{x+1}", "√(x+1)"),
         (r"\sqrt{2x}", "√(2x)"),
+        (r"\sqrt{xyz(x+y+z)}", "√(xyz(x+y+z))"),
         (r"\sqrt[3]{x}", "∛x"),
         (r"\sqrt[4]{x}", "∜x"),
         (r"\sqrt[n]{x}", "ⁿ√x"),
@@ -51,6 +60,10 @@ def d(src: str) -> str:
         (r"x^{-1}", "x⁻¹"),
         (r"x_b", "x_b"),
         (r"P_{ABC}", "P_(ABC)"),
+        (r"P_A P_{\bar A}", "P_A P_(A\u0304)"),  # not P_AP_(Ā), which reads as P sub AP
+        (r"mP_AP_B", "mP_A P_B"),
+        (r"1^{(2^{5})}", "1^(2⁵)"),  # not 1^((2⁵))
+        (r"n!^{2}", "n!²"),  # not n(!)²
         (r"e^{i\pi}", "e^(iπ)"),
         (r"2^{2^n}", "2^(2ⁿ)"),
         (r"y_{\text{max}}", "yₘₐₓ"),
@@ -112,6 +125,7 @@ def d(src: str) -> str:
         (r"\{1, 2, 3\}", "{1, 2, 3}"),
         (r"\left\{ x \mid x > 0 \right\}", "{x ∣ x > 0}"),
         (r"\left. x \right|", "x|"),
+        (r"\left. f(x) \right|_{x=0}", "f(x)|ₓ₌₀"),  # not f(x)(|)ₓ₌₀
         (r"\langle a, b \rangle", "⟨a, b⟩"),
         (r"\|v\|", "‖v‖"),
         # geometry
@@ -124,6 +138,7 @@ def d(src: str) -> str:
         (r"\overrightarrow{AB}", "AB⃗"),
         (r"\hat{x}", "x̂"),
         (r"\underline{a b c}", "a̲b̲c̲"),
+        (r"1 \quad \underline{\hphantom{10}} \quad 42", "1  ＿＿  42"),  # a blank to fill stays visible
         # text and fonts
         (r"\text{if } x > 0", "if x > 0"),
         (r"x = 5 \text{ cm}", "x = 5 cm"),
@@ -148,6 +163,11 @@ def d(src: str) -> str:
         (r"\begin{cases} x & x \ge 0 \\ -x & x < 0 \end{cases}", "{x, x ≥ 0; -x, x < 0}"),
         (r"\begin{aligned} a &= b + c \\ &= d \end{aligned}", "a = b + c = d"),
         (r"\begin{aligned} a &= 1 \\ b &= 2 \end{aligned}", "a = 1; b = 2"),
+        (r"\begin{aligned} x&=\frac{5}{2}\\ &=3 \end{aligned}", "x = 5/2 = 3"),  # not "x =5/2 =3"
+        (
+            r"\begin{cases} ax^2 & \text{if } x \geq a,\\ ax & \text{if } x < a. \end{cases}",
+            "{ax², if x ≥ a; ax, if x < a}.",  # the rows' own punctuation, not ",;" and ".}"
+        ),
     ],
 )
 def test_inline(src: str, expected: str) -> None:
@@ -221,6 +241,21 @@ class TestDisplay:
         assert d(
             r"\begin{aligned} A &= \begin{pmatrix} 1 & 0 \\ 0 & 1 \end{pmatrix} \\ B &= 2 \end{aligned}"
         ) == ("A = ⎛ 1  0 ⎞\n    ⎝ 0  1 ⎠\nB = 2")
+
+    def test_matrix_to_a_power_keeps_its_shape(self) -> None:
+        # was "(│ a b │; │ c d │)² = 1": the matrix flattened into a line to carry the exponent
+        assert d(r"\begin{vmatrix} a & b \\ c & d \end{vmatrix}^2 = 1") == "│ a  b │² = 1\n│ c  d │"
+        assert d(r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}^T") == "⎛ 1 ⎞ᵀ\n⎝ 2 ⎠"
+
+    def test_left_right_delimiters_grow_around_a_tall_box(self) -> None:
+        assert d(r"\left\{ \begin{aligned} x &= 1, \\ y &= 2. \end{aligned} \right.") == "⎧ x = 1,\n⎩ y = 2."
+        assert d(r"\left\| \begin{pmatrix} x \\ y \end{pmatrix} \right\|") == "‖ ⎛ x ⎞ ‖\n‖ ⎝ y ⎠ ‖"
+        assert d(r"\left( \begin{array}{c} a \\ b \end{array} \right)^T") == "⎛ a ⎞ᵀ\n⎝ b ⎠"
+
+    def test_relation_after_the_ampersand_is_spaced(self) -> None:
+        assert d(r"\begin{align*} \text{gcd}(6,4) &=\text{gcd}(2,4)\\ &=2 \end{align*}") == (
+            "gcd(6,4) = gcd(2,4)\n         = 2"
+        )
 
     def test_single_line_display_is_one_line(self) -> None:
         assert d(r"\frac{a}{b} = c") == "a/b = c"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mathbot.render import escape_plain, to_text
@@ -43,6 +45,10 @@ class TestSlack:
     def test_rule(self) -> None:
         assert to_text("a\n\n---\n\nb", "slack") == "a\n\n──────────\n\nb"
 
+    def test_math_at_line_start_is_not_a_quote(self) -> None:
+        assert to_text("so\n$$> 0$$", "slack") == "so\n\n\u200b&gt; 0"
+        assert to_text("> quoted", "slack") == "> quoted"  # the model's own quote stays one
+
 
 class TestDiscord:
     def test_markdown_is_kept_but_underline_bold_is_fixed(self) -> None:
@@ -66,6 +72,24 @@ class TestDiscord:
 
     def test_code_block_keeps_language(self) -> None:
         assert to_text("```py\nx_1 = 2\n```", "discord") == "```py\nx_1 = 2\n```"
+
+    @pytest.mark.parametrize(
+        ("source", "expected"),
+        [
+            ("Then\n$$- x = 3$$", "Then\n\n\\- x = 3"),  # not a bullet
+            ("Count:\n$$\\# \\text{ of ways} = 10$$", "Count:\n\n\\# of ways = 10"),  # not a heading
+            (r"\# of ways is 5", r"\# of ways is 5"),
+            ("so\n$$> 3$$", "so\n\n\\> 3"),  # not a quote
+            ("$1.$ First", "1\\. First"),  # not a numbered list
+        ],
+    )
+    def test_math_at_line_start_is_not_markup(self, source: str, expected: str) -> None:
+        assert to_text(source, "discord") == expected
+
+    def test_the_models_own_markup_stays(self) -> None:
+        assert to_text("# Solution\n- one\n> quote\n1. first", "discord") == (
+            "# Solution\n- one\n> quote\n1. first"
+        )
 
 
 class TestConsole:
@@ -116,6 +140,26 @@ def test_escape_plain() -> None:
     assert escape_plain("a_b*c", "discord") == r"a\_b\*c"
     assert escape_plain("a<b*c", "slack") == "a&lt;b∗c"
     assert escape_plain("a_b", "console") == "a_b"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**a " * 10000,
+        "_a " * 12000,
+        "__a " * 10000,
+        "*a " * 12000,
+        "~~a " * 10000,
+        "***a " * 8000,
+        "[a " * 12000,
+    ],
+)
+def test_unpaired_markup_converts_in_linear_time(text: str) -> None:
+    # each of these took seconds per flavor (the emphasis and link patterns were quadratic)
+    start = time.monotonic()
+    for flavor in ("slack", "discord"):
+        to_text(text, flavor)
+    assert time.monotonic() - start < 2.0
 
 
 def test_private_use_input_cannot_smuggle_placeholders() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from mathbot.render import neutralize_mentions, reasoning_file, snippet
 
 
@@ -47,6 +49,19 @@ def test_snippet_converts_latex() -> None:
 def test_snippet_of_a_long_tail_starts_clean() -> None:
     text = "x" * 5000 + "\nLet us check $n = 5$. It works."
     assert snippet(text) == "It works."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Roots sum to \\(r_1 + r_2 = \\frac{5}{", "Roots sum to"),
+        ("So we get $$x^2 = \\frac{1", "So we get"),
+        ("Now \\(\\frac{3}{4}\\) and then \\sqrt{x+", "Now ¾ and then"),
+        ("Then \\(x = \\sqrt{2}\\) and so", "Then x = √2 and so"),
+    ],
+)
+def test_snippet_drops_a_formula_still_being_written(text: str, expected: str) -> None:
+    assert snippet(text) == expected  # not "(r1 + r2 = (/)5"
 
 
 def test_snippet_empty() -> None:

@@ -89,3 +89,36 @@ def test_display_blocks_in_order() -> None:
 
 def test_unclosed_display_is_text() -> None:
     assert all(kind == "text" for kind, _ in kinds(r"start \[ x = 1 and no end"))
+
+
+def test_many_unclosed_environments_segment_in_linear_time() -> None:
+    # a model stuck in a loop: each \begin used to scan the rest of the text for its \end
+    import time
+
+    text = r"\begin{align} x " * 4000 + r"\begin{cases} a \end{cases}"
+    start = time.monotonic()
+    parts = segments(text)
+    assert time.monotonic() - start < 1.0
+    assert parts[-1].kind == "display" and parts[-1].source == r"\begin{cases} a \end{cases}"
+
+
+def test_nested_same_name_environments_pair_up() -> None:
+    text = r"\begin{aligned} a \begin{aligned} b \end{aligned} c \end{aligned} then"
+    assert kinds(text) == [("display", text[: -len(" then")]), ("text", " then")]
+
+
+@pytest.mark.parametrize(
+    ("text", "math"),
+    [
+        ("Thus $$x = \\frac{1}{2", ("display", "x = \\frac{1}{2")),
+        ("Thus \\[x = \\frac{1}{", ("display", "x = \\frac{1}{")),
+        ("Thus \\(x^2 + \\sqrt{3", ("inline", "x^2 + \\sqrt{3")),
+    ],
+)
+def test_a_formula_cut_off_at_the_end_is_still_math(text: str, math: tuple[str, str]) -> None:
+    # a truncated answer ends inside a formula: as text it came out as "Thus $$x = (/)1{2"
+    assert kinds(text)[-1] == math
+
+
+def test_dollar_before_inline_math_is_money() -> None:
+    assert kinds("He had $$43$ dollars.") == [("text", "He had $"), ("inline", "43"), ("text", " dollars.")]

@@ -94,3 +94,14 @@ def test_content_is_preserved(limit: int) -> None:
 def test_limit_must_be_positive() -> None:
     with pytest.raises(ValueError):
         split_message("x", 0)
+
+
+def test_many_unclosed_formula_openers_split_in_linear_time() -> None:
+    import time
+
+    for opener in ("\\(", "\\["):
+        text = f"{opener} x " * 8000
+        start = time.monotonic()
+        parts = split_message(text, 3000)
+        assert time.monotonic() - start < 1.5
+        assert all(len(part) <= 3000 for part in parts) and rejoin(parts) == squash(text)
