@@ -39,6 +39,9 @@ RECEIVED = "Received — queueing…"
 
 DEFAULT_THREAD_NAME = "Math problem"
 
+NO_ATTACHMENTS = "reasoning not attached: mathbot lacks the Attach Files permission here"
+"""Footer of an answer delivered without its files, because Discord refused them (50013)."""
+
 FOLLOW_UP = "Reply in this thread to ask a follow-up."
 FOLLOW_UP_MENTION = "Mention me in this thread to ask a follow-up."
 FOLLOW_UP_DM = "Reply to this message (Discord's Reply) to ask a follow-up."
@@ -46,6 +49,13 @@ MENTION_HINT = (
     "I can only read messages in this thread that mention me: start your follow-up with a mention of mathbot."
 )
 """Said once per thread when a follow-up arrives empty because the Message Content intent is off."""
+
+CANNOT_POST = (
+    "mathbot cannot post in this channel, so it cannot answer here. A server admin can give it "
+    "*View Channel* and *Send Messages* (or *Create Public Threads* and *Send Messages in Threads*) in "
+    "this channel; until then, use /solve in another channel or in a DM with mathbot."
+)
+"""Told privately to whoever uses /solve (or "Try again") where mathbot may not post."""
 
 CANCEL_ID = "mathbot:cancel"
 """`custom_id` of the cancel button; the adapter finds the question by the message the button is on."""
@@ -73,6 +83,7 @@ RETRY_REFUSED = {
     "already": "This question is already being asked again: see the newest answer below.",
     "gone": "This question is no longer stored, so it cannot be asked again. Please ask it anew.",
     "unavailable": "mathbot could not reach its queue to ask again. Please try again in a minute.",
+    "unpostable": CANNOT_POST,
 }
 """What a click on "Try again" tells the clicker (only them) when it asks nothing again, by outcome."""
 
@@ -159,10 +170,13 @@ def error_part(error: MathbotError) -> Part:
     return Part(error_text(error.user_message), components=buttons)
 
 
-def answer_parts(answer: Answer, *, follow_up: str = FOLLOW_UP, images: bool = True) -> list[Part]:
+def answer_parts(
+    answer: Answer, *, follow_up: str = FOLLOW_UP, images: bool = True, attach: bool = True
+) -> list[Part]:
     """The answer as Discord messages: the final answer marked on top, the solution split under the
     content limit, formula images and the full reasoning attached to the last message; a truncated
-    answer's first message carries "Try again"."""
+    answer's first message carries "Try again". Without `attach` (mathbot may not attach files in that
+    channel) there are no files and the footer says why the reasoning is missing."""
     card = render.answer_card(answer.final, answer.question, truncated=answer.truncated)
     top = [f"## {escape(card.headline)}"]
     if card.note:
@@ -172,9 +186,11 @@ def answer_parts(answer: Answer, *, follow_up: str = FOLLOW_UP, images: bool = T
     if answer.dropped_turns:
         top.append(f"-# {messages.dropped_turns(answer.dropped_turns)}")
     body = render.to_text(answer.solution, "discord").strip() if answer.solution.strip() else ""
-    files = _formula_images(answer.solution) if images and body else []
+    files = _formula_images(answer.solution) if images and attach and body else []
     footer = [f"{answer.completion_tokens:,} tokens", f"thought for {duration(answer.thinking_seconds)}"]
-    if answer.reasoning.strip():
+    if answer.reasoning.strip() and not attach:
+        footer.append(NO_ATTACHMENTS)
+    elif answer.reasoning.strip():
         name, data = render.reasoning_file(
             answer.reasoning,
             tokens=answer.completion_tokens,

@@ -1,8 +1,10 @@
 """Gateway events → questions: which messages and interactions mathbot answers, and where.
 
-- a mention in a channel: a thread is started from the message and the answer goes there;
+- a mention in a channel: a thread is started from the message and the answer goes there (where
+  mathbot cannot start a thread or write in one, or the channel has none, a reply in the channel);
 - `/solve problem:…`: the problem is posted visibly (the interaction's response) and answered in
-  a thread started from that post;
+  a thread started from that post (or in the channel, as above); where mathbot cannot post at all,
+  the asker is told so privately instead;
 - any message in a thread mathbot answers in (no mention needed): a follow-up with the thread's history;
 - a DM: answered in the DM (a Discord *reply* to one of mathbot's DM messages is a follow-up).
 Bots, mathbot itself and system messages are ignored; each message or interaction is answered once.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,7 +25,7 @@ import discord
 import redis
 
 from bots.discord import format
-from bots.discord.ingest import NO_MENTIONS, Ingest
+from bots.discord.ingest import NO_MENTIONS, Ingest, Unpostable
 from mathbot import messages
 from mathbot.jobs import ReplyTarget
 
@@ -40,6 +43,10 @@ the worker sent just before the cancellation (its last one; it is stopped at onc
 
 ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 """Message types that can carry a question (not joins, pins, thread-created notices...)."""
+
+
+Place = tuple[discord.abc.Messageable, ReplyTarget, discord.Message | None]
+"""Where a question may be answered: the channel or thread, the target there, the message to reply to."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ async def _direct_message(ctx: Context, message: discord.Message, text: str) -> 
     target = ReplyTarget(platform="discord", channel=str(message.channel.id), user=str(message.author.id))
     follow_up = replies_to(message, ctx.me)
     log.info("discord dm message=%s user=%s follow_up=%s", message.id, message.author.id, follow_up)
-    await ctx.ingest.submit(message.channel, target, text, with_history=follow_up, reference=message)
+    await _ask_in(ctx, [(message.channel, target, message)], text, with_history=follow_up)
 
 
 async def _in_thread(ctx: Context, message: discord.Message, text: str, parent: int, mentioned: bool) -> None:
@@ -102,7 +109,7 @@ async def _in_thread(ctx: Context, message: discord.Message, text: str, parent: 
         message.author.id,
         known,
     )
-    await ctx.ingest.submit(message.channel, target, text, with_history=known, reference=message)
+    await _ask_in(ctx, [(message.channel, target, message)], text, with_history=known)
 
 
 async def _empty_in_thread(ctx: Context, message: discord.Message, mentioned: bool) -> None:
@@ -122,7 +129,7 @@ async def _mention(ctx: Context, message: discord.Message, text: str) -> None:
     if not text:
         await _say(message.channel, messages.EMPTY_QUESTION, reference=message)
         return
-    thread = await start_thread(message, text)
+    thread = await start_thread(message, text) if threads_allowed(message.channel, message.guild) else None
     log.info(
         "discord mention message=%s channel=%s thread=%s user=%s",
         message.id,
@@ -130,12 +137,12 @@ async def _mention(ctx: Context, message: discord.Message, text: str) -> None:
         thread and thread.id,
         message.author.id,
     )
-    if thread is None:  # no permission or no threads in this channel: answer right here
-        target = _target(message, channel=message.channel.id, thread=None)
-        await ctx.ingest.submit(message.channel, target, text, with_history=False, reference=message)
-        return
-    target = _target(message, channel=message.channel.id, thread=thread.id)
-    await ctx.ingest.submit(thread, target, text, with_history=False)
+    places: list[Place] = []
+    if thread is not None:
+        places.append((thread, _target(message, channel=message.channel.id, thread=thread.id), None))
+    # No permission, no threads in this channel, or the thread refused the placeholder: reply right here.
+    places.append((message.channel, _target(message, channel=message.channel.id, thread=None), message))
+    await _ask_in(ctx, places, text, with_history=False)
 
 
 async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str) -> None:
@@ -143,10 +150,10 @@ async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str)
     if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
         return
     text = problem.strip()
-    if not text:
-        await interaction.response.send_message(
-            messages.EMPTY_QUESTION, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+    if not text or not can_post(interaction):
+        refusal = format.CANNOT_POST if text else messages.EMPTY_QUESTION
+        log.info("discord solve interaction=%s refused: %s", interaction.id, refusal[:40])
+        await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return
     content, embeds = format.problem_post(text, interaction.user.display_name)
     callback = await interaction.response.send_message(
@@ -157,18 +164,27 @@ async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str)
     post = callback.resource
     if not isinstance(post, discord.InteractionMessage):
         post = await interaction.original_response()
-    user, guild = str(interaction.user.id), interaction.guild_id
     log.info(
         "discord solve interaction=%s post=%s channel=%s user=%s",
         interaction.id,
         post.id,
         interaction.channel_id,
-        user,
+        interaction.user.id,
     )
+    if not await _solve_in(ctx, interaction, post, text):
+        try:  # the token lasts 15 minutes: the asker hears it even though the channel refused us
+            await interaction.followup.send(format.CANNOT_POST, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("discord interaction=%s could not say it cannot post: %s", interaction.id, exc)
+
+
+async def _solve_in(ctx: Context, interaction: discord.Interaction, post: discord.Message, text: str) -> bool:
+    """Ask `/solve`'s problem where it belongs: the DM; the thread it was used in; else a thread started
+    from the post, or the channel. False when no place took the placeholder."""
+    user, guild = str(interaction.user.id), interaction.guild_id
     if guild is None:  # a DM: answer in it
         target = ReplyTarget(platform="discord", channel=str(interaction.channel_id), user=user)
-        await ctx.ingest.submit(post.channel, target, text, with_history=False)
-        return
+        return await _ask_in(ctx, [(post.channel, target, None)], text, with_history=False)
     channel = interaction.channel or ctx.client.get_partial_messageable(
         interaction.channel_id or 0, guild_id=guild
     )
@@ -178,14 +194,51 @@ async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str)
             platform="discord", channel=str(parent), thread=str(channel.id), user=user, team=str(guild)
         )
         known = await ctx.ingest.is_known(target)
-        await ctx.ingest.submit(post.channel, target, text, with_history=known)
-        return
-    thread = await start_thread(post, text)
-    thread_id = str(thread.id) if thread else None
-    target = ReplyTarget(
-        platform="discord", channel=str(channel.id), thread=thread_id, user=user, team=str(guild)
-    )
-    await ctx.ingest.submit(thread or post.channel, target, text, with_history=False)
+        return await _ask_in(ctx, [(post.channel, target, None)], text, with_history=known)
+    in_channel = ReplyTarget(platform="discord", channel=str(channel.id), user=user, team=str(guild))
+    places: list[Place] = [(post.channel, in_channel, None)]
+    perms = interaction.app_permissions
+    if perms.value == 0 or (perms.create_public_threads and perms.send_messages_in_threads):
+        thread = await start_thread(post, text)
+        if thread is not None:
+            places.insert(0, (thread, in_channel.model_copy(update={"thread": str(thread.id)}), None))
+    return await _ask_in(ctx, places, text, with_history=False)
+
+
+async def _ask_in(ctx: Context, places: Sequence[Place], text: str, *, with_history: bool) -> bool:
+    """Ask the question in the first place that takes its placeholder; False when none did (each
+    refusal is logged). A question refused by the queue still counts as asked: its placeholder says why."""
+    for channel, target, reference in places:
+        try:
+            await ctx.ingest.submit(channel, target, text, with_history=with_history, reference=reference)
+        except Unpostable:
+            continue
+        return True
+    return False
+
+
+def can_post(interaction: discord.Interaction) -> bool:
+    """Whether mathbot may answer where this interaction was used, by the permissions Discord resolved
+    for it there (`app_permissions`): send in the channel, or start a thread and send in it. DMs always;
+    an interaction without permissions (0: not resolved) is given the benefit of the doubt."""
+    perms = interaction.app_permissions
+    if interaction.guild_id is None or perms.value == 0:
+        return True
+    if not perms.view_channel:
+        return False
+    if isinstance(interaction.channel, discord.Thread):
+        return perms.send_messages_in_threads
+    return perms.send_messages or (perms.create_public_threads and perms.send_messages_in_threads)
+
+
+def threads_allowed(channel: object, guild: discord.Guild | None) -> bool:
+    """Whether mathbot may start a thread in `channel` and write in it, by the cached permissions (True
+    when they are not known: Discord then decides, and a refusal falls back to the channel)."""
+    me = guild.me if guild is not None else None
+    if me is None or not isinstance(channel, discord.abc.GuildChannel):
+        return True
+    perms = channel.permissions_for(me)
+    return perms.create_public_threads and perms.send_messages_in_threads
 
 
 async def on_cancel(ctx: Context, interaction: discord.Interaction) -> None:
@@ -268,11 +321,20 @@ async def _ask_again(ctx: Context, message: discord.Message, user: str) -> str |
         return "already"
     log.info("discord question=%s message=%s asked again by user=%s", question.id, message.id, user)
     target = question.target.model_copy(update={"placeholder": None})
-    asked = await ctx.ingest.submit(
-        message.channel, target, question.text, with_history=False, turns=question.turns, reference=message
-    )
-    if asked is None:  # refused (a limit, the queue down) or no placeholder: a later click may still work
+    try:
+        asked = await ctx.ingest.submit(
+            message.channel,
+            target,
+            question.text,
+            with_history=False,
+            turns=question.turns,
+            reference=message,
+        )
+    except Unpostable:  # mathbot may no longer post there: a later click may still work
         await ctx.ingest.forget(claim)
+        return "unpostable"
+    if asked is None:  # refused (a limit, the queue down): the new placeholder says why
+        await ctx.ingest.forget(claim)  # a later click may still work
         return None
     try:
         await message.edit(view=None, allowed_mentions=NO_MENTIONS)  # the button: only the new one counts
@@ -284,9 +346,12 @@ async def _ask_again(ctx: Context, message: discord.Message, user: str) -> str |
 def question_text(message: discord.Message, me: int) -> str:
     """The message's text without mathbot's mention; other mentions become `@name`."""
     text = re.sub(rf"<@!?{me}>", " ", message.content)
-    for user in message.mentions:
-        text = re.sub(rf"<@!?{user.id}>", "@" + user.display_name, text)
-    return text.strip()
+    names = {str(user.id): "@" + user.display_name for user in message.mentions}
+    # A function, not a replacement template: names may hold backslashes (`C:\\Users`, `\1`).
+    return _USER_MENTION.sub(lambda m: names.get(m.group(1), m.group(0)), text).strip()
+
+
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
 
 
 def replies_to(message: discord.Message, me: int) -> bool:

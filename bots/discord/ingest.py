@@ -35,6 +35,11 @@ DEDUPE_WAIT = 1.0
 """Seconds a dedupe check may take; after that the event is handled anyway (a lost question is worse)."""
 
 
+class Unpostable(Exception):
+    """Discord refused the placeholder in that channel (no permission, archived and locked, gone...):
+    nothing was queued, and the caller may try another place or tell the asker another way."""
+
+
 class Ingest:
     """Turns a question (already parsed from a message or interaction) into a queued job."""
 
@@ -75,7 +80,7 @@ class Ingest:
     ) -> str | None:
         """Post the placeholder, enqueue the question, then edit the placeholder to "queued" with the
         cancel button (or to the refusal in plain words). Returns the question id, or None when it was
-        not queued.
+        refused (the placeholder says why); raises `Unpostable` when the placeholder could not be posted.
 
         `turns` is the exact conversation to ask ("Try again"), instead of the thread's history (when
         `with_history`) plus `text`; its question is already in the thread's memory, so it is not
@@ -87,8 +92,9 @@ class Ingest:
                 reference=reference,  # type: ignore[arg-type]  # None is accepted: no reply
             )
         except discord.HTTPException as exc:
-            log.warning("discord channel=%s cannot post the placeholder: %s", target.channel, exc)
-            return None
+            where = getattr(channel, "id", target.channel)
+            log.warning("discord channel=%s cannot post the placeholder: %s", where, exc)
+            raise Unpostable(str(exc)) from exc
         target = target.model_copy(update={"placeholder": str(placeholder.id)})
         status, question_id = await asyncio.to_thread(self._enqueue, target, text, with_history, turns)
         buttons = cancel_view() if question_id is not None else None  # a refusal has nothing to cancel

@@ -6,12 +6,20 @@ Runs in a sync RQ job: plain REST over httpx (`bots.discord.rest`), never discor
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import redis
 
 from bots.discord import format, state
-from bots.discord.rest import UNKNOWN_MESSAGE, DiscordError, RateLimited, RestClient
+from bots.discord.rest import (
+    MISSING_PERMISSIONS,
+    THREAD_ARCHIVED,
+    UNKNOWN_MESSAGE,
+    DiscordError,
+    RateLimited,
+    RestClient,
+)
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
@@ -29,6 +37,10 @@ class DiscordReply:
 
     `answer` and `error` are idempotent per placeholder: a second call edits the same messages
     (the ids of extra messages are kept in Redis) instead of posting them again.
+
+    A thread archived while the model works (a moderator, or the asker closing a forum post) refuses
+    edits: progress then stops, and the answer or error unarchives the thread (as a new message there
+    would) and is delivered.
     """
 
     def __init__(
@@ -65,14 +77,26 @@ class DiscordReply:
         except RateLimited as exc:
             log.info("%s progress skipped: rate limited for %.1f s", self._ids(), exc.retry_after)
         except DiscordError as exc:
-            if exc.code != UNKNOWN_MESSAGE and exc.status != 404:
+            if exc.code == THREAD_ARCHIVED:
+                log.info("%s thread was archived: no more progress (the answer unarchives it)", self._ids())
+            elif exc.code != UNKNOWN_MESSAGE and exc.status != 404:
                 raise
-            log.info("%s placeholder was deleted: no more progress", self._ids())
+            else:
+                log.info("%s placeholder was deleted: no more progress", self._ids())
             self.progress_gone = True
 
     def answer(self, answer: Answer) -> None:
+        """Deliver the answer; where Discord refuses its files (no Attach Files permission), deliver
+        the text alone rather than nothing."""
         parts = format.answer_parts(answer, follow_up=self.follow_up)
-        self._deliver(parts)
+        try:
+            self._deliver(parts)
+        except DiscordError as exc:
+            if exc.code != MISSING_PERMISSIONS or not any(part.files for part in parts):
+                raise
+            log.warning("%s files refused (Attach Files missing?); delivering the text alone", self._ids())
+            parts = format.answer_parts(answer, follow_up=self.follow_up, attach=False)
+            self._deliver(parts)
         log.info("%s answer delivered in %d message(s)", self._ids(), len(parts))
 
     def error(self, error: MathbotError) -> None:
@@ -96,23 +120,34 @@ class DiscordReply:
                 self.channel, part.content, files=part.files, components=part.components
             )
             state.remember_part(self.connection, head, index, str(message["id"]))
-        for index in sorted(set(posted) - set(range(len(parts)))):
-            self.rest.delete_message(self.channel, posted[index])  # left over from a longer earlier try
+        for index in sorted(set(posted) - set(range(len(parts)))):  # left over from a longer earlier try
+            self._unarchived(partial(self.rest.delete_message, self.channel, posted[index]))
             state.forget_part(self.connection, head, index)
 
     def _edit(self, message_id: str, part: format.Part) -> bool:
         """Edit a message of the answer; False when it was deleted (then it is posted anew). The edit
         replaces the message's buttons: the cancel button goes, "Try again" comes where the part has it."""
         try:
-            self.rest.edit_message(
-                self.channel, message_id, part.content, files=part.files, components=part.components
-            )
+            edit = partial(self.rest.edit_message, self.channel, message_id, part.content)
+            self._unarchived(partial(edit, files=part.files, components=part.components))
         except DiscordError as exc:
             if exc.code != UNKNOWN_MESSAGE and exc.status != 404:
                 raise
             log.info("%s message %s was deleted; posting it anew", self._ids(), message_id)
             return False
         return True
+
+    def _unarchived(self, call: Callable[[], object]) -> None:
+        """Make an edit or delete; if the thread was archived meanwhile, unarchive it and make it again
+        (a locked thread stays locked: then the DiscordError goes up)."""
+        try:
+            call()
+        except DiscordError as exc:
+            if exc.code != THREAD_ARCHIVED or not self.target.thread:
+                raise
+            log.info("%s thread was archived; unarchiving it to deliver", self._ids())
+            self.rest.unarchive_thread(self.channel)
+            call()
 
     def _ids(self) -> str:
         return f"discord channel={self.channel} placeholder={self.message} user={self.target.user}"

@@ -3,7 +3,9 @@
 The worker runs inside a sync RQ job, so it talks to Discord with httpx, never with discord.py's
 gateway client. Every message carries `allowed_mentions` that allow nothing. Rate limits are
 respected: a `429` (or an exhausted `X-RateLimit-Remaining` bucket) makes an essential call wait for
-`Retry-After` and try again, and makes a best-effort call (a progress edit) give up at once.
+`Retry-After` and try again, and makes a best-effort call (a progress edit) give up at once. A created
+message carries a fresh `nonce` with `enforce_nonce`, so retrying a create that Discord carried out but
+answered with a 5xx or a dropped connection returns that message instead of posting it twice.
 
 DiscordError            any failed call; `.status` (None: no response), `.code` (Discord's JSON code)
 └── RateLimited         429, or a bucket known to be empty, on a best-effort call
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,6 +45,12 @@ USER_AGENT = "DiscordBot (https://github.com/mathbot/mathbot, 0.1) mathbot-worke
 
 UNKNOWN_MESSAGE = 10008
 """Discord's JSON error code for a deleted or unknown message."""
+
+MISSING_PERMISSIONS = 50013
+"""Discord's JSON error code for a permission the bot lacks in the channel (e.g. Attach Files)."""
+
+THREAD_ARCHIVED = 50083
+"""Discord's JSON error code for an edit or delete in an archived thread."""
 
 
 class DiscordError(Exception):
@@ -106,11 +115,16 @@ class RestClient:
         components: Sequence[dict[str, Any]] = (),
         best_effort: bool = False,
     ) -> dict[str, Any]:
-        """POST /channels/{id}/messages (with buttons when `components` are given); returns the message."""
+        """POST /channels/{id}/messages (with buttons when `components` are given); returns the message.
+
+        Idempotent across this call's retries: Discord returns the message already created with the
+        same nonce (`enforce_nonce`) instead of a second one."""
         payload: dict[str, Any] = {
             "content": content,
             "embeds": list(embeds),
             "allowed_mentions": NO_MENTIONS,
+            "nonce": str(secrets.randbits(63)),  # at most 19 digits: Discord allows 25 characters
+            "enforce_nonce": True,
         }
         if components:
             payload["components"] = list(components)
@@ -138,6 +152,10 @@ class RestClient:
         }
         path = f"/channels/{channel_id}/messages/{message_id}"
         return self._request("PATCH", path, payload, files, best_effort)
+
+    def unarchive_thread(self, thread_id: str) -> None:
+        """PATCH /channels/{id} `{"archived": false}`: allowed to whoever may send in an unlocked thread."""
+        self._request("PATCH", f"/channels/{thread_id}", {"archived": False}, (), False)
 
     def delete_message(self, channel_id: str, message_id: str) -> None:
         """DELETE /channels/{id}/messages/{id}; an already deleted message is fine."""
@@ -199,7 +217,10 @@ class RestClient:
         now = self.clock()
         if response.status_code == 429 and headers.get("X-RateLimit-Global", "").lower() == "true":
             self._bucket_reset[GLOBAL] = now + _retry_after(response)
-        elif headers.get("X-RateLimit-Remaining") == "0" or response.status_code == 429:
+        elif response.status_code == 429:  # Retry-After, else the body's retry_after: never retry at once
+            after = headers.get("X-RateLimit-Reset-After")
+            self._bucket_reset[key] = now + (_seconds(after) if after else _retry_after(response))
+        elif headers.get("X-RateLimit-Remaining") == "0":
             after = headers.get("X-RateLimit-Reset-After") or headers.get("Retry-After")
             if after:
                 self._bucket_reset[key] = now + _seconds(after)

@@ -6,6 +6,16 @@ can check what mathbot sent. Responses carry `Content-Type: application/json` ex
 parses nothing else. Messages the bot creates are dispatched back as MESSAGE_CREATE (as Discord
 does), so "ignore yourself" is exercised for real. Start it with `ThreadedApp(fake.app)`; inject
 events from the test thread with `app.call(fake.send_message(...))`.
+
+It refuses what real Discord refuses where mathbot could get it wrong: content over 2,000 characters,
+embeds over their limits, more than 10 files, malformed `allowed_mentions`, empty messages, replies
+to a message that is not in the channel, thread names outside 1-100 characters, threads from a message
+in a thread or a DM or from a message that already has one, edits in an archived thread, edits of
+someone else's message, interaction callbacks after 3 s and follow-ups after the token's 15 minutes,
+and anything the bot's permissions in the channel do not allow (the invite URL's permissions minus
+`deny`). Mentions are resolved as Discord does (`allowed_mentions` applied): `pings` lists every
+user, role or @everyone a message would have notified. `enforce_nonce` is honoured, and
+`fail_after_create` makes Discord answer 500 after creating the message, as it sometimes does.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -39,6 +50,23 @@ OTHER_BOT_ID = snowflake()
 COMMAND_ID = snowflake()
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 """GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT."""
+
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+BOT_PERMISSIONS = 309237763072
+"""What the README's invite URL grants: the seven permissions above."""
+EVERYONE_PERMISSIONS = BOT_PERMISSIONS | (1 << 6) | (1 << 31)
+"""The guild's @everyone role: the above plus Add Reactions and Use Application Commands (no admin)."""
+
+CALLBACK_DEADLINE = 3.0
+"""Seconds Discord accepts an interaction's first response."""
+THREAD_TYPES = (10, 11, 12)
+"""Announcement, public and private thread channel types."""
 
 
 def user(uid: int, name: str, bot: bool = False) -> dict[str, Any]:
@@ -88,8 +116,21 @@ class RateLimit:
 class FakeDiscord:
     """State of the fake (messages, threads, interactions, sockets) and its aiohttp application."""
 
-    def __init__(self, *, allow_privileged: bool = True) -> None:
+    def __init__(self, *, allow_privileged: bool = True, token_lifetime: float = 15 * 60) -> None:
         self.allow_privileged = allow_privileged
+        self.token_lifetime = token_lifetime
+        """Seconds an interaction token works for follow-ups and edits of the original response."""
+        self.denied: dict[int, int] = {}
+        """Channel id → permission bits the bot lacks there (threads inherit their parent's)."""
+        self.pings: list[tuple[str, str]] = []
+        """(message id, whom) for each mention a message would notify: "everyone", a user or role id."""
+        self.nonces: dict[tuple[str, str], dict[str, Any]] = {}
+        """(channel id, nonce) → the message created with it (`enforce_nonce`)."""
+        self.failures_after_create = 0
+        self.resumes: list[dict[str, Any]] = []
+        """RESUME payloads received (op 6)."""
+        self.replay: list[tuple[str, dict[str, Any]]] = []
+        """Events sent again to the next RESUME, before RESUMED (see `drop_connection`)."""
         self.calls: list[Call] = []
         self.messages: dict[int, dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {CHANNEL_ID: self._text_channel(CHANNEL_ID, "general")}
@@ -140,6 +181,7 @@ class FakeDiscord:
         ("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "get_message"),
         ("POST", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads", "post_thread"),
         ("GET", r"/channels/(?P<channel>\d+)", "get_channel"),
+        ("PATCH", r"/channels/(?P<channel>\d+)", "patch_channel"),
         ("POST", r"/interactions/(?P<interaction>\d+)/(?P<token>[^/]+)/callback", "post_callback"),
         ("GET", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", "get_original"),
         ("PATCH", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original", "patch_original"),
@@ -232,55 +274,115 @@ class FakeDiscord:
 
     async def post_message(self, call: Call, channel: str) -> dict[str, Any] | web.Response:
         body = call.json if isinstance(call.json, dict) else {}
-        if len(body.get("content") or "") > 2000:
-            return json_response({"message": "Invalid Form Body", "code": 50035}, 400)
-        message = self._message(int(channel), BOT, body, call.files)
+        needed = VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if self._is_thread(channel) else SEND_MESSAGES)
+        if call.files:
+            needed |= ATTACH_FILES
+        if body.get("message_reference"):  # a reply needs to read what it replies to
+            needed |= READ_MESSAGE_HISTORY
+        refused = self._forbidden(int(channel), needed) or invalid_message(body, call.files, creating=True)
+        if refused is not None:
+            return refused
+        ref = None
         if body.get("message_reference"):
-            ref = self.messages.get(int(body["message_reference"]["message_id"]))
+            ref = self.messages.get(int(body["message_reference"].get("message_id") or 0))
+            if ref is None or ref["channel_id"] != channel:
+                return form_error("message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")
+        nonce = str(body["nonce"]) if body.get("nonce") is not None else None
+        if nonce is not None and body.get("enforce_nonce") and (channel, nonce) in self.nonces:
+            return self.nonces[(channel, nonce)]  # Discord returns the message already created
+        await self._unarchive_for_message(channel)
+        message = self._message(int(channel), BOT, body, call.files)
+        if ref is not None:
             message["message_reference"] = {
                 k: str(v) if k.endswith("_id") else v for k, v in body["message_reference"].items()
             }
             message["referenced_message"] = ref
             message["type"] = 19
+        self._resolve_mentions(message, body, ref)
+        if nonce is not None:
+            message["nonce"] = nonce
+            self.nonces[(channel, nonce)] = message
         await self.dispatch("MESSAGE_CREATE", message)
+        if self.failures_after_create > 0:
+            self.failures_after_create -= 1
+            return json_response({"message": "500: Internal Server Error", "code": 0}, 500)
         return message
 
+    def fail_after_create(self, count: int = 1) -> None:
+        """The next `count` message creations succeed but are answered with a 500 (as Discord sometimes
+        does under load): a client that retries without `enforce_nonce` posts the message twice."""
+        self.failures_after_create = count
+
     async def patch_message(self, call: Call, channel: str, message: str) -> dict[str, Any] | web.Response:
+        refused = self._forbidden(int(channel), VIEW_CHANNEL | (ATTACH_FILES if call.files else 0))
+        if refused is not None:
+            return refused
         found = self.messages.get(int(message))
         if found is None or found["channel_id"] != channel:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if self._archived(channel):
+            return json_response({"message": "Thread is archived", "code": 50083}, 400)
         body = call.json if isinstance(call.json, dict) else {}
-        if len(body.get("content") or "") > 2000:
-            return json_response({"message": "Invalid Form Body", "code": 50035}, 400)
+        if found["author"]["id"] != str(BOT_ID) and set(body) - {"flags"}:
+            return json_response(
+                {"message": "Cannot edit a message authored by another user", "code": 50005}, 403
+            )
+        refused = invalid_message(body, call.files, creating=False)
+        if refused is not None:
+            return refused
         for key in ("content", "embeds", "components"):
             if key in body:
                 found[key] = body[key]
         if "attachments" in body or call.files:
             found["attachments"] = _attachments(call.files)
+        if "content" in body:
+            self._resolve_mentions(found, body, None)
+        if not (found["content"] or found["embeds"] or found["attachments"] or found["components"]):
+            return json_response({"message": "Cannot send an empty message", "code": 50006}, 400)
         found["edited_timestamp"] = now()
         return found
 
     async def delete_message(self, call: Call, channel: str, message: str) -> web.Response:
-        if self.messages.pop(int(message), None) is None:
+        found = self.messages.get(int(message))
+        if found is None or found["channel_id"] != channel:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if self._archived(channel):
+            return json_response({"message": "Thread is archived", "code": 50083}, 400)
+        del self.messages[int(message)]
         return web.Response(status=204)
 
     async def get_message(self, call: Call, channel: str, message: str) -> dict[str, Any] | web.Response:
+        refused = self._forbidden(int(channel), VIEW_CHANNEL | READ_MESSAGE_HISTORY)
+        if refused is not None:
+            return refused
         found = self.messages.get(int(message))
-        if found is None:
+        if found is None or found["channel_id"] != channel:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
         return found
 
     async def post_thread(self, call: Call, channel: str, message: str) -> dict[str, Any] | web.Response:
         body = call.json if isinstance(call.json, dict) else {}
-        name = body.get("name") or ""
+        name = (body.get("name") or "").strip()
         if not 1 <= len(name) <= 100:
-            return json_response({"message": "Invalid Form Body (name)", "code": 50035}, 400)
-        if int(message) not in self.messages:
+            return form_error("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        parent = self.channels.get(int(channel))
+        if parent is None or parent["type"] not in (0, 5):  # a DM, a thread, a voice or forum channel
+            return json_response(
+                {"message": "Cannot execute action on this channel type", "code": 50024}, 400
+            )
+        refused = self._forbidden(int(channel), VIEW_CHANNEL | CREATE_PUBLIC_THREADS)
+        if refused is not None:
+            return refused
+        found = self.messages.get(int(message))
+        if found is None or found["channel_id"] != channel:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if found.get("thread"):
+            return json_response(
+                {"message": "A thread has already been created for this message", "code": 160004}, 400
+            )
         thread = {  # a thread started from a message has the message's id
             "id": message,
-            "type": 11,
+            "type": 10 if parent["type"] == 5 else 11,
             "guild_id": str(GUILD_ID),
             "parent_id": channel,
             "owner_id": str(BOT_ID),
@@ -307,6 +409,21 @@ class FakeDiscord:
         found = self.channels.get(int(channel))
         if found is None:
             return json_response({"message": "Unknown Channel", "code": 10003}, 404)
+        return self._forbidden(int(channel), VIEW_CHANNEL) or found
+
+    async def patch_channel(self, call: Call, channel: str) -> dict[str, Any] | web.Response:
+        """Only what mathbot may do: unarchive a thread (`{"archived": false}`), which needs no more
+        than sending there, unless the thread is locked (then it needs Manage Threads)."""
+        found = self.channels.get(int(channel))
+        if found is None:
+            return json_response({"message": "Unknown Channel", "code": 10003}, 404)
+        body = call.json if isinstance(call.json, dict) else {}
+        if found["type"] not in THREAD_TYPES or set(body) != {"archived"} or body["archived"] is not False:
+            return json_response({"message": "Missing Permissions", "code": 50013}, 403)
+        refused = self._forbidden(int(channel), VIEW_CHANNEL | SEND_MESSAGES_IN_THREADS)
+        if refused is not None or found["thread_metadata"]["locked"]:
+            return refused or json_response({"message": "Missing Permissions", "code": 50013}, 403)
+        await self.archive(channel, archived=False)
         return found
 
     async def post_callback(self, call: Call, interaction: str, token: str) -> dict[str, Any] | web.Response:
@@ -317,15 +434,23 @@ class FakeDiscord:
             return json_response(
                 {"message": "Interaction has already been acknowledged.", "code": 40060}, 400
             )
-        self.answered_interactions[int(interaction)] = time.monotonic()
+        if time.monotonic() - self.interaction_sent[int(interaction)] > CALLBACK_DEADLINE:
+            return json_response({"message": "Unknown interaction", "code": 10062}, 404)
         body = call.json if isinstance(call.json, dict) else {}
         data = body.get("data") or {}
+        if body.get("type") in (4, 7):
+            refused = invalid_message(data, call.files, creating=body.get("type") == 4)
+            if refused is not None:
+                return refused
+        self.answered_interactions[int(interaction)] = time.monotonic()
         if body.get("type") in (6, 7):  # (deferred) update of the message a component is on
             return self._update_clicked(found, data, call)
         message = self._message(int(found["channel_id"]), BOT, data, call.files)
+        self._resolve_mentions(message, data, None)
         message["interaction_metadata"] = {"id": interaction, "type": 2, "user": found["user"]}
         found["response_message_id"] = message["id"]
-        await self.dispatch("MESSAGE_CREATE", message)
+        if not message["flags"] & 64:  # an ephemeral response is only the asker's: not in the channel
+            await self.dispatch("MESSAGE_CREATE", message)
         if call.query.get("with_response") not in ("1", "true", "True"):
             return web.Response(status=204)
         return {
@@ -367,19 +492,29 @@ class FakeDiscord:
     def _interaction_by_token(self, token: str) -> dict[str, Any] | None:
         return next((i for i in self.interactions.values() if i["token"] == token), None)
 
+    def _token_expired(self, interaction: dict[str, Any]) -> web.Response | None:
+        if time.monotonic() - self.interaction_sent[int(interaction["id"])] > self.token_lifetime:
+            return json_response({"message": "Invalid Webhook Token", "code": 50027}, 401)
+        return None
+
     async def get_original(self, call: Call, app: str, token: str) -> dict[str, Any] | web.Response:
         found = self._interaction_by_token(token)
         if found is None or "response_message_id" not in found:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
-        return self.messages[int(found["response_message_id"])]
+        return self._token_expired(found) or self.messages[int(found["response_message_id"])]
 
     async def patch_original(self, call: Call, app: str, token: str) -> dict[str, Any] | web.Response:
         found = self._interaction_by_token(token)
         if found is None or "response_message_id" not in found:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
-        message = self.messages[int(found["response_message_id"])]
         body = call.json if isinstance(call.json, dict) else {}
-        message.update({k: body[k] for k in ("content", "embeds") if k in body})
+        refused = self._token_expired(found) or invalid_message(body, call.files, creating=False)
+        if refused is not None:
+            return refused
+        message = self.messages[int(found["response_message_id"])]
+        message.update({k: body[k] for k in ("content", "embeds", "components") if k in body})
+        if "content" in body:
+            self._resolve_mentions(message, body, None)
         return message
 
     async def post_followup(self, call: Call, app: str, token: str) -> dict[str, Any] | web.Response:
@@ -387,11 +522,104 @@ class FakeDiscord:
         if found is None:
             return json_response({"message": "Unknown Webhook", "code": 10015}, 404)
         body = call.json if isinstance(call.json, dict) else {}
+        refused = self._token_expired(found) or invalid_message(body, call.files, creating=True)
+        if refused is not None:
+            return refused
         message = self._message(int(found["channel_id"]), BOT, body, call.files)
+        self._resolve_mentions(message, body, None)
         self.followups.append(message)
         if (body.get("flags") or 0) & 64:  # ephemeral: only the clicker sees it, it is not in the channel
             del self.messages[int(message["id"])]
         return message
+
+    # ---- channels, permissions, mentions ----------------------------------------------------------
+
+    async def add_channel(self, name: str, kind: int = 0, *, deny: int = 0) -> int:
+        """Another guild channel (0 text, 2 voice, 5 announcement, 15 forum) where the bot lacks `deny`
+        (a channel overwrite for its member): CHANNEL_CREATE is dispatched. Returns its id."""
+        cid = snowflake()
+        self.channels[cid] = {**self._text_channel(cid, name), "type": kind}
+        if kind == 2:  # what discord.py needs of a voice channel
+            self.channels[cid].update(bitrate=64000, user_limit=0, rtc_region=None)
+        if deny:
+            self.denied[cid] = deny
+            overwrite = {"id": str(BOT_ID), "type": 1, "allow": "0", "deny": str(deny)}
+            self.channels[cid]["permission_overwrites"] = [overwrite]
+        await self.dispatch("CHANNEL_CREATE", self.channels[cid])
+        return cid
+
+    def bot_permissions(self, channel: int) -> int:
+        """The bot's permissions in a guild channel or thread (DMs: BOT_PERMISSIONS)."""
+        found = self.channels.get(channel)
+        parent = int(found["parent_id"]) if found and found["type"] in THREAD_TYPES else channel
+        return BOT_PERMISSIONS & ~self.denied.get(parent, 0) & ~self.denied.get(channel, 0)
+
+    def _forbidden(self, channel: int, needed: int) -> web.Response | None:
+        missing = needed & ~self.bot_permissions(channel) if channel in self.channels else 0
+        if missing & VIEW_CHANNEL:
+            return json_response({"message": "Missing Access", "code": 50001}, 403)
+        if missing:
+            return json_response({"message": "Missing Permissions", "code": 50013}, 403)
+        return None
+
+    def _is_thread(self, channel: str | int) -> bool:
+        found = self.channels.get(int(channel))
+        return bool(found and found["type"] in THREAD_TYPES)
+
+    def _archived(self, channel: str | int) -> bool:
+        found = self.channels.get(int(channel))
+        return bool(found and found["type"] in THREAD_TYPES and found["thread_metadata"]["archived"])
+
+    async def archive(self, thread: int | str, archived: bool = True) -> None:
+        """A moderator (or the asker, for a forum post) archives the thread: THREAD_UPDATE is dispatched."""
+        found = self.channels[int(thread)]
+        found["thread_metadata"] = {
+            **found["thread_metadata"],
+            "archived": archived,
+            "archive_timestamp": now(),
+        }
+        await self.dispatch("THREAD_UPDATE", found)
+
+    async def open_thread(self, name: str = "A thread", channel: int = CHANNEL_ID) -> int:
+        """Alice starts a public thread from a message of hers (THREAD_CREATE); returns its id."""
+        starter = self._message(channel, ALICE, {"content": name})
+        call = Call("POST", f"/channels/{channel}/messages/{starter['id']}/threads", {"name": name})
+        thread = await self.post_thread(call, str(channel), starter["id"])
+        assert isinstance(thread, dict), thread
+        thread["owner_id"] = ALICE["id"]
+        return int(thread["id"])
+
+    async def _unarchive_for_message(self, channel: str | int) -> None:
+        """A new message in an archived (unlocked) thread unarchives it, as Discord does."""
+        if self._archived(channel):
+            await self.archive(channel, archived=False)
+
+    def _resolve_mentions(
+        self, message: dict[str, Any], body: dict[str, Any], replied: dict[str, Any] | None
+    ) -> None:
+        """Set the message's mentions as Discord would, `allowed_mentions` applied, and record the pings.
+        Without `allowed_mentions` Discord parses everything and pings the replied-to author."""
+        allowed = body.get("allowed_mentions")
+        if allowed is None:
+            allowed = {"parse": ["users", "roles", "everyone"], "replied_user": True}
+        parse = allowed.get("parse") or []
+        content = message.get("content") or ""
+        users = {
+            u for u in re.findall(r"<@!?(\d+)>", content) if "users" in parse or u in allowed.get("users", [])
+        }
+        roles = {
+            r for r in re.findall(r"<@&(\d+)>", content) if "roles" in parse or r in allowed.get("roles", [])
+        }
+        everyone = "everyone" in parse and bool(re.search(r"@(everyone|here)\b", content))
+        if replied is not None and allowed.get("replied_user"):
+            users.add(replied["author"]["id"])
+        known = {u["id"]: u for u in (BOT, ALICE, BOB, OTHER_BOT)}
+        message["mentions"] = [known.get(u, user(int(u), f"user{u}")) for u in sorted(users)]
+        message["mention_roles"] = sorted(roles)
+        message["mention_everyone"] = everyone
+        self.pings += [(message["id"], whom) for whom in [*sorted(users), *sorted(roles)]]
+        if everyone:
+            self.pings.append((message["id"], "everyone"))
 
     # ---- messages and events that tests inject ----------------------------------------------------
 
@@ -455,16 +683,20 @@ class FakeDiscord:
         mention_bot: bool = False,
         reply_to: int | None = None,
         hide_content: bool | None = None,
+        mentions: Sequence[dict[str, Any]] = (),
     ) -> dict[str, Any]:
-        """A user posts a message (MESSAGE_CREATE). With `mention_bot`, `<@bot>` starts the content.
+        """A user posts a message (MESSAGE_CREATE). With `mention_bot`, `<@bot>` starts the content;
+        `mentions` are other users the content mentions (as `<@id>`, put there by the test).
 
         `hide_content` mimics a bot without the Message Content intent: the content arrives empty
         unless the message mentions the bot or is a DM (default: hidden when privileged intents are
         refused and the message neither mentions the bot nor is a DM).
         """
         text = f"<@{BOT_ID}> {content}" if mention_bot else content
-        mentions = [BOT] if mention_bot else []
-        message = self._message(channel, author, {"content": text}, mentions=mentions)
+        await self._unarchive_for_message(channel)
+        message = self._message(
+            channel, author, {"content": text}, mentions=[BOT] * mention_bot + list(mentions)
+        )
         if reply_to is not None:
             ref = self.messages.get(reply_to)
             message["type"] = 19
@@ -477,6 +709,14 @@ class FakeDiscord:
             event["content"] = ""
         await self.dispatch("MESSAGE_CREATE", event)
         return message
+
+    async def drop_connection(self, replay: Sequence[dict[str, Any]] = ()) -> None:
+        """The gateway drops the connection with a resumable close code (4000); the client's RESUME gets
+        `replay` (MESSAGE_CREATEs it already had) before RESUMED, as Discord replays missed events."""
+        self.replay = [("MESSAGE_CREATE", message) for message in replay]
+        for ws in list(self.sockets):
+            self.sockets.remove(ws)
+            await ws.close(code=4000, message=b"Unknown error")
 
     async def redeliver(self, message: dict[str, Any]) -> None:
         """The gateway sends the same MESSAGE_CREATE again (as after a resume)."""
@@ -538,7 +778,7 @@ class FakeDiscord:
             "channel": self.channels.get(channel, {"id": str(channel), "type": 1}),
             "token": f"itoken-{iid}",
             "version": 1,
-            "app_permissions": str((1 << 53) - 1),
+            "app_permissions": str(self.bot_permissions(channel)),
             "locale": "en-US",
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(GUILD_ID)} if in_guild else {"1": author["id"]},
@@ -588,7 +828,11 @@ class FakeDiscord:
             elif op == 2:
                 await self._identify(ws, msg["d"])
             elif op == 6:
+                self.resumes.append(msg["d"])
                 self.sockets.append(ws)
+                for event, data in self.replay:  # what Discord thinks the session missed, again
+                    await self._send(ws, event, data)
+                self.replay = []
                 await self._send(ws, "RESUMED", {})
         if ws in self.sockets:
             self.sockets.remove(ws)
@@ -626,7 +870,7 @@ class FakeDiscord:
                 {
                     "id": str(GUILD_ID),
                     "name": "@everyone",
-                    "permissions": str((1 << 53) - 1),
+                    "permissions": str(EVERYONE_PERMISSIONS),
                     "position": 0,
                     "color": 0,
                     "hoist": False,
@@ -682,8 +926,9 @@ class FakeDiscord:
         ]
 
     def channel_messages(self, channel: int | str) -> list[dict[str, Any]]:
-        """Messages currently in a channel or thread, oldest first."""
-        return [m for m in self.messages.values() if m["channel_id"] == str(channel)]
+        """Messages currently in a channel or thread, oldest first (not ephemeral ones: only their
+        recipient sees those)."""
+        return [m for m in self.messages.values() if m["channel_id"] == str(channel) and not m["flags"] & 64]
 
     def bot_messages(self, channel: int | str) -> list[dict[str, Any]]:
         return [m for m in self.channel_messages(channel) if m["author"]["id"] == str(BOT_ID)]
@@ -726,3 +971,81 @@ def _attachments(files: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
         }
         for name, data in files
     ]
+
+
+def form_error(field_name: str, code: str, text: str) -> web.Response:
+    """Discord's 400 Invalid Form Body (50035) for one field."""
+    body = {
+        "message": "Invalid Form Body",
+        "code": 50035,
+        "errors": {field_name: {"_errors": [{"code": code, "message": text}]}},
+    }
+    return json_response(body, 400)
+
+
+def invalid_message(
+    body: dict[str, Any], files: list[tuple[str, bytes]], *, creating: bool
+) -> web.Response | None:
+    """Discord's checks of a message body (create or edit), where mathbot could break them; None if valid."""
+    content = body.get("content")
+    if content is not None and not isinstance(content, str):
+        return form_error("content", "BASE_TYPE_STRING", "Must be a string.")
+    if len(content or "") > 2000:
+        return form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        return form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+    total = 0
+    for embed in embeds:
+        for key, limit in (("title", 256), ("description", 4096)):
+            if len(embed.get(key) or "") > limit:
+                return form_error(
+                    f"embeds.{key}", "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
+                )
+        total += len(embed.get("title") or "") + len(embed.get("description") or "")
+        total += len((embed.get("footer") or {}).get("text") or "") + len(
+            (embed.get("author") or {}).get("name") or ""
+        )
+        total += sum(len(f.get("name", "")) + len(f.get("value", "")) for f in embed.get("fields") or [])
+    if total > 6000:
+        return form_error("embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+    if len(files) > 10:
+        return form_error("files", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+    if any(len(data) > 10 * 1024 * 1024 for _, data in files):
+        return json_response({"message": "Request entity too large", "code": 40005}, 413)
+    for attachment in body.get("attachments") or []:
+        if len(attachment.get("description") or "") > 1024:
+            return form_error(
+                "attachments.description", "BASE_TYPE_MAX_LENGTH", "Must be 1024 or fewer in length."
+            )
+    refused = _invalid_allowed_mentions(body.get("allowed_mentions"))
+    if refused is not None:
+        return refused
+    for row in body.get("components") or []:
+        for item in row.get("components") or []:
+            if not 1 <= len(item.get("custom_id") or "") <= 100 or len(item.get("label") or "") > 80:
+                return form_error("components", "BASE_TYPE_BAD_LENGTH", "Invalid component.")
+    if len(str(body.get("nonce") or "")) > 25:
+        return form_error("nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+    if creating and not (content or embeds or files or body.get("components") or body.get("sticker_ids")):
+        return json_response({"message": "Cannot send an empty message", "code": 50006}, 400)
+    return None
+
+
+def _invalid_allowed_mentions(allowed: Any) -> web.Response | None:
+    if allowed is None:
+        return None
+    if not isinstance(allowed, dict) or set(allowed) - {"parse", "users", "roles", "replied_user"}:
+        return form_error("allowed_mentions", "MODEL_TYPE_CONVERT", "Invalid allowed_mentions.")
+    parse = allowed.get("parse", [])
+    if not isinstance(parse, list) or set(parse) - {"users", "roles", "everyone"}:
+        return form_error("allowed_mentions.parse", "BASE_TYPE_CHOICES", "Invalid parse type.")
+    for kind in ("users", "roles"):
+        ids = allowed.get(kind, [])
+        if not isinstance(ids, list) or len(ids) > 100:
+            return form_error(f"allowed_mentions.{kind}", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer.")
+        if kind in parse and ids:
+            return form_error(
+                "allowed_mentions", "MUTUALLY_EXCLUSIVE", f"parse:[{kind}] and {kind} are exclusive."
+            )
+    return None

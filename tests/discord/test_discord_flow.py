@@ -58,9 +58,11 @@ def _files(messages: list[dict[str, Any]]) -> list[str]:
 
 
 def assert_safe_and_small(fake: FakeDiscord) -> None:
-    """Every message, edit and interaction response: no mentions allowed, within Discord's limits."""
+    """Every message, edit and interaction response: no mentions allowed, within Discord's limits, and
+    (as the fake resolves mentions the way Discord does) nobody notified."""
     calls = fake.message_calls()
     assert calls
+    assert fake.pings == [], f"these would have been pinged: {fake.pings}"
     for call in calls:
         body = call.json or {}
         payload = body.get("data", body) if call.path.endswith("/callback") else body
@@ -230,6 +232,26 @@ def test_redelivered_message_is_answered_once(
     assert len(posts) == 1, "one placeholder, and the whole answer fits in it"
 
 
+def test_a_resumed_session_replaying_a_question_answers_it_once(
+    bot: subprocess.Popen[bytes], worker: subprocess.Popen[bytes], discord_fake: FakeServer
+) -> None:
+    """The gateway drops the connection; discord.py RESUMEs and Discord replays the question's
+    MESSAGE_CREATE: one thread, one answer, and the resumed session keeps working."""
+    fake = discord_fake.fake
+    asked = discord_fake.run(fake.send_message(aime(1)["problem"], mention_bot=True))
+    answered(fake, asked["id"])
+    discord_fake.run(fake.drop_connection(replay=[asked]))
+    processes.wait_for(lambda: fake.resumes and fake.sockets, timeout=20, message="the RESUME")
+    assert len(fake.identifies) == 1, "resumed, not identified anew"
+
+    again = discord_fake.run(fake.send_message("What is 3+4?", mention_bot=True))
+    answered(fake, again["id"])
+    assert len(thread_calls(fake)) == 2
+    heads = [m for m in fake.bot_messages(asked["id"]) if m["content"].startswith("## ")]
+    assert len(heads) == 1
+    assert_safe_and_small(fake)
+
+
 def test_bots_and_itself_are_ignored_and_the_gateway_comes_from_rest(
     redis_url: str, sim: ThreadedApp, tmp_path: Path
 ) -> None:
@@ -283,6 +305,7 @@ def test_without_the_message_content_intent_follow_ups_need_a_mention(
 
         served.run(fake.send_message("and why 56?", channel=thread, mention_bot=True))
         answered(fake, thread, count=2)
+        assert len(thread_calls(fake)) == 1, "a mention in its own thread is a follow-up there"
         assert_safe_and_small(fake)
     finally:
         processes.stop(process)

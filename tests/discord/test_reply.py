@@ -17,7 +17,7 @@ from mathbot.errors import Cancelled, EmptyQuestion, MathbotError, QuestionTooLo
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import CHANNEL_ID
+from tests.discord.fake_discord import ATTACH_FILES, CHANNEL_ID
 
 
 @pytest.fixture
@@ -204,3 +204,60 @@ def test_a_replaced_placeholder_gets_the_button_too(reply: DiscordReply, discord
     reply.error(ServerUnavailable(messages.SERVER_DOWN))
     (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
     assert message["id"] != reply.message and message["components"] == format.retry_components()
+
+
+@pytest.fixture
+def thread_reply(rest: RestClient, redis_conn: redis.Redis, discord_fake: FakeServer) -> DiscordReply:
+    """A question answered in a thread: its placeholder is the thread's first bot message."""
+    thread = discord_fake.run(discord_fake.fake.open_thread("What is 6 * 7?"))
+    placeholder = rest.create_message(str(thread), format.RECEIVED)
+    target = ReplyTarget(
+        platform="discord",
+        channel=str(CHANNEL_ID),
+        thread=str(thread),
+        placeholder=placeholder["id"],
+        user="7",
+        team="1",
+    )
+    return DiscordReply(target, rest, redis_conn, hold_timeout=5)
+
+
+def test_an_answer_reaches_a_thread_archived_while_the_model_thought(
+    thread_reply: DiscordReply, discord_fake: FakeServer
+) -> None:
+    """A moderator (or the asker, closing a forum post) archives the thread mid-answer: Discord refuses
+    edits there (50083), so progress stops quietly and the answer unarchives the thread and lands."""
+    fake, thread = discord_fake.fake, thread_reply.channel
+    thread_reply.progress(Progress("thinking", 10, 1.0))
+    discord_fake.run(fake.archive(thread))
+    thread_reply.progress(Progress("thinking", 20, 2.0))  # refused, no exception: progress is best effort
+    calls = len(fake.calls)
+    thread_reply.progress(Progress("thinking", 30, 3.0))
+    assert len(fake.calls) == calls, "no more refused edits"
+    thread_reply.answer(long_answer(12))
+    head, *more = fake.bot_messages(thread)
+    assert head["content"].startswith("## Final answer: 42") and more
+    assert not fake.channels[int(thread)]["thread_metadata"]["archived"]
+
+
+def test_an_error_reaches_a_thread_archived_while_the_model_thought(
+    thread_reply: DiscordReply, discord_fake: FakeServer
+) -> None:
+    discord_fake.run(discord_fake.fake.archive(thread_reply.channel))
+    thread_reply.error(ServerUnavailable(messages.SERVER_DOWN))
+    (message,) = discord_fake.fake.bot_messages(thread_reply.channel)
+    assert message["content"] == "⚠️ " + messages.SERVER_DOWN
+
+
+def test_an_answer_where_files_are_refused_is_delivered_without_them(
+    reply: DiscordReply, discord_fake: FakeServer
+) -> None:
+    """A channel overwrite took Attach Files away: Discord refuses the answer's files (50013), so the
+    text comes alone, saying why, instead of the whole answer failing and being generated again."""
+    fake = discord_fake.fake
+    fake.denied[CHANNEL_ID] = ATTACH_FILES
+    reply.answer(long_answer(12))
+    head, *more = fake.bot_messages(CHANNEL_ID)
+    assert head["content"].startswith("## Final answer: 42") and more
+    assert all(m["attachments"] == [] for m in (head, *more))
+    assert format.NO_ATTACHMENTS in more[-1]["content"]

@@ -97,3 +97,40 @@ def test_an_exhausted_bucket_is_respected_before_the_next_call() -> None:
     assert slept == [pytest.approx(2.5)] and sent == ["PATCH", "PATCH"]
     client.create_message("1", "another route, another bucket")
     assert slept == [pytest.approx(2.5)]
+
+
+def test_a_create_that_fails_after_discord_made_the_message_is_not_posted_twice(
+    rest: RestClient, discord_fake: FakeServer
+) -> None:
+    """Discord sometimes answers 500 (or drops the connection) after creating the message: the retry
+    carries the same `nonce` with `enforce_nonce`, so Discord hands back the first message."""
+    fake = discord_fake.fake
+    fake.fail_after_create(1)
+    posted = rest.create_message(str(CHANNEL_ID), "part 2 of the answer")
+    assert [m["id"] for m in fake.bot_messages(CHANNEL_ID)] == [posted["id"]]
+    first, retry = (c for c in fake.calls if c.method == "POST")
+    assert isinstance(first.json, dict) and isinstance(retry.json, dict)
+    assert first.json["nonce"] == retry.json["nonce"] and first.json["enforce_nonce"] is True
+    assert rest.create_message(str(CHANNEL_ID), "part 3")["id"] != posted["id"], "a new nonce per message"
+
+
+def test_a_429_without_rate_limit_headers_still_waits() -> None:
+    """A 429 with only a JSON `retry_after` (no headers): the essential retry waits, it does not hammer."""
+    sent: list[float] = []
+    slept: list[float] = []
+
+    def discord(request: httpx.Request) -> httpx.Response:
+        sent.append(len(slept))
+        if len(sent) == 1:
+            return httpx.Response(429, json={"message": "You are being rate limited.", "retry_after": 1.5})
+        return httpx.Response(200, json={"id": "9", "content": "x"})
+
+    client = RestClient(
+        "https://discord.test/api/v10",
+        TOKEN,
+        transport=httpx.MockTransport(discord),
+        sleep=slept.append,
+        clock=lambda: 100.0,
+    )
+    client.edit_message("1", "9", "the answer")
+    assert slept == [pytest.approx(1.5)] and len(sent) == 2
