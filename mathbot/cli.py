@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--reasoning", type=Path, metavar="FILE", help="also write the full reasoning there (Markdown)"
     )
+    ask.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        metavar="N",
+        help="answer N times and show the majority's answer (self-consistency; each sample is a full answer)",
+    )
     ask.set_defaults(run=_ask)
 
     worker = commands.add_parser("worker", help="answer questions from the queue")
@@ -89,7 +96,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bots.console.ask import ask
 
     text = sys.stdin.read() if args.question == "-" else args.question
-    return ask(text, settings, timeout=args.timeout, reasoning_path=args.reasoning)
+    return ask(text, settings, timeout=args.timeout, reasoning_path=args.reasoning, samples=args.samples)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mathbot import defaults
+
 Platform = Literal["console", "slack", "discord"]
 Role = Literal["user", "assistant"]
 
@@ -63,6 +65,8 @@ class Sampling(BaseModel):
     top_p: float | None = Field(None, gt=0, lt=1)
     seed: int | None = None
     max_tokens: int | None = Field(None, gt=0)
+    samples: int = Field(1, ge=1, le=defaults.SAMPLES_LIMIT)
+    """Independent samples to draw; above 1 the answer is the majority's (self-consistency)."""
 
 
 class Question(BaseModel):

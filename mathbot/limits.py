@@ -63,7 +63,7 @@ def admit(connection: redis.Redis, question: Question, settings: Settings, queue
     now = time.time()
     expires = now + settings.job_timeout * (1 + 1) + 600  # a retry after a lost worker, and some slack
     hour = int(now // 3600)
-    taken: list[tuple[str, str]] = []
+    taken: list[tuple[str, str, int]] = []
     try:
         for scope in scopes(question, settings):
             flight = f"{PREFIX}flight:{scope.name}:{scope.key}"
@@ -73,10 +73,10 @@ def admit(connection: redis.Redis, question: Question, settings: Settings, queue
                 pipe.zadd(flight, {question.id: expires})
                 pipe.expire(flight, int(expires - now))
                 pipe.zcard(flight)
-                pipe.incr(hourly)
+                pipe.incr(hourly, question.sampling.samples)  # each sample is a full generation
                 pipe.expire(hourly, 3600)
                 _, _, _, in_flight, this_hour, _ = pipe.execute()
-            taken.append((flight, hourly))
+            taken.append((flight, hourly, question.sampling.samples))
             if in_flight > scope.in_flight:
                 raise LimitReached(messages.too_many_in_flight(scope.name, scope.in_flight))
             if this_hour > scope.per_hour:
@@ -86,12 +86,12 @@ def admit(connection: redis.Redis, question: Question, settings: Settings, queue
         raise
 
 
-def _roll_back(connection: redis.Redis, question_id: str, taken: list[tuple[str, str]]) -> None:
+def _roll_back(connection: redis.Redis, question_id: str, taken: list[tuple[str, str, int]]) -> None:
     try:
         with connection.pipeline() as pipe:
-            for flight, hourly in taken:
+            for flight, hourly, cost in taken:
                 pipe.zrem(flight, question_id)
-                pipe.decr(hourly)
+                pipe.decr(hourly, cost)
             pipe.execute()
     except redis.RedisError:
         pass  # they expire by themselves

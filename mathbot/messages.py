@@ -70,9 +70,45 @@ def too_many_in_flight(scope: str, limit: int) -> str:
 def too_many_per_hour(scope: str, limit: int) -> str:
     """Refusal when the hourly allowance is spent."""
     who = "You have" if scope == "user" else "This channel has"
-    return f"{who} asked {limit} questions in the last hour, mathbot's limit; please wait a little."
+    return (
+        f"{who} asked for {limit} answers in the last hour, mathbot's limit (a check with several "
+        "samples counts each sample); please wait a little."
+    )
 
 
 def question_too_many_chars(chars: int, limit: int) -> str:
     """Refusal for a paste far beyond what could fit, before any tokenization."""
     return f"This question is {chars:,} characters long; mathbot takes at most {limit:,}. Shorten it."
+
+
+def too_many_samples(asked: int, limit: int) -> str:
+    """Refusal when a question asks for more samples than mathbot allows."""
+    return f"{asked} samples is more than mathbot draws for one question (at most {limit})."
+
+
+def voting(done: int, total: int, answers: list[str]) -> str:
+    """Progress line of a question asked with several samples: `Samples: 2 of 5 done · so far 70, 70`."""
+    line = f"Samples: {done} of {total} done"
+    return f"{line} · so far {', '.join(answers)}" if answers else line
+
+
+def vote_summary(agree: int, samples: int, others: list[tuple[str, int]], failed: int = 0) -> str:
+    """What the answer card says about the vote behind its answer (`others`: (answer, count), most first)."""
+    if agree == 0:
+        return f"None of the {samples} samples reached a final answer."
+    if agree == samples:
+        return f"All {samples} samples agree."
+    if agree * 2 > samples:
+        text = f"{agree} of {samples} samples agree"
+    elif others and others[0][1] == agree:
+        text = (
+            f"No clear winner: {agree} of {samples} samples gave this answer, as many as gave {others[0][0]}"
+        )
+    else:
+        text = f"No majority: {agree} of {samples} samples gave this answer, more than any other"
+    if others:
+        text += "; other answers: " + ", ".join(f"{answer} ({count})" for answer, count in others)
+    unanswered = samples - agree - sum(count for _, count in others) - failed
+    missing = [f"{unanswered} gave no final answer"] if unanswered > 0 else []
+    missing += [f"{failed} failed on the server"] if failed else []
+    return text + (f" ({', '.join(missing)})" if missing else "") + "."

@@ -21,6 +21,23 @@ class Progress:
     """Plain-words status such as "server overloaded, retrying in 8 s (attempt 2 of 5)"."""
     position: int | None = None
     """Place in the queue, for the queued phase."""
+    votes: str = ""
+    """For a question asked with several samples: how many are done and what they answered so far."""
+
+
+@dataclass(frozen=True)
+class Vote:
+    """The final answers of several samples of one question, grouped by mathematical equivalence."""
+
+    samples: int
+    agree: int
+    """Samples that gave the winning (first) answer."""
+    answers: tuple[tuple[str, int], ...]
+    """(answer as LaTeX, samples that gave it), the majority first."""
+    failed: int = 0
+    """Samples lost to server errors (left out of the vote)."""
+    tokens: int = 0
+    """Completion tokens of all samples together."""
 
 
 @dataclass(frozen=True)
@@ -42,3 +59,5 @@ class Answer:
     model: str = ""
     dropped_turns: int = 0
     """Oldest thread turns left out to fit the token budget (the reply says so when > 0)."""
+    vote: Vote | None = None
+    """Set when the question was asked with several samples: this answer is the majority's."""

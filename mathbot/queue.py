@@ -17,7 +17,7 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from mathbot import defaults, limits, messages
-from mathbot.errors import EmptyQuestion, QuestionTooLong, QueueError
+from mathbot.errors import EmptyQuestion, InputError, QuestionTooLong, QueueError
 from mathbot.jobs import Question, ReplyTarget
 from mathbot.settings import Settings
 
@@ -85,6 +85,8 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
             0,
             message=messages.question_too_many_chars(len(text), defaults.MAX_QUESTION_CHARS),
         )
+    if question.sampling.samples > settings.max_samples:
+        raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
     queue = question_queue(settings, connection)
     try:
         limits.admit(connection, question, settings, queued=queue.count)

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     slack_keep_seconds: int = Field(defaults.SLACK_KEEP_SECONDS, gt=0)
     slack_http_timeout: int = Field(defaults.SLACK_HTTP_TIMEOUT, gt=0)
     slack_rate_limit_retries: int = Field(defaults.SLACK_RATE_LIMIT_RETRIES, ge=0)
+    vote_samples: int = Field(defaults.VOTE_SAMPLES, ge=2, le=defaults.SAMPLES_LIMIT)
+    """Samples drawn by the "Check with N samples" buttons."""
+    max_samples: int = Field(defaults.MAX_SAMPLES, ge=1, le=defaults.SAMPLES_LIMIT)
+    """Most samples one question may ask for (`mathbot ask --samples`, Discord's `samples` option)."""
     discord_guilds: Annotated[list[int], NoDecode] = []
     """Discord guild ids that also get /solve registered per guild (instant, unlike global commands)."""
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
@@ -81,6 +85,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"MATHBOT_MIN_ANSWER_TOKENS ({self.min_answer_tokens}) must be below "
                 f"MATHBOT_MAX_TOTAL_TOKENS ({self.max_total_tokens})"
+            )
+        if self.vote_samples > self.max_samples:
+            raise ValueError(
+                f"MATHBOT_VOTE_SAMPLES ({self.vote_samples}) must not exceed MATHBOT_MAX_SAMPLES "
+                f"({self.max_samples})"
             )
         return self
 

@@ -16,6 +16,7 @@ from mathbot import errors, limits, messages, queue, threads
 from mathbot.jobs import Question, Turn
 from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings, get_settings
+from workers.consensus import generate_votes
 from workers.generate import generate
 from workers.inference import InferenceServer
 
@@ -36,8 +37,13 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         return {"status": "cancelled"}
     reply = reply_for(question.target, settings)
     server = InferenceServer(settings)
+    progress = _safe_progress(reply, question.id, connection)
+    samples = question.sampling.samples
     try:
-        answer = generate(question, server, _safe_progress(reply, question.id, connection), settings)
+        if samples > 1:
+            answer = generate_votes(question, lambda: InferenceServer(settings), progress, settings, samples)
+        else:
+            answer = generate(question, server, progress, settings)
     except errors.MathbotError as exc:
         log.info("question=%s failed: %s %s", question.id, type(exc).__name__, exc.detail)
         deliver_error(connection, question, reply, exc, settings)
@@ -64,6 +70,7 @@ def _summary(answer: Answer) -> dict[str, Any]:
         "completion_tokens": answer.completion_tokens,
         "thinking_seconds": round(answer.thinking_seconds, 2),
         "elapsed": round(answer.elapsed, 2),
+        "vote": [list(pair) for pair in answer.vote.answers] if answer.vote else None,
     }
 
 

@@ -36,7 +36,7 @@ class Throttle:
         return False
 
 
-def _seed(requested: int | None, configured: int | None) -> int:
+def seed_for(requested: int | None, configured: int | None) -> int:
     """The question's seed, else MATHBOT_SEED (0 included), else a fresh random one."""
     if requested is not None:
         return requested
@@ -148,7 +148,7 @@ def _attempt(
         max_tokens=min(budget.max_tokens, sampling.max_tokens or budget.max_tokens),
         temperature=sampling.temperature or settings.temperature,
         top_p=sampling.top_p or settings.top_p,
-        seed=_seed(sampling.seed, settings.seed),
+        seed=seed_for(sampling.seed, settings.seed),
     )
     log.info(
         "question=%s prompt_tokens=%d max_tokens=%d seed=%d dropped_turns=%d",

@@ -10,9 +10,9 @@ from typing import Any, TextIO
 import redis
 
 from bots.console import events, format
-from mathbot import defaults, queue, render
+from mathbot import defaults, messages, queue, render
 from mathbot.errors import InputError, MathbotError
-from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.settings import Settings
 
 EXIT_ANSWERED = 0
@@ -36,16 +36,25 @@ def ask(
     *,
     timeout: float = defaults.ASK_TIMEOUT,
     reasoning_path: Path | None = None,
+    samples: int = 1,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
     """Ask one question through the queue and wait for the answer; returns the process exit code.
 
-    With `reasoning_path`, the model's full chain of thought is written there as Markdown.
+    With `reasoning_path`, the model's full chain of thought is written there as Markdown. With
+    `samples` > 1 the model answers that many times and the majority's answer is shown.
     """
     connection = queue.connect(settings)
+    try:
+        sampling = Sampling(samples=samples)
+    except ValueError:
+        print(f"mathbot: {messages.too_many_samples(samples, settings.max_samples)}", file=err)
+        return EXIT_BAD_INPUT
     question = Question(
-        target=ReplyTarget(platform="console", channel=""), turns=[Turn(role="user", content=text)]
+        target=ReplyTarget(platform="console", channel=""),
+        turns=[Turn(role="user", content=text)],
+        sampling=sampling,
     )
     question = question.model_copy(update={"target": ReplyTarget(platform="console", channel=question.id)})
     try:

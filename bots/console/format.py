@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mathbot import messages, render
+from mathbot.outcome import Vote
 
 RULE = "─" * 60
 
@@ -23,6 +24,8 @@ def progress_line(body: dict[str, Any], width: int = 100) -> str:
     if body.get("tokens"):
         parts.append(f"{body['tokens']:,} tokens")
     parts.append(duration(body.get("elapsed", 0.0)))
+    if body.get("votes"):
+        parts.append(body["votes"])
     if body.get("detail"):
         parts.append(body["detail"])
     elif body.get("snippet"):
@@ -31,9 +34,19 @@ def progress_line(body: dict[str, Any], width: int = 100) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def vote_of(body: dict[str, Any]) -> Vote | None:
+    """The vote of an answer event (JSON lists back into the dataclass), if it had several samples."""
+    raw = body.get("vote")
+    if not raw:
+        return None
+    return Vote(**{**raw, "answers": tuple((str(a), int(n)) for a, n in raw["answers"])})
+
+
 def answer_text(body: dict[str, Any]) -> str:
     """The solution and a clearly marked final answer, for stdout."""
-    card = render.answer_card(body.get("final"), body.get("question", ""), truncated=body["truncated"])
+    card = render.answer_card(
+        body.get("final"), body.get("question", ""), truncated=body["truncated"], vote=vote_of(body)
+    )
     out = []
     if body.get("dropped_turns"):
         out.append(messages.dropped_turns(body["dropped_turns"]))
@@ -45,8 +58,13 @@ def answer_text(body: dict[str, Any]) -> str:
         out.append(card.note)
     if body["truncated"]:
         out.append(messages.TRUNCATED)
+    vote = vote_of(body)
+    tokens = (
+        f"{vote.tokens:,} tokens in {vote.samples} samples"
+        if vote
+        else f"{body['completion_tokens']:,} tokens"
+    )
     out.append(
-        f"({body['completion_tokens']:,} tokens, thought for {duration(body['thinking_seconds'])}, "
-        f"total {duration(body['elapsed'])})"
+        f"({tokens}, thought for {duration(body['thinking_seconds'])}, total {duration(body['elapsed'])})"
     )
     return "\n".join(out)

@@ -14,7 +14,10 @@ On the bundled sets this flags 8/30 AIME 2024, 13/30 AIME 2025, 0/40 AMC 2023, 0
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from mathbot import messages
+from mathbot.outcome import Vote
 
 from .latex import BOX_CLOSE, BOX_OPEN, math_to_text
 
@@ -76,8 +79,23 @@ def answer_text(final: str) -> str:
     return " ".join(text.split())
 
 
-def answer_card(final: str | None, problem: str, *, truncated: bool) -> AnswerCard:
-    """Build the card from the last ``\\boxed{}`` content (``None`` when there was none)."""
+def vote_note(vote: Vote) -> str:
+    """The card's line on the samples behind a majority answer (their answers as plain text)."""
+    others = [(answer_text(latex), count) for latex, count in vote.answers[1:]]
+    return messages.vote_summary(vote.agree, vote.samples, others, vote.failed)
+
+
+def answer_card(final: str | None, problem: str, *, truncated: bool, vote: Vote | None = None) -> AnswerCard:
+    """Build the card from the last ``\\boxed{}`` content (``None`` when there was none); with `vote`
+    (several samples), the note says how many of them agree."""
+    card = _card(final, problem, truncated=truncated)
+    if vote is None:
+        return card
+    note = vote_note(vote)
+    return replace(card, note=f"{note} {card.note}" if card.note else note)
+
+
+def _card(final: str | None, problem: str, *, truncated: bool) -> AnswerCard:
     aime = looks_like_aime(problem)
     if final is None or not final.strip():
         return AnswerCard(

@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         help="approximate length of the simulated reasoning (default: %(default)s)",
     )
     p.add_argument(
+        "--accuracy",
+        type=float,
+        default=defaults.accuracy,
+        help="share of sampled answers that box the right answer, 0-1 (default: %(default)s)",
+    )
+    p.add_argument(
         "--shape",
         choices=SHAPES,
         default=defaults.shape,
@@ -133,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             max_total_tokens=args.max_total_tokens,
             max_input_tokens=args.max_input_tokens,
             reasoning_tokens=args.reasoning_tokens,
+            accuracy=args.accuracy,
             shape=args.shape,
             reasoning_field=args.reasoning_field,
             data_dir=args.data_dir,

@@ -28,6 +28,10 @@ SHAPES = ("r1", "tags", "split")
 REASONING_FIELDS = ("reasoning_content", "reasoning")
 """Names vLLM has used for the separate reasoning field of the "split" shape."""
 
+DEFAULT_ACCURACY = 1.0
+"""Share of sampled generations that box the right answer; the rest box a plausible wrong one
+(Fathom-R1-14B's AIME 2025 pass@1 is ~0.53: try 0.55 to see majority voting at work)."""
+
 DEFAULT_TICKS_PER_SECOND = 25.0
 """How often a stream flushes the tokens that are due; each token is still its own SSE event."""
 
@@ -65,6 +69,8 @@ class SimConfig:
     tokenize: bool = True
     """Serve `/tokenize` and `/chat_tokenize`; False answers 404 there, like a server without them
     (clients then fall back to estimating, and may be refused with TGI's length 422)."""
+    accuracy: float = DEFAULT_ACCURACY
+    """Share of sampled generations whose boxed answer is right (greedy ones always are)."""
     sse_space: bool = True
     """Frame events as `data: {...}` (TGI 3.x as seen by clients); False gives old axum's `data:{...}`."""
 
@@ -79,5 +85,7 @@ class SimConfig:
             raise ValueError("capacity and tokens_per_chunk must be at least 1")
         if not 0 < self.max_input_tokens < self.max_total_tokens:
             raise ValueError("max_input_tokens must be positive and below max_total_tokens (as in TGI)")
+        if not 0 <= self.accuracy <= 1:
+            raise ValueError("accuracy must be between 0 and 1")
         if self.reasoning_tokens < 0:
             raise ValueError("reasoning_tokens cannot be negative")

@@ -38,6 +38,7 @@ def plan_for(state: SimState, request: GenerationRequest, fault: Fault | None) -
         max_new_tokens=request.max_new_tokens,
         stop=request.stop,
         no_answer=fault is not None and fault.kind == "no_answer",
+        accuracy=state.accuracy,
     )
     return plan, seed
 

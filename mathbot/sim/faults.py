@@ -4,7 +4,8 @@
 head of the queue. Request faults (`overloaded`, `error_status`) are taken when a request arrives;
 stream faults (`die`, `stream_error`, `stall`, `no_answer`) when a valid request starts generating.
 An entry with a count of N applies to N requests in a row. `tokens_per_second` and `unhealthy` are
-settings, not queue entries: they take effect at once, also on streams already running.
+settings, not queue entries: they take effect at once, also on streams already running; so is
+`accuracy` (the share of sampled answers that are right), for generations that start after it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ KNOWN_KEYS = frozenset(
         "die_after_tokens", "die_count",
         "stream_error_after_tokens", "stream_error_count", "stream_error_message",
         "stall_after_tokens", "stall_seconds", "stall_count",
-        "no_answer", "tokens_per_second", "unhealthy",
+        "no_answer", "tokens_per_second", "unhealthy", "accuracy",
     }
 )  # fmt: skip
 
@@ -64,6 +65,7 @@ class FaultSpec:
     faults: tuple[Fault, ...]
     tokens_per_second: float | None = None
     unhealthy: bool | None = None
+    accuracy: float | None = None
 
 
 def _count(payload: dict[str, Any], key: str, default: int = 1) -> int:
@@ -122,7 +124,12 @@ def parse_fault_spec(payload: Any) -> FaultSpec:
         if rate <= 0:
             raise FaultSpecError("`tokens_per_second` must be positive")
     unhealthy = bool(payload["unhealthy"]) if "unhealthy" in payload else None
-    return FaultSpec(tuple(f for f in faults if f.remaining > 0), rate, unhealthy)
+    accuracy = None
+    if "accuracy" in payload:
+        accuracy = _number(payload, "accuracy")
+        if accuracy > 1:
+            raise FaultSpecError("`accuracy` must be between 0 and 1")
+    return FaultSpec(tuple(f for f in faults if f.remaining > 0), rate, unhealthy, accuracy)
 
 
 class FaultQueue:

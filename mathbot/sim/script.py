@@ -117,10 +117,12 @@ def reasoning_paragraphs(problem: str, rng: random.Random) -> Iterator[str]:
         yield deck.pop().format(**_numbers(rng))
 
 
-def _solution(answer: str, known: Problem | None, rng: random.Random) -> str:
+def _solution(answer: str, known: Problem | None, rng: random.Random, wrong: bool = False) -> str:
     numbers = _numbers(rng)
     where = (
-        f"the boxed answer is the official one ({known.source} #{known.id})"
+        "the boxed answer is deliberately wrong (a simulated sampling error, see --accuracy)"
+        if wrong
+        else f"the boxed answer is the official one ({known.source} #{known.id})"
         if known
         else "the boxed answer is a stand-in derived from a hash of the problem"
     )
@@ -137,16 +139,36 @@ def _solution(answer: str, known: Problem | None, rng: random.Random) -> str:
     )
 
 
+def wrong_answer(answer: str, rng: random.Random) -> str:
+    """A plausible wrong answer: a nearby integer (0-999 for AIME-sized ones), else the answer plus one."""
+    if answer.isdigit():
+        value = int(answer)
+        wrong = value + rng.choice([-1, 1]) * rng.randint(1, 40)
+        return str(wrong % 1000 if value < 1000 else abs(wrong))
+    return f"{answer} + 1"
+
+
 def write_script(
-    problem: str, *, known: Problem | None, seed_key: str, reasoning_tokens: int, endless: int = 0
+    problem: str,
+    *,
+    known: Problem | None,
+    seed_key: str,
+    reasoning_tokens: int,
+    endless: int = 0,
+    accuracy: float = 1.0,
 ) -> Script:
     """The text for `problem`; the same problem and seed key always give the same text.
 
     With `endless` > 0 the reasoning never concludes: it runs to at least that many tokens and the
-    solution is empty (the `no_answer` fault).
+    solution is empty (the `no_answer` fault). With `accuracy` < 1, that share of seeds box the right
+    answer and the others a wrong one (greedy requests, seed key "greedy", are always right).
     """
     rng = random.Random(f"{normalize(problem)}|{seed_key}")
     answer = known.answer if known else hashed_answer(problem)
+    luck = random.Random(f"{normalize(problem)}|{seed_key}|answer")  # apart: the text stays the same
+    wrong = seed_key != "greedy" and luck.random() >= accuracy
+    if wrong:
+        answer = wrong_answer(answer, luck)
     target = endless or round(reasoning_tokens * (1 + rng.uniform(-LENGTH_JITTER, LENGTH_JITTER)))
     paragraphs: list[str] = []
     used = 0
@@ -158,7 +180,7 @@ def write_script(
     if endless:
         return Script("\n\n".join(paragraphs), "", answer)
     paragraphs.append(f"Putting everything together, the answer should be ${answer}$. Let me write it up.")
-    return Script("\n\n".join(paragraphs), _solution(answer, known, rng), answer)
+    return Script("\n\n".join(paragraphs), _solution(answer, known, rng, wrong), answer)
 
 
 def _pieces(text: str, part: str) -> list[Piece]:
@@ -203,11 +225,17 @@ def plan_generation(
     max_new_tokens: int,
     stop: tuple[str, ...] = (),
     no_answer: bool = False,
+    accuracy: float = 1.0,
 ) -> Plan:
     """Everything a generation will emit, cut by stop sequences and `max_new_tokens` like TGI."""
     endless = max_new_tokens + 1 if no_answer else 0
     script = write_script(
-        problem, known=known, seed_key=seed_key, reasoning_tokens=reasoning_tokens, endless=endless
+        problem,
+        known=known,
+        seed_key=seed_key,
+        reasoning_tokens=reasoning_tokens,
+        endless=endless,
+        accuracy=accuracy,
     )
     pieces = script_pieces(script, shape)
     finish = "eos_token"

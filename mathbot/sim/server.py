@@ -185,6 +185,7 @@ def _fault_state(state: SimState) -> dict[str, Any]:
         "queued": state.faults.pending(),
         "tokens_per_second": state.tokens_per_second,
         "unhealthy": state.unhealthy,
+        "accuracy": state.accuracy,
     }
 
 
@@ -200,6 +201,8 @@ async def faults_post(request: web.Request) -> web.Response:
         state.tokens_per_second = spec.tokens_per_second
     if spec.unhealthy is not None:
         state.unhealthy = spec.unhealthy
+    if spec.accuracy is not None:
+        state.accuracy = spec.accuracy
     return web.json_response(_fault_state(state))
 
 

@@ -56,6 +56,7 @@ class SimState:
         self.faults = FaultQueue()
         self.stats = Stats()
         self.tokens_per_second = config.tokens_per_second
+        self.accuracy = config.accuracy
         self.unhealthy = False
         self.in_flight = 0
         self._seeds = random.Random(config.seed)
@@ -80,6 +81,7 @@ class SimState:
         """Drop queued faults and restore the configured rate and health."""
         self.faults.clear()
         self.tokens_per_second = self.config.tokens_per_second
+        self.accuracy = self.config.accuracy
         self.unhealthy = False
 
     def reset_stats(self) -> None:

@@ -23,8 +23,8 @@ def test_backoff_grows_and_is_capped() -> None:
 
 def test_seed_zero_is_a_seed() -> None:
     """MATHBOT_SEED=0 is a fixed seed like any other, not "unset"."""
-    from workers.generate import _seed
+    from workers.generate import seed_for
 
-    assert _seed(None, 0) == 0
-    assert _seed(5, 0) == 5
-    assert 0 <= _seed(None, None) < 2**31
+    assert seed_for(None, 0) == 0
+    assert seed_for(5, 0) == 5
+    assert 0 <= seed_for(None, None) < 2**31
