@@ -40,6 +40,11 @@ EXIT_CONFIG = 2
 """A required variable is missing."""
 
 
+DRAIN_SECONDS = 20.0
+"""On SIGTERM, how long questions already acknowledged to Slack may take to reach the queue (an
+orchestrator's grace period is usually 30 s); Slack never sends them again."""
+
+
 def build_app(
     settings: Settings, connection: redis.Redis | None = None, config: SlackConfig | None = None
 ) -> AsyncApp:
@@ -47,13 +52,19 @@ def build_app(
 
     No network call happens here: AsyncApp checks the token (auth.test) on the first request.
     """
+    return _build(settings, connection or queue.connect(settings), config)[0]
+
+
+def _build(
+    settings: Settings, connection: redis.Redis, config: SlackConfig | None = None
+) -> tuple[AsyncApp, Handlers]:
     config = config or SlackConfig.from_settings(settings)
-    connection = connection or queue.connect(settings)
     client = clients.async_web_client(settings, config)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     app = AsyncApp(client=client, signing_secret=secret, name="mathbot", logger=_bolt_logger())
-    Handlers(Ingest(settings, config, connection, client), connection, config.keep_seconds).register(app)
-    return app
+    handlers = Handlers(Ingest(settings, config, connection, client), connection, config.keep_seconds)
+    handlers.register(app)
+    return app, handlers
 
 
 class _TokenFromClient(logging.Filter):
@@ -114,7 +125,7 @@ def run(settings: Settings) -> int:
 
 async def _serve(settings: Settings) -> int:
     connection = queue.connect(settings)
-    bolt = build_app(settings, connection)
+    bolt, handlers = _build(settings, connection)
     try:
         me = await bolt.client.auth_test()
     except SlackApiError as exc:
@@ -148,6 +159,8 @@ async def _serve(settings: Settings) -> int:
         log.info("shutting down")
         if handler is not None:
             await handler.close_async()
-        await runner.cleanup()
+        await runner.cleanup()  # no new requests; then the acknowledged ones reach the queue
+        if left := await handlers.drain(DRAIN_SECONDS):
+            log.warning("%d question(s) still being taken in at exit", left)
         connection.close()
     return EXIT_OK

@@ -67,17 +67,28 @@ def clean_text(text: str, bot_user_id: str | None) -> str:
     return text.strip()
 
 
+SLACKBOT = "USLACKBOT"
+"""Slackbot's user id: its messages (reminders, notices) carry no bot_id but are no questions."""
+
+
 def is_from_bot(event: dict[str, Any], bot_user_id: str | None) -> bool:
     """Messages by any bot (ours included) are never questions: bots answering bots loop forever."""
     return bool(
         event.get("bot_id")
         or event.get("subtype") == "bot_message"
+        or event.get("user") == SLACKBOT
         or (bot_user_id and event.get("user") == bot_user_id)
     )
 
 
 def route(event: dict[str, Any], bot_user_id: str | None, team: str | None = None) -> Incoming | None:
     """Decide what an `app_mention` or `message` event is; None when it is not for mathbot.
+
+    `team` is the workspace the app is installed in (whose rate limits the answer spends); the
+    event's own `team` is the author's, which differs in Slack Connect channels, so it is only a
+    fallback. An edited message is never a question: Slack sends a fresh `app_mention` (new event
+    id, same ts, an `edited` field) for every edit of a mention, which would ask it again once the
+    dedupe window is over.
 
     - an `app_mention`, or a channel message mentioning the bot → "mention"
     - any message in a DM (channel_type "im") → "dm"
@@ -88,12 +99,14 @@ def route(event: dict[str, Any], bot_user_id: str | None, team: str | None = Non
     """
     if event.get("subtype") not in QUESTION_SUBTYPES or is_from_bot(event, bot_user_id):
         return None
+    if event.get("edited"):
+        return None
     channel, ts, user = event.get("channel"), event.get("ts"), event.get("user")
     if not (channel and ts and user):
         return None
     raw = event.get("text") or ""
     thread_ts = event.get("thread_ts")
-    team = event.get("team") or team
+    team = team or event.get("team")
     kind: Kind
     if event.get("type") == "app_mention" or (bot_user_id and mentions(raw, bot_user_id)):
         kind = "mention"

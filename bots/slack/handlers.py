@@ -28,11 +28,33 @@ NAME_CACHE_SIZE = 1000
 
 
 class Handlers:
-    """The listeners, holding what they share; `register` wires them into a Bolt app."""
+    """The listeners, holding what they share; `register` wires them into a Bolt app.
+
+    Bolt acknowledges a request, then runs its listener as a task of its own that nothing awaits:
+    each listener registers that task, so a shutdown can let the questions already acknowledged
+    to Slack (which will not send them again) reach the queue first (`drain`).
+    """
 
     def __init__(self, ingest: Ingest, connection: redis.Redis, keep_seconds: int) -> None:
         self.ingest, self.connection, self.keep_seconds = ingest, connection, keep_seconds
         self._names: dict[str, str] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def _track(self) -> None:
+        """Hold the current listener's task until it ends (also keeps it from being collected)."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._running:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def drain(self, timeout: float) -> int:
+        """Wait up to `timeout` seconds for running listeners to finish; how many are still running."""
+        pending = {t for t in self._running if not t.done() and t is not asyncio.current_task()}
+        if not pending:
+            return 0
+        log.info("waiting for %d question(s) being taken in", len(pending))
+        _, still = await asyncio.wait(pending, timeout=timeout)
+        return len(still)
 
     def register(self, app: AsyncApp) -> None:
         app.event("app_mention")(self.on_event)
@@ -45,7 +67,8 @@ class Handlers:
     async def on_event(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
         """A mention, DM or thread reply: one path for both deliveries of a mention (app_mention and
         message), deduped on the event id (Slack's retries) and on the message itself."""
-        incoming = events.route(event, context.bot_user_id, body.get("team_id"))
+        self._track()
+        incoming = events.route(event, context.bot_user_id, _workspace(context, body.get("team_id")))
         if incoming is None:
             return
         if incoming.kind == "thread_reply" and not await self._is_known_thread(incoming):
@@ -94,9 +117,15 @@ class Handlers:
             return False
 
     async def on_solve(
-        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         """`/solve <problem>`: a visible root message quoting the problem, the answer in its thread."""
+        self._track()
         text = events.clean_text(command.get("text") or "", None)
         if not text:
             await ack(text=texts.USAGE, response_type="ephemeral")  # shown only to the asker
@@ -113,12 +142,14 @@ class Handlers:
             await respond(text=notice or texts.post_failed(error), response_type="ephemeral")
             return
         log.info("channel=%s ts=%s /solve from user=%s", channel, root["ts"], user)
-        await self.ingest.submit(Ask(channel, root["ts"], text, user, command.get("team_id")))
+        team = _workspace(context, command.get("team_id"))
+        await self.ingest.submit(Ask(channel, root["ts"], text, user, team))
 
     async def on_show_reasoning(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """ "Show reasoning": upload the stored reasoning as a file in the answer's thread, once."""
+        self._track()
         await ack()
         where = blocks.parse_action_value(action.get("value", ""))
         if where is None:
@@ -164,6 +195,7 @@ class Handlers:
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """ "Try again": ask the stored question once more, in the same thread (once per answer)."""
+        self._track()
         await ack()
         where = blocks.parse_action_value(action.get("value", ""))
         if where is None:
@@ -191,8 +223,9 @@ class Handlers:
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """ "Cancel": stop a queued or running question; only the person who asked may."""
+        self._track()
         await ack()
-        where = blocks.parse_action_value(action.get("value", ""))
+        where = blocks.parse_action_value(action.get("value", "")) or _clicked_message(body)
         user = (body.get("user") or {}).get("id")
         if where is None or not user:
             return
@@ -242,3 +275,19 @@ class Handlers:
             self._names.clear()
         self._names[user] = name
         return str(name)
+
+
+def _clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(channel, ts) of the message whose button was clicked: the placeholder, for the Cancel button
+    it carries from the start (posted before its ts was known, so its value names no message)."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    return (channel, ts) if channel and ts else None
+
+
+def _workspace(context: AsyncBoltContext, fallback: str | None) -> str | None:
+    """The workspace of mathbot's token (auth.test), whose rate limits every Web API call spends;
+    else the request's. Never the author's team: in Slack Connect channels that is another org."""
+    result = context.authorize_result
+    return (result.team_id if result is not None else None) or context.team_id or fallback

@@ -1,8 +1,9 @@
 """The adapter's one path for every question: dedupe, placeholder, thread memory, enqueue, "queued".
 
 Nothing slow happens here: Redis and RQ calls (blocking clients) run in worker threads through
-`asyncio.to_thread`, Slack calls are async, and each question costs the adapter one chat.postMessage
-and one chat.update.
+`asyncio.to_thread`, Slack calls are async, and each question costs the adapter one chat.postMessage:
+the placeholder is posted already saying "Queued: position N" (with its Cancel button), so no
+chat.update (Slack's Tier 3, ~50 a minute for the whole workspace) is spent on it.
 """
 
 from __future__ import annotations
@@ -31,9 +32,6 @@ log = logging.getLogger(__name__)
 
 SLACK_ERRORS = (SlackApiError, aiohttp.ClientError, TimeoutError)
 """What a Slack call raises when Slack refuses it or cannot be reached (after the client's retries)."""
-
-QUEUED_EDIT_WAIT = 2.0
-"""Seconds the "queued" edit waits for a worker's edit of the same message before giving up on it."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class Ingest:
             log.warning("channel=%s thread=%s notice not posted: %s", channel, thread, why(exc))
 
     async def submit(self, ask: Ask, dedupe_keys: Sequence[str] = ()) -> str | None:
-        """Post the placeholder, enqueue, then show the queue position; the question id, or None."""
+        """Post the placeholder (already showing the queue position), enqueue; the question id, or None."""
         ids = f"channel={ask.channel} thread={ask.thread}"
         if ask.turns is None and not ask.text.strip():
             await self.say(ask.channel, ask.thread, messages.EMPTY_QUESTION)
@@ -88,9 +86,10 @@ class Ingest:
             refusal = messages.question_too_many_chars(len(ask.text), defaults.MAX_QUESTION_CHARS)
             await self.say(ask.channel, ask.thread, refusal)
             return None
+        first = await self._first_words(ask.channel)
         try:
             posted = await self.client.chat_postMessage(
-                channel=ask.channel, thread_ts=ask.thread, text=texts.RECEIVED
+                channel=ask.channel, thread_ts=ask.thread, text=first.text, blocks=first.blocks
             )
         except SLACK_ERRORS as exc:
             log.warning("%s placeholder not posted: %s", ids, why(exc))
@@ -119,8 +118,21 @@ class Ingest:
             enqueued.question_id,
             enqueued.position,
         )
-        await self._show_queued(target, enqueued.position)
         return enqueued.question_id
+
+    async def _first_words(self, channel: str) -> blocks.Message:
+        """The placeholder as first posted: "Queued: position N" with its Cancel button (N is the
+        place the question will take: one more than the questions waiting now; a refusal by the
+        queue edits it into the reason a moment later). If Redis cannot say, "Received — queueing…"."""
+
+        def waiting() -> int:
+            return queue.question_queue(self.settings, self.connection).count
+
+        try:
+            position = await asyncio.to_thread(waiting) + 1
+        except redis.RedisError:
+            return blocks.Message(texts.RECEIVED)
+        return blocks.pending(messages.queued(position), blocks.action_value(channel, ""))
 
     def _enqueue(self, target: ReplyTarget, ask: Ask) -> queue.Enqueued:
         """Blocking: the thread's history, the stored question (for "Try again"), RQ, then the thread
@@ -147,32 +159,6 @@ class Ingest:
                     "channel=%s thread=%s question not kept in thread memory", target.channel, target.thread
                 )
         return enqueued
-
-    async def _show_queued(self, target: ReplyTarget, position: int) -> None:
-        """Edit the placeholder to "Queued: position N" unless a worker already edited it."""
-        channel, ts = target.channel, target.placeholder or ""
-
-        def claim() -> Lock | None:
-            lock = store.message_lock(self.connection, channel, ts)
-            if not lock.acquire(blocking=True, blocking_timeout=QUEUED_EDIT_WAIT):
-                return None
-            if store.stage(self.connection, channel, ts) is not None:
-                _release(lock)
-                return None
-            EditBudget(self.connection, target.team, self.config.edits_per_minute).spend()
-            return lock
-
-        try:
-            lock = await asyncio.to_thread(claim)
-        except redis.RedisError:
-            return
-        if lock is None:
-            return
-        message = blocks.pending(messages.queued(position), blocks.action_value(channel, ts))
-        try:
-            await self._edit(channel, ts, message, "queued edit")
-        finally:
-            await asyncio.to_thread(_release, lock)
 
     async def cancel(self, channel: str, ts: str, user: str) -> queue.CancelOutcome:
         """Cancel the question of placeholder `ts` for `user` and make the placeholder say so, for good.

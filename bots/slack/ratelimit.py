@@ -1,33 +1,54 @@
 """A per-workspace budget for chat.update (Slack Tier 3), shared through Redis by every worker process.
 
-A sliding window of the last 60 s of edits per team: a progress edit is allowed while fewer than
-`per_minute` edits happened in the window and no 429 cool-down is running; final answers, errors and
-the adapter's "queued" edit are always allowed but still counted, so progress yields to them.
+One sliding window of the last 60 s of edits per team, with three priorities:
+
+- progress edits (`try_spend`) go while fewer than `per_minute` edits are in the window, no more than
+  `burst` of them back to back (so they reach answers steadily, not in a rush each time the window
+  frees), and no 429 cool-down runs;
+- notices that say why an answer takes longer (`try_spend(urgent=True)`) may also use the headroom
+  between `per_minute` and `hard`, Slack's own ~50 a minute, but never go beyond it;
+- final answers and errors (`spend_within`) wait for a slot under `hard` (at most a bounded time,
+  then go anyway): they never fail for a budget, and progress yields to them because they count.
+
+`spend` counts an edit that happens regardless (the adapter's "cancelled" edit).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 
 import redis
 
 WINDOW_SECONDS = 60
 """Slack's rate tiers are per minute."""
 
+TIER3_PER_MINUTE = 50
+"""chat.update's limit per workspace (Slack's Tier 3, "50+ per minute"): the hard ceiling."""
+
+BURST = 5
+"""Progress edits allowed back to back; beyond that they are spread at `per_minute`."""
+
+SLOT_POLL_SECONDS = 0.25
+"""How often a final answer waiting for a slot asks again."""
+
 PREFIX = "mathbot:slack:edits:"
 COOLDOWN_PREFIX = "mathbot:slack:cooldown:"
 
-# KEYS: window zset, cool-down key. ARGV: window ms, limit, force (0/1), unique member.
+# KEYS: window zset, cool-down key.
+# ARGV: window ms, limit (0: none), member, burst (0: none), burst window ms, obey cool-down (0/1).
 _SPEND = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local burst = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if ARGV[3] ~= '1' then
-  if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if limit > 0 and redis.call('ZCARD', KEYS[1]) >= limit then return 0 end
+if burst > 0 and redis.call('ZCOUNT', KEYS[1], now - tonumber(ARGV[5]), '+inf') >= burst then return 0 end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window + 1000)
 return 1
 """
@@ -37,24 +58,50 @@ class EditBudget:
     """The chat.update budget of one workspace (`team`; None shares one budget for unknown teams)."""
 
     def __init__(
-        self, connection: redis.Redis, team: str | None, per_minute: int, window: int = WINDOW_SECONDS
+        self,
+        connection: redis.Redis,
+        team: str | None,
+        per_minute: int,
+        window: float = WINDOW_SECONDS,
+        *,
+        hard: int | None = None,
+        burst: int = BURST,
     ) -> None:
         self.connection, self.per_minute, self.window = connection, per_minute, window
+        self.hard = hard if hard is not None else max(TIER3_PER_MINUTE, per_minute)
+        self.burst = min(burst, per_minute)
         self.key = PREFIX + (team or "-")
         self.cooldown_key = COOLDOWN_PREFIX + (team or "-")
         self._script = connection.register_script(_SPEND)
 
-    def _spend(self, force: bool) -> bool:
-        args = [self.window * 1000, self.per_minute, "1" if force else "0", uuid.uuid4().hex]
+    def _spend(self, limit: int, burst: int = 0, obey_cooldown: bool = True) -> bool:
+        window_ms = int(self.window * 1000)
+        burst_ms = window_ms * burst // max(1, self.per_minute)
+        args: list[int | str] = [window_ms, limit, uuid.uuid4().hex, burst, burst_ms, int(obey_cooldown)]
         return bool(self._script(keys=[self.key, self.cooldown_key], args=args))
 
-    def try_spend(self) -> bool:
-        """Take one progress edit; False when the workspace's budget is spent (skip this edit)."""
-        return self._spend(force=False)
+    def try_spend(self, urgent: bool = False) -> bool:
+        """Take one progress edit (`urgent`: a notice, which may use the headroom up to `hard`);
+        False when it must be skipped (the next one carries newer news)."""
+        if urgent:
+            return self._spend(self.hard)
+        return self._spend(self.per_minute, self.burst)
 
     def spend(self) -> None:
-        """Count an edit that must happen anyway (final answer, error, "queued")."""
-        self._spend(force=True)
+        """Count an edit that happens anyway."""
+        self._spend(0, obey_cooldown=False)
+
+    def spend_within(self, max_wait: float, sleep: Callable[[float], None] = time.sleep) -> float:
+        """Take a slot under `hard` for a final answer or error, waiting up to `max_wait` seconds for
+        one (edits expire from the window, a cool-down ends); then count it anyway. Seconds waited."""
+        started = time.monotonic()
+        while not self._spend(self.hard):
+            waited = time.monotonic() - started
+            if waited >= max_wait:
+                self.spend()
+                break
+            sleep(min(SLOT_POLL_SECONDS, max_wait - waited))
+        return time.monotonic() - started
 
     def cool_down(self, seconds: float) -> None:
         """After a 429: no progress edits in this workspace for `seconds` (Slack's Retry-After)."""
@@ -64,4 +111,4 @@ class EditBudget:
         """Edits counted in the current window (for logs and tests)."""
         seconds, micros = self.connection.time()
         now_ms = seconds * 1000 + micros // 1000
-        return int(self.connection.zcount(self.key, now_ms - self.window * 1000, "+inf"))
+        return int(self.connection.zcount(self.key, now_ms - int(self.window * 1000), "+inf"))

@@ -21,11 +21,33 @@ from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+FINAL_SLOT_WAIT_SECONDS = 30.0
+"""How long a final answer or error waits for room under Slack's chat.update limit before it goes
+anyway (and the client waits out a 429): when many answers finish in the same minute."""
+
 GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 """chat.update errors meaning the placeholder cannot be edited (deleted, too old): post instead."""
 
 REFUSED = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_arguments"})
 """Errors about the message itself: a bug in formatting must not cost the answer (plain text goes)."""
+
+UNDELIVERABLE = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "team_access_not_granted",
+        "account_inactive",
+        "token_revoked",
+        "invalid_auth",
+    }
+)
+"""Errors no later attempt can get past (mathbot was removed, the channel archived, the token revoked):
+the answer is dropped with an error in the log. Raising would fail the job, and RQ would generate
+the whole answer again only to fail the same way."""
 
 
 class SlackReply:
@@ -33,8 +55,9 @@ class SlackReply:
 
     Progress edits are best effort: skipped when the workspace's edit budget is spent, after a 429
     (which starts a cool-down for every worker), or while another process edits the message.
-    The answer and errors always go out (`client` waits out 429s), and are idempotent: a second call
-    edits the same messages instead of posting new ones. `quick_client` never waits on a 429: it
+    The answer and errors always go out (they wait, bounded, for room under Slack's chat.update limit,
+    and `client` waits out 429s), and are idempotent: a second call edits the same messages instead of
+    posting new ones. `quick_client` never waits on a 429: it
     serves what may be skipped (progress, formula images) so a rate limit never holds the worker.
     """
 
@@ -71,9 +94,9 @@ class SlackReply:
         try:
             if store.stage(self.connection, self.target.channel, ts) in store.DONE:
                 return
-            if progress.phase == "retrying":
-                self.budget.spend()  # rare, and tells the user why it takes longer: never skipped
-            elif not self.budget.try_spend():
+            # "retrying" tells the user why it takes longer: it may use the headroom progress leaves
+            # under Slack's limit, but many answers retrying at once (a server outage) must not break it
+            if not self.budget.try_spend(urgent=progress.phase == "retrying"):
                 log.debug("%s progress edit skipped: workspace edit budget spent", self.ids)
                 return
             message = blocks.progress_message(progress, blocks.action_value(self.target.channel, ts))
@@ -114,7 +137,15 @@ class SlackReply:
         if not self._final_edit(ts, parts[0]):
             return
         for index, part in enumerate(parts[1:], start=1):
-            self._post_part(ts, index, part)
+            try:
+                self._post_part(ts, index, part)
+            except (SlackApiError, OSError) as exc:
+                # The answer is shown: raising now would fail the job and have RQ generate a different
+                # answer to put over it. A repeated delivery posts the parts still missing.
+                log.error(
+                    "%s answer part %d of %d not posted: %s", self.ids, index + 1, len(parts), _why(exc)
+                )
+                break
         log.info(
             "%s answer delivered: final=%r truncated=%s messages=%d",
             self.ids,
@@ -137,13 +168,23 @@ class SlackReply:
 
     def _final_edit(self, ts: str, message: blocks.Message) -> bool:
         """Edit the placeholder into its final form once any in-flight edit of it has finished;
-        False (nothing sent) when the asker cancelled the question in the meantime."""
+        False (nothing sent) when the asker cancelled the question in the meantime, or when Slack
+        will never take it (`UNDELIVERABLE`). Other failures (429s beyond the retries, network) raise."""
         channel = self.target.channel
+        waited = self.budget.spend_within(FINAL_SLOT_WAIT_SECONDS)
+        if waited >= 1:
+            log.info("%s final edit waited %.0f s for the workspace's chat.update budget", self.ids, waited)
         with _holding(store.message_lock(self.connection, channel, ts)):
             if store.stage(self.connection, channel, ts) == store.CANCELLED:
                 log.info("%s question cancelled: its answer stays unsent", self.ids)
                 return False
-            self._send(message, edit=ts, thread=self.target.thread or ts)
+            try:
+                self._send(message, edit=ts, thread=self.target.thread or ts)
+            except SlackApiError as exc:
+                if exc.response.get("error") not in UNDELIVERABLE:
+                    raise
+                log.error("%s answer cannot be delivered, dropped: %s", self.ids, _why(exc))
+                return False
             store.mark(self.connection, channel, ts, store.FINAL, self.config.keep_seconds)
         return True
 
@@ -151,6 +192,8 @@ class SlackReply:
         """Follow-up message `index` of a long answer: posted once, edited on a repeated delivery."""
         channel = self.target.channel
         posted = store.part_ts(self.connection, channel, ts, index)
+        if posted:
+            self.budget.spend()
         new = self._send(part, edit=posted, thread=self.target.thread or ts)
         if new and new != posted:
             store.set_part_ts(self.connection, channel, ts, index, new, self.config.keep_seconds)
@@ -161,8 +204,7 @@ class SlackReply:
         channel = self.target.channel
         for attempt in (message, blocks.Message(message.text)):
             try:
-                if edit:
-                    self.budget.spend()
+                if edit:  # counted by the caller (EditBudget)
                     self.client.chat_update(
                         channel=channel, ts=edit, text=attempt.text, blocks=attempt.blocks
                     )
@@ -207,6 +249,13 @@ class SlackReply:
         except Exception as exc:  # images are a bonus: the answer is already delivered
             store.release(self.connection, store.IMAGES, channel, ts)
             log.warning("%s formula images not uploaded: %s", self.ids, type(exc).__name__)
+
+
+def _why(exc: BaseException) -> str:
+    """Slack's error code, or the kind of network failure: safe to log (no token in either)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return type(exc).__name__
 
 
 @contextlib.contextmanager

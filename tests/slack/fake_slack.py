@@ -59,6 +59,8 @@ class FakeSlack:
         self.retry_after = 1
         self.errors: dict[str, str] = {}
         """method → the error its next call returns (once)."""
+        self.delay: dict[str, float] = {}
+        """method → seconds each of its calls waits (recorded at once) before Slack answers."""
         self.socket_acks: list[dict[str, Any]] = []
         """What Socket Mode clients sent back (acks carry the envelope_id)."""
         self._sockets: list[tuple[web.WebSocketResponse, asyncio.AbstractEventLoop]] = []
@@ -170,6 +172,8 @@ class FakeSlack:
         call = Call(method, args)
         with self._lock:
             self.calls.append(call)
+        await asyncio.sleep(self.delay.get(method, 0.0))
+        with self._lock:
             if self.rate_limit.get(method, 0) > 0:
                 self.rate_limit[method] -= 1
                 call.status, call.response, call.injected = 429, {"ok": False, "error": "ratelimited"}, True

@@ -9,10 +9,10 @@ import time
 import httpx
 import redis
 
-from bots.slack import texts
-from mathbot import defaults, messages, threads
+from bots.slack import blocks, store, texts
+from mathbot import defaults, messages, queue, threads
 from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, FakeSlack
+from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
 
@@ -49,14 +49,28 @@ def test_mention_gets_exactly_one_answer_in_its_thread(
     assert flows.headline(answer) == "Final answer: 70"
     time.sleep(0.5)  # anything late (a second answer) would show up now
     in_thread = fake_slack.posted(CHANNEL, "1699999999.000100")
-    assert [c.args["text"] for c in in_thread][:1] == [texts.RECEIVED]
+    assert [c.args["text"] for c in in_thread] == [messages.queued(1)]
     assert all(
         c.args.get("thread_ts") == "1699999999.000100" for c in fake_slack.calls_to("chat.postMessage")
     )
     assert [c for c in fake_slack.updates(ts) if flows.is_final(c)] == [answer]
-    updates = [c.args["text"] for c in fake_slack.updates(ts)]
-    assert any(u.startswith("Queued") for u in updates)
     assert queued_jobs(redis_conn) == 1
+
+
+def test_placeholder_is_posted_queued_and_the_adapter_never_edits_it(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    """The queue position and the Cancel button come with the placeholder itself: chat.update is Slack's
+    Tier 3 (~50 a minute for the whole workspace), so the adapter spends none of it on a question."""
+    for n, ts in enumerate(("1699999999.000110", "1699999999.000120"), start=1):
+        signing.post(slack_app.url, signing.event(mention(f"What is {n} + {n}?", ts)), signing.JSON)
+        post = wait_for(lambda ts=ts: fake_slack.posted(CHANNEL, ts), 10, message="the placeholder")[0]
+        assert post.args["text"] == messages.queued(n)  # no worker runs: the second waits behind the first
+        [button] = post.args["blocks"][-1]["elements"]
+        assert button["action_id"] == blocks.CANCEL_ACTION
+    time.sleep(0.5)
+    assert queued_jobs(redis_conn) == 2
+    assert not fake_slack.calls_to("chat.update")
 
 
 def test_solve_acks_fast_posts_a_root_message_and_answers_in_its_thread(
@@ -126,7 +140,7 @@ def test_follow_up_in_the_thread_carries_the_history(
         lambda: [
             c.response["ts"]
             for c in fake_slack.posted(CHANNEL, thread)
-            if c.response["ts"] != first and c.args["text"] == texts.RECEIVED
+            if c.response["ts"] != first and c.args["text"].startswith("Queued")
         ],
         10,
         message="the follow-up's placeholder",
@@ -238,3 +252,32 @@ def test_url_verification_challenge_is_answered(slack_app: ThreadedApp) -> None:
     body = json.dumps({"token": "t", "challenge": challenge, "type": "url_verification"})
     response = signing.post(slack_app.url, body, signing.JSON)
     assert response.status_code == 200 and response.json() == {"challenge": challenge}
+
+
+def test_a_slack_connect_question_spends_the_installing_workspaces_budget(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    """The author of a message in a shared channel belongs to another org (`team` in the event): the
+    answer's edits still count against this workspace's chat.update budget."""
+    ts = "1699999999.001200"
+    event = mention("What is 1 + 1?", ts, team="T0OTHER99", user_team="T0OTHER99")
+    assert signing.post(slack_app.url, signing.event(event), signing.JSON).status_code == 200
+    placeholder = flows.placeholder(fake_slack, CHANNEL, ts)
+    question = wait_for(lambda: store.load_question(redis_conn, CHANNEL, placeholder), 5, message="it")
+    assert question.target.team == TEAM
+
+
+def test_editing_an_answered_mention_does_not_ask_it_again(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    """Slack sends a new app_mention for each edit (new event id, same ts, an `edited` field); fixing
+    a typo an hour later must not cost a second answer."""
+    ts = "1699999999.001300"
+    signing.post(slack_app.url, signing.event(mention("What is 1 + 1?", ts)), signing.JSON)
+    flows.placeholder(fake_slack, CHANNEL, ts)
+    for key in redis_conn.keys(queue.DEDUPE_PREFIX + "*"):  # the dedupe window has passed
+        redis_conn.delete(key)
+    edited = mention("What is 1 + 2?", ts, edited={"user": ADA, "ts": "1699999999.001400"})
+    assert signing.post(slack_app.url, signing.event(edited), signing.JSON).status_code == 200
+    time.sleep(0.5)
+    assert len(fake_slack.posted(CHANNEL, ts)) == 1 and queued_jobs(redis_conn) == 1

@@ -51,13 +51,12 @@ def cancel_button(call: Call) -> dict[str, Any] | None:
 
 
 def pending_edit(fake: FakeSlack, ts: str, running: bool = False, timeout: float = 10) -> Call:
-    """The first edit of placeholder `ts` with a "Cancel" button ("Queued", or progress if `running`)."""
+    """Placeholder `ts` with its "Cancel" button: as posted ("Queued"), or its first progress edit if
+    `running`."""
 
     def found() -> Call | None:
-        for call in fake.updates(ts):
-            if cancel_button(call) and call.args["text"].startswith("Queued") != running:
-                return call
-        return None
+        calls = fake.updates(ts) if running else [c for c in fake.posted() if c.response["ts"] == ts]
+        return next((call for call in calls if cancel_button(call)), None)
 
     return wait_for(found, timeout, message=f"a pending edit of {ts}")  # type: ignore[no-any-return]
 
@@ -66,7 +65,7 @@ def click_cancel(app: ThreadedApp, edit: Call, user: str, thread: str) -> float:
     """Click the edit's "Cancel" as `user`, the way Slack posts it; returns how long the ack took."""
     button = cancel_button(edit)
     assert button is not None
-    body = signing.action(blocks.CANCEL_ACTION, button["value"], CHANNEL, user, edit.args["ts"], thread)
+    body = signing.action(blocks.CANCEL_ACTION, button["value"], CHANNEL, user, edit.response["ts"], thread)
     started = time.monotonic()
     response = signing.post(app.url, body, signing.FORM)
     assert response.status_code == 200
@@ -106,8 +105,9 @@ def test_asker_cancels_a_queued_question_and_it_is_never_answered(
     ask(slack_app, thread)  # no worker yet: the question waits in the queue
     ts = flows.placeholder(fake_slack, CHANNEL, thread)
     queued = pending_edit(fake_slack, ts)
+    assert queued.args["text"] == messages.queued(1)
     button = cancel_button(queued)
-    assert button and button["value"] == blocks.action_value(CHANNEL, ts) and button["confirm"]
+    assert button and button["confirm"]  # its value names no message: the click's container does
     question_id = queue.question_for_placeholder(redis_conn, "slack", ts)
     assert question_id
 
@@ -177,6 +177,9 @@ def test_asker_cancels_a_running_question_and_its_generation_stops(
         ts = flows.placeholder(fake_slack, CHANNEL, thread)
         progress = pending_edit(fake_slack, ts, running=True)
         assert progress.args["text"].startswith("*Thinking")
+        wait_for(  # "Thinking" is shown just before the request: cancel once it streams
+            lambda: httpx.get(sim.url + "/_sim/stats").json()["in_flight"] == 1, 10, message="the stream"
+        )
         question_id = queue.question_for_placeholder(redis_conn, "slack", ts)
         assert question_id and job_status(redis_conn, question_id) == JobStatus.STARTED
 

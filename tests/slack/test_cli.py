@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import redis
 
 from tests.slack import flows, signing
 from tests.slack.fake_slack import APP_TOKEN, BOT_USER, FakeSlack
@@ -83,6 +84,27 @@ def test_socket_mode_receives_events_over_the_websocket(
         processes.stop(process)
     log = (tmp_path / "slack.log").read_text()
     assert "xapp-" not in log and "xoxb-" not in log
+
+
+def test_sigterm_lets_acknowledged_questions_reach_the_queue(
+    fake_slack: FakeSlack, env: dict[str, str], redis_conn: redis.Redis, tmp_path: Path
+) -> None:
+    """Slack never resends an event it got a 200 for: a question acknowledged just before a deploy's
+    SIGTERM must still be queued, not dropped with its placeholder half posted."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = processes.start(["slack"], {**env, "PORT": str(port)}, log=tmp_path / "slack.log")
+    try:
+        wait_for(lambda: healthy(url) or process.poll() is not None, 20, message="`mathbot slack` to listen")
+        fake_slack.delay["chat.postMessage"] = 1.5  # the placeholder is on its way when SIGTERM comes
+        ts = "1699999999.075000"
+        assert signing.post(url, signing.event(mention_event(ts)), signing.JSON).status_code == 200
+        wait_for(lambda: fake_slack.calls_to("chat.postMessage"), 10, message="the placeholder call")
+    finally:
+        processes.stop(process)
+    assert process.returncode == 0, (tmp_path / "slack.log").read_text()
+    assert len(redis_conn.keys("rq:job:*")) == 1
+    assert len(fake_slack.posted(CHANNEL, ts)) == 1
 
 
 def run_slack(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -79,3 +79,23 @@ def test_mentions() -> None:
     assert not events.mentions("a <@U2> b", BOT)
     assert events.mentions_others(f"<@{BOT}> <@U2>", BOT)
     assert not events.mentions_others(f"<@{BOT}>", BOT)
+
+
+def test_an_edited_mention_is_not_asked_again() -> None:
+    """Slack sends a fresh app_mention (new event id, same ts) for every edit of a mention."""
+    edited = msg(type="app_mention", text=f"<@{BOT}> 1+1?", edited={"user": "U1", "ts": "11.0"})
+    assert events.route(edited, BOT) is None
+    assert events.route({**edited, "type": "message", "channel_type": "im"}, BOT) is None
+
+
+def test_the_budget_is_the_installing_workspace_not_the_authors_team() -> None:
+    """In a Slack Connect channel the author's team is another org; rate limits are the app's."""
+    shared = msg(type="app_mention", text=f"<@{BOT}> 1+1?", team="TOTHERORG", user_team="TOTHERORG")
+    got = events.route(shared, BOT, "T1")
+    assert got is not None and got.team == "T1"
+    fallback = events.route(shared, BOT)
+    assert fallback is not None and fallback.team == "TOTHERORG"
+
+
+def test_slackbot_is_never_a_question() -> None:
+    assert events.route(msg(user="USLACKBOT", channel="D1", channel_type="im", text="Reminder"), BOT) is None

@@ -44,3 +44,34 @@ def test_cool_down_after_429_stops_progress_edits(redis_conn: redis.Redis) -> No
     assert not budget.try_spend()
     time.sleep(0.4)
     assert budget.try_spend()
+
+
+def test_urgent_notices_use_the_headroom_but_never_pass_the_hard_limit(redis_conn: redis.Redis) -> None:
+    budget = EditBudget(redis_conn, "T1", per_minute=2, hard=3)
+    assert [budget.try_spend() for _ in range(3)] == [True, True, False]
+    assert budget.try_spend(urgent=True)
+    assert not budget.try_spend(urgent=True) and not budget.try_spend()
+
+
+def test_progress_is_spread_not_spent_in_one_rush(redis_conn: redis.Redis) -> None:
+    """40 a minute means one every 1.5 s after a burst of 5, not 40 in the same second."""
+    budget = EditBudget(redis_conn, "T1", per_minute=40)
+    assert [budget.try_spend() for _ in range(7)] == [True] * 5 + [False] * 2
+    assert budget.used() == 5 and budget.try_spend(urgent=True)
+
+
+def test_final_edits_wait_for_a_slot_under_the_hard_limit(redis_conn: redis.Redis) -> None:
+    budget = EditBudget(redis_conn, "T1", per_minute=1, window=1, hard=2)
+    budget.spend()
+    budget.spend()
+    waited = budget.spend_within(5)
+    assert 0.5 < waited < 2  # until the oldest edit left the one-second window
+    assert budget.used() <= 2
+
+
+def test_final_edits_wait_a_bounded_time_then_go(redis_conn: redis.Redis) -> None:
+    budget = EditBudget(redis_conn, "T1", per_minute=1, hard=1)
+    budget.spend()
+    budget.cool_down(60)
+    waited = budget.spend_within(0.3)
+    assert 0.3 <= waited < 1 and budget.used() == 2

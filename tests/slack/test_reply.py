@@ -157,3 +157,55 @@ def test_progress_carries_cancel_and_stops_once_cancelled(
     assert len(fake_slack.calls_to("chat.postMessage")) == 1 and not fake_slack.calls_to(
         "files.completeUploadExternal"
     )
+
+
+def test_a_failed_follow_up_part_never_fails_the_delivered_answer(
+    reply: SlackReply, fake_slack: FakeSlack
+) -> None:
+    """Once the answer shows in the placeholder, a part that Slack refuses must not raise: the job would
+    fail and RQ would generate a different answer to put over this one. A repeated delivery fills in."""
+    ts = reply.target.placeholder or ""
+    long = answer(solution=long_solution(), question="Find x.")
+    parts = len(blocks.answer_messages(long, blocks.action_value(CHANNEL, ts)))
+    fake_slack.errors["chat.postMessage"] = "internal_error"
+    reply.answer(long)  # does not raise
+    assert flows.headline(fake_slack.updates(ts)[-1]) == "Final answer: 70"
+    reply.answer(long)
+    posted = [c for c in fake_slack.posted(CHANNEL, THREAD) if c.response["ts"] != ts]
+    assert len(posted) == parts - 1
+
+
+def test_an_undeliverable_answer_is_dropped_not_raised(reply: SlackReply, fake_slack: FakeSlack) -> None:
+    """mathbot removed from the channel mid-answer: raising would have RQ generate it all again."""
+    fake_slack.errors["chat.update"] = "channel_not_found"
+    reply.answer(answer())
+    fake_slack.errors["chat.update"] = "is_archived"
+    reply.error(ServerUnavailable(messages.SERVER_DOWN))
+    assert len(fake_slack.calls_to("chat.update")) == 2 and len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_final_answer_waits_for_room_under_slacks_limit(
+    reply: SlackReply, fake_slack: FakeSlack, redis_conn: redis.Redis
+) -> None:
+    """Many answers finishing in the same minute: the answer waits for a slot (briefly) rather than
+    break Tier 3 and be refused."""
+    reply.budget = EditBudget(redis_conn, TEAM, 1, window=1, hard=2)  # a one-second "minute", for speed
+    reply.budget.spend()
+    reply.budget.spend()  # other answers filled it
+    started = time.monotonic()
+    reply.answer(answer())
+    [final] = fake_slack.updates(reply.target.placeholder or "")
+    assert final.at - started > 0.5 and final.response["ok"]
+
+
+def test_retrying_notices_never_break_slacks_limit(
+    reply: SlackReply, fake_slack: FakeSlack, redis_conn: redis.Redis
+) -> None:
+    """A server outage makes every answer in flight retry at once: their notices fit in the limit or
+    are skipped (the next notice, or the error, tells the user)."""
+    reply.budget = EditBudget(redis_conn, TEAM, 40, hard=2)
+    reply.budget.spend()
+    detail = messages.retrying(messages.SERVER_DOWN, 1, 5, 4)
+    reply.progress(Progress("retrying", elapsed=3.0, detail=detail))
+    reply.progress(Progress("retrying", elapsed=9.0, detail=detail))
+    assert len(fake_slack.updates(reply.target.placeholder or "")) == 1
