@@ -23,7 +23,7 @@ from bots.discord import handlers, state
 from bots.discord.cancel import CancelButton
 from bots.discord.commands import solve_command
 from bots.discord.ingest import NO_MENTIONS, Ingest
-from bots.discord.retry import RetryButton
+from bots.discord.retry import RetryButton, VoteButton
 from mathbot import queue
 from mathbot.settings import Settings
 
@@ -38,7 +38,8 @@ EXIT_NOT_CONFIGURED = 2
 
 class MathbotClient(discord.Client):
     """The gateway connection: one `on_message`, the `/solve` command tree (synced at start) and the
-    buttons: cancel (`on_cancel_click`) and try again (`on_retry_click`)."""
+    buttons: cancel (`on_cancel_click`), try again (`on_retry_click`) and check with N samples
+    (`on_vote_click`)."""
 
     def __init__(self, settings: Settings, ingest: Ingest, *, message_content: bool) -> None:
         intents = discord.Intents.default()
@@ -55,7 +56,7 @@ class MathbotClient(discord.Client):
     async def setup_hook(self) -> None:
         """After login, before the gateway: choose the gateway address, register the slash commands
         and route clicks on the cancel and "Try again" buttons (also on messages posted before a restart)."""
-        self.add_dynamic_items(CancelButton, RetryButton)
+        self.add_dynamic_items(CancelButton, RetryButton, VoteButton)
         await self._choose_gateway()
         await self._sync_commands()
         try:
@@ -126,6 +127,13 @@ class MathbotClient(discord.Client):
             await handlers.on_retry(self.ctx, interaction)
         except Exception:
             log.exception("discord retry interaction=%s failed", interaction.id)
+
+    async def on_vote_click(self, interaction: discord.Interaction) -> None:
+        """A click on a "Check with N samples" button (dispatched by `VoteButton.callback`)."""
+        try:
+            await handlers.on_vote(self.ctx, interaction)
+        except Exception:
+            log.exception("discord vote interaction=%s failed", interaction.id)
 
 
 def point_at(settings: Settings) -> None:

@@ -14,16 +14,22 @@ MAX_PROBLEM_CHARS = 4000
 
 def solve_command(ctx: handlers.Context) -> app_commands.Command:  # type: ignore[type-arg]
     """`/solve`, bound to the adapter's context; usable in servers and in DMs with mathbot."""
+    most = ctx.ingest.settings.max_samples
 
     @app_commands.command(
         name="solve", description="Ask mathbot a math problem; the answer comes in a thread."
     )
-    @app_commands.describe(problem="The problem, in words and LaTeX (e.g. $x^2 = 2$)")
+    @app_commands.describe(
+        problem="The problem, in words and LaTeX (e.g. $x^2 = 2$)",
+        samples=f"Answer it this many times at once and show the majority's answer (1-{most})",
+    )
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     @app_commands.allowed_installs(guilds=True, users=False)
     async def solve(
-        interaction: discord.Interaction, problem: app_commands.Range[str, 1, MAX_PROBLEM_CHARS]
+        interaction: discord.Interaction,
+        problem: app_commands.Range[str, 1, MAX_PROBLEM_CHARS],
+        samples: app_commands.Range[int, 1, most] = 1,  # type: ignore[valid-type]
     ) -> None:
-        await handlers.on_solve(ctx, interaction, problem)
+        await handlers.on_solve(ctx, interaction, problem, samples)
 
     return solve

@@ -87,6 +87,24 @@ RETRY_REFUSED = {
 }
 """What a click on "Try again" tells the clicker (only them) when it asks nothing again, by outcome."""
 
+VOTE_ID = "mathbot:vote"
+"""`custom_id` of the "Check with N samples" button on an answer: the question is asked again with N
+samples at once, and the majority's answer is shown (found, like "Try again", by the message)."""
+
+VOTE_EMOJI = "\N{BALLOT BOX WITH BALLOT}"
+
+VOTE_REFUSED = {
+    **RETRY_REFUSED,
+    "not_yours": "Only the person who asked can check this answer with more samples.",
+    "already": "This answer is already being checked: see the newest answer below.",
+}
+"""What a click on "Check with N samples" tells the clicker (only them) when it asks nothing."""
+
+
+def vote_label(samples: int) -> str:
+    return f"Check with {samples} samples"
+
+
 PHASES = {
     "starting": "Starting",
     "thinking": "Thinking",
@@ -116,6 +134,11 @@ def retry_components() -> list[dict[str, Any]]:
     """The "🔁 Try again" button as message components, on a truncated answer's first message and on an
     error that asking again could fix (`retry_helps`)."""
     return [_action_row(_button(RETRY_LABEL, RETRY_EMOJI, RETRY_ID, style=1))]  # 1: primary (blurple)
+
+
+def vote_components(samples: int) -> list[dict[str, Any]]:
+    """The "🗳 Check with N samples" button, on a complete answer drawn from one sample."""
+    return [_action_row(_button(vote_label(samples), VOTE_EMOJI, VOTE_ID, style=2))]
 
 
 def retry_helps(error: MathbotError) -> bool:
@@ -149,6 +172,8 @@ def progress_text(progress: Progress) -> str:
     if progress.elapsed:
         head.append(duration(progress.elapsed))
     lines = [" · ".join(head)]
+    if progress.votes:
+        lines.append(escape(progress.votes))
     if progress.detail:
         lines.append(render.neutralize_mentions(progress.detail, "discord"))
     elif progress.snippet:
@@ -171,13 +196,19 @@ def error_part(error: MathbotError) -> Part:
 
 
 def answer_parts(
-    answer: Answer, *, follow_up: str = FOLLOW_UP, images: bool = True, attach: bool = True
+    answer: Answer,
+    *,
+    follow_up: str = FOLLOW_UP,
+    images: bool = True,
+    attach: bool = True,
+    vote_samples: int = 0,
 ) -> list[Part]:
     """The answer as Discord messages: the final answer marked on top, the solution split under the
     content limit, formula images and the full reasoning attached to the last message; a truncated
-    answer's first message carries "Try again". Without `attach` (mathbot may not attach files in that
+    answer's first message carries "Try again", a complete one-sample answer "Check with
+    `vote_samples` samples" (when > 1). Without `attach` (mathbot may not attach files in that
     channel) there are no files and the footer says why the reasoning is missing."""
-    card = render.answer_card(answer.final, answer.question, truncated=answer.truncated)
+    card = render.answer_card(answer.final, answer.question, truncated=answer.truncated, vote=answer.vote)
     top = [f"## {escape(card.headline)}"]
     if card.note:
         top.append(f"-# {escape(card.note)}")
@@ -187,7 +218,10 @@ def answer_parts(
         top.append(f"-# {messages.dropped_turns(answer.dropped_turns)}")
     body = render.to_text(answer.solution, "discord").strip() if answer.solution.strip() else ""
     files = _formula_images(answer.solution) if images and attach and body else []
-    footer = [f"{answer.completion_tokens:,} tokens", f"thought for {duration(answer.thinking_seconds)}"]
+    tokens = f"{answer.completion_tokens:,} tokens"
+    if answer.vote:
+        tokens = f"{answer.vote.tokens:,} tokens in {answer.vote.samples} samples"
+    footer = [tokens, f"thought for {duration(answer.thinking_seconds)}"]
     if answer.reasoning.strip() and not attach:
         footer.append(NO_ATTACHMENTS)
     elif answer.reasoning.strip():
@@ -209,6 +243,8 @@ def answer_parts(
     parts[-1] = replace(parts[-1], files=tuple(files))
     if answer.truncated:
         parts[0] = replace(parts[0], components=tuple(retry_components()))
+    elif answer.final is not None and answer.vote is None and vote_samples > 1:
+        parts[0] = replace(parts[0], components=tuple(vote_components(vote_samples)))
     return parts
 
 

@@ -9,7 +9,8 @@
 - a DM: answered in the DM (a Discord *reply* to one of mathbot's DM messages is a follow-up).
 Bots, mathbot itself and system messages are ignored; each message or interaction is answered once.
 The cancel button on a placeholder stops the question, for its asker only (`on_cancel`); "Try again" on
-a truncated answer or a retryable error asks it once more, for its asker only (`on_retry`).
+a truncated answer or a retryable error asks it once more, for its asker only (`on_retry`); "Check with
+N samples" on an answer asks it again with N samples and shows the majority's answer (`on_vote`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import redis
 from bots.discord import format
 from bots.discord.ingest import NO_MENTIONS, Ingest, Unpostable
 from mathbot import messages
-from mathbot.jobs import ReplyTarget
+from mathbot.jobs import ReplyTarget, Sampling
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +146,9 @@ async def _mention(ctx: Context, message: discord.Message, text: str) -> None:
     await _ask_in(ctx, places, text, with_history=False)
 
 
-async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str) -> None:
-    """`/solve problem:…`: answer the interaction at once with the problem, then thread the answer."""
+async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str, samples: int = 1) -> None:
+    """`/solve problem:… [samples:N]`: answer the interaction at once with the problem, then thread the
+    answer (with N > 1, the majority's answer of N samples)."""
     if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
         return
     text = problem.strip()
@@ -171,20 +173,22 @@ async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str)
         interaction.channel_id,
         interaction.user.id,
     )
-    if not await _solve_in(ctx, interaction, post, text):
+    if not await _solve_in(ctx, interaction, post, text, Sampling(samples=samples)):
         try:  # the token lasts 15 minutes: the asker hears it even though the channel refused us
             await interaction.followup.send(format.CANNOT_POST, ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("discord interaction=%s could not say it cannot post: %s", interaction.id, exc)
 
 
-async def _solve_in(ctx: Context, interaction: discord.Interaction, post: discord.Message, text: str) -> bool:
+async def _solve_in(
+    ctx: Context, interaction: discord.Interaction, post: discord.Message, text: str, sampling: Sampling
+) -> bool:
     """Ask `/solve`'s problem where it belongs: the DM; the thread it was used in; else a thread started
     from the post, or the channel. False when no place took the placeholder."""
     user, guild = str(interaction.user.id), interaction.guild_id
     if guild is None:  # a DM: answer in it
         target = ReplyTarget(platform="discord", channel=str(interaction.channel_id), user=user)
-        return await _ask_in(ctx, [(post.channel, target, None)], text, with_history=False)
+        return await _ask_in(ctx, [(post.channel, target, None)], text, with_history=False, sampling=sampling)
     channel = interaction.channel or ctx.client.get_partial_messageable(
         interaction.channel_id or 0, guild_id=guild
     )
@@ -194,7 +198,7 @@ async def _solve_in(ctx: Context, interaction: discord.Interaction, post: discor
             platform="discord", channel=str(parent), thread=str(channel.id), user=user, team=str(guild)
         )
         known = await ctx.ingest.is_known(target)
-        return await _ask_in(ctx, [(post.channel, target, None)], text, with_history=known)
+        return await _ask_in(ctx, [(post.channel, target, None)], text, with_history=known, sampling=sampling)
     in_channel = ReplyTarget(platform="discord", channel=str(channel.id), user=user, team=str(guild))
     places: list[Place] = [(post.channel, in_channel, None)]
     perms = interaction.app_permissions
@@ -202,15 +206,24 @@ async def _solve_in(ctx: Context, interaction: discord.Interaction, post: discor
         thread = await start_thread(post, text)
         if thread is not None:
             places.insert(0, (thread, in_channel.model_copy(update={"thread": str(thread.id)}), None))
-    return await _ask_in(ctx, places, text, with_history=False)
+    return await _ask_in(ctx, places, text, with_history=False, sampling=sampling)
 
 
-async def _ask_in(ctx: Context, places: Sequence[Place], text: str, *, with_history: bool) -> bool:
+async def _ask_in(
+    ctx: Context,
+    places: Sequence[Place],
+    text: str,
+    *,
+    with_history: bool,
+    sampling: Sampling | None = None,
+) -> bool:
     """Ask the question in the first place that takes its placeholder; False when none did (each
     refusal is logged). A question refused by the queue still counts as asked: its placeholder says why."""
     for channel, target, reference in places:
         try:
-            await ctx.ingest.submit(channel, target, text, with_history=with_history, reference=reference)
+            await ctx.ingest.submit(
+                channel, target, text, with_history=with_history, reference=reference, sampling=sampling
+            )
         except Unpostable:
             continue
         return True
@@ -283,6 +296,18 @@ async def on_retry(ctx: Context, interaction: discord.Interaction) -> None:
     """A click on "Try again": the asker's asks the question once more, as a new question with the same
     turns in the same thread or DM, and the clicked message loses its button; anyone else, or a click
     that asks nothing again, gets a reply only the clicker sees."""
+    await _on_ask_again(ctx, interaction, "retry")
+
+
+async def on_vote(ctx: Context, interaction: discord.Interaction) -> None:
+    """A click on "Check with N samples": the asker's asks the question again with MATHBOT_VOTE_SAMPLES
+    samples at once (majority voting), in the same thread or DM; otherwise as for "Try again"."""
+    await _on_ask_again(ctx, interaction, "vote")
+
+
+async def _on_ask_again(
+    ctx: Context, interaction: discord.Interaction, kind: Literal["retry", "vote"]
+) -> None:
     if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
         return
     try:
@@ -292,20 +317,22 @@ async def on_retry(ctx: Context, interaction: discord.Interaction) -> None:
     message = interaction.message
     if message is None:
         return
-    refusal = await _ask_again(ctx, message, str(interaction.user.id))
+    refusal = await _ask_again(ctx, message, str(interaction.user.id), kind)
     if refusal is None:
         return
+    refusals = format.VOTE_REFUSED if kind == "vote" else format.RETRY_REFUSED
     try:
-        await interaction.followup.send(
-            format.RETRY_REFUSED[refusal], ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await interaction.followup.send(refusals[refusal], ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as exc:
         log.warning("discord interaction=%s could not answer the click: %s", interaction.id, exc)
 
 
-async def _ask_again(ctx: Context, message: discord.Message, user: str) -> str | None:
-    """Ask the question answered in `message` again for `user`: None when done (or refused in the new
-    placeholder, in plain words), else the key of what to tell the clicker (`format.RETRY_REFUSED`)."""
+async def _ask_again(
+    ctx: Context, message: discord.Message, user: str, kind: Literal["retry", "vote"]
+) -> str | None:
+    """Ask the question answered in `message` again for `user` (as it was, or with the vote's samples):
+    None when done (or refused in the new placeholder, in plain words), else the key of what to tell
+    the clicker (`format.RETRY_REFUSED` / `format.VOTE_REFUSED`)."""
     try:
         question = await ctx.ingest.question_on(str(message.id))
     except redis.RedisError as exc:
@@ -316,11 +343,14 @@ async def _ask_again(ctx: Context, message: discord.Message, user: str) -> str |
     if question.target.user != user:
         return "not_yours"
     # One click, one retry: a double click (two interactions) reaches here twice.
-    claim = f"discord:retry:{message.id}"
+    claim = f"discord:{kind}:{message.id}"
     if not await ctx.ingest.first_delivery(claim, ttl=ctx.ingest.settings.result_ttl):
         return "already"
-    log.info("discord question=%s message=%s asked again by user=%s", question.id, message.id, user)
+    log.info("discord question=%s message=%s %s by user=%s", question.id, message.id, kind, user)
     target = question.target.model_copy(update={"placeholder": None})
+    sampling = question.sampling
+    if kind == "vote":
+        sampling = sampling.model_copy(update={"samples": ctx.ingest.settings.vote_samples, "seed": None})
     try:
         asked = await ctx.ingest.submit(
             message.channel,
@@ -329,6 +359,7 @@ async def _ask_again(ctx: Context, message: discord.Message, user: str) -> str |
             with_history=False,
             turns=question.turns,
             reference=message,
+            sampling=sampling,
         )
     except Unpostable:  # mathbot may no longer post there: a later click may still work
         await ctx.ingest.forget(claim)

@@ -22,7 +22,7 @@ from bots.discord import format, state
 from bots.discord.cancel import view as cancel_view
 from mathbot import defaults, messages, queue, threads
 from mathbot.errors import MathbotError
-from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.queue import CancelOutcome
 from mathbot.settings import Settings
 
@@ -77,6 +77,7 @@ class Ingest:
         with_history: bool,
         reference: discord.Message | None = None,
         turns: Sequence[Turn] | None = None,
+        sampling: Sampling | None = None,
     ) -> str | None:
         """Post the placeholder, enqueue the question, then edit the placeholder to "queued" with the
         cancel button (or to the refusal in plain words). Returns the question id, or None when it was
@@ -84,7 +85,7 @@ class Ingest:
 
         `turns` is the exact conversation to ask ("Try again"), instead of the thread's history (when
         `with_history`) plus `text`; its question is already in the thread's memory, so it is not
-        recorded again."""
+        recorded again. `sampling` carries the samples to draw (majority voting) and any overrides."""
         try:
             placeholder = await channel.send(
                 format.RECEIVED,
@@ -96,7 +97,9 @@ class Ingest:
             log.warning("discord channel=%s cannot post the placeholder: %s", where, exc)
             raise Unpostable(str(exc)) from exc
         target = target.model_copy(update={"placeholder": str(placeholder.id)})
-        status, question_id = await asyncio.to_thread(self._enqueue, target, text, with_history, turns)
+        status, question_id = await asyncio.to_thread(
+            self._enqueue, target, text, with_history, turns, sampling or Sampling()
+        )
         buttons = cancel_view() if question_id is not None else None  # a refusal has nothing to cancel
         try:
             await placeholder.edit(content=status, view=buttons, allowed_mentions=NO_MENTIONS)
@@ -108,7 +111,12 @@ class Ingest:
         return question_id
 
     def _enqueue(
-        self, target: ReplyTarget, text: str, with_history: bool, turns: Sequence[Turn] | None
+        self,
+        target: ReplyTarget,
+        text: str,
+        with_history: bool,
+        turns: Sequence[Turn] | None,
+        sampling: Sampling,
     ) -> tuple[str, str | None]:
         """Sync part: hold the placeholder, enqueue, remember the user's turn. (status text, question id)"""
         assert target.placeholder is not None
@@ -120,7 +128,7 @@ class Ingest:
                 asked = list(turns)
             else:
                 asked = [*(threads.history(self.connection, key) if with_history else []), turn]
-            question = Question(target=target, turns=asked)
+            question = Question(target=target, turns=asked, sampling=sampling)
             enqueued = queue.enqueue(question, self.settings, self.connection)
             # Recorded while the placeholder is held: the worker records its answer only after it
             # could edit the placeholder, so the thread's memory keeps question-then-answer order.

@@ -51,8 +51,11 @@ class DiscordReply:
         *,
         follow_up: str = format.FOLLOW_UP,
         hold_timeout: float = state.HOLD_TTL,
+        vote_samples: int = 0,
     ) -> None:
         self.target, self.rest, self.connection = target, rest, connection
+        self.vote_samples = vote_samples
+        """Samples offered by the "Check with N samples" button on a one-sample answer (0: no button)."""
         self.channel = target.thread or target.channel
         self.message = target.placeholder
         self.follow_up, self.hold_timeout = follow_up, hold_timeout
@@ -88,14 +91,16 @@ class DiscordReply:
     def answer(self, answer: Answer) -> None:
         """Deliver the answer; where Discord refuses its files (no Attach Files permission), deliver
         the text alone rather than nothing."""
-        parts = format.answer_parts(answer, follow_up=self.follow_up)
+        parts = format.answer_parts(answer, follow_up=self.follow_up, vote_samples=self.vote_samples)
         try:
             self._deliver(parts)
         except DiscordError as exc:
             if exc.code != MISSING_PERMISSIONS or not any(part.files for part in parts):
                 raise
             log.warning("%s files refused (Attach Files missing?); delivering the text alone", self._ids())
-            parts = format.answer_parts(answer, follow_up=self.follow_up, attach=False)
+            parts = format.answer_parts(
+                answer, follow_up=self.follow_up, attach=False, vote_samples=self.vote_samples
+            )
             self._deliver(parts)
         log.info("%s answer delivered in %d message(s)", self._ids(), len(parts))
 
@@ -165,7 +170,13 @@ def make_reply(target: ReplyTarget, settings: Settings) -> DiscordReply:
         reads_all = state.message_content(connection, default=settings.discord_message_content)
     except redis.RedisError:
         reads_all = True
-    return DiscordReply(target, rest, connection, follow_up=follow_up_hint(target, reads_all))
+    return DiscordReply(
+        target,
+        rest,
+        connection,
+        follow_up=follow_up_hint(target, reads_all),
+        vote_samples=settings.vote_samples,
+    )
 
 
 def follow_up_hint(target: ReplyTarget, message_content: bool) -> str:

@@ -44,6 +44,7 @@ _CONTROL_OPEN = re.compile(r"<(?=[@!#])")
 
 REASONING_ACTION = "mathbot_reasoning"
 RETRY_ACTION = "mathbot_retry"
+VOTE_ACTION = "mathbot_vote"
 CANCEL_ACTION = "mathbot_cancel"
 
 
@@ -128,6 +129,8 @@ def progress_text(progress: Progress) -> str:
     if progress.elapsed:
         parts.append(duration(progress.elapsed))
     line = " · ".join(parts)
+    if progress.votes:
+        line += "\n" + safe(progress.votes)
     if progress.detail:
         return f"{line}\n{safe(progress.detail)}"
     snippet = render.snippet(progress.snippet, SNIPPET_CHARS) if progress.snippet else ""
@@ -174,20 +177,21 @@ def _headline_block(headline: str) -> dict[str, Any]:
 
 
 def _stats(answer: Answer) -> str:
-    return (
-        f"{answer.completion_tokens:,} tokens · thought for {duration(answer.thinking_seconds)} · "
-        f"total {duration(answer.elapsed)}"
-    )
+    tokens = f"{answer.completion_tokens:,} tokens"
+    if answer.vote:
+        tokens = f"{answer.vote.tokens:,} tokens in {answer.vote.samples} samples"
+    return f"{tokens} · thought for {duration(answer.thinking_seconds)} · total {duration(answer.elapsed)}"
 
 
-def answer_messages(answer: Answer, value: str) -> list[Message]:
+def answer_messages(answer: Answer, value: str, vote_samples: int = 0) -> list[Message]:
     """The final answer as Slack messages: the first replaces the placeholder, the rest follow it.
 
     The first opens with the headline ("Final answer: 70") and its notes, so the result is the first
     thing seen; the solution follows in sections split at paragraph boundaries; the last message
-    carries the buttons ("Show reasoning"; "Try again" when the model ran out of room).
+    carries the buttons ("Show reasoning"; "Try again" when the model ran out of room; "Check with
+    `vote_samples` samples" on a complete answer drawn from one sample).
     """
-    card = render.answer_card(answer.final, answer.question, truncated=answer.truncated)
+    card = render.answer_card(answer.final, answer.question, truncated=answer.truncated, vote=answer.vote)
     headline = card.headline
     notes = [safe(card.note)] if card.note else []
     if answer.truncated and messages.TRUNCATED not in (card.note or ""):
@@ -219,6 +223,8 @@ def answer_messages(answer: Answer, value: str) -> list[Message]:
         buttons.append(button(texts.SHOW_REASONING, REASONING_ACTION, value))
     if answer.truncated:
         buttons.append(button(texts.TRY_AGAIN, RETRY_ACTION, value, style="primary"))
+    elif answer.final is not None and answer.vote is None and vote_samples > 1:
+        buttons.append(button(texts.check_with(vote_samples), VOTE_ACTION, value))
     if buttons:
         last.append(actions(*buttons))
     return out

@@ -16,6 +16,8 @@ class SlackConfig:
     keep_seconds: int
     http_timeout: int
     rate_limit_retries: int
+    vote_samples: int = 0
+    """Samples asked for by "Check with N samples" (MATHBOT_VOTE_SAMPLES); 0 shows no such button."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackConfig:
@@ -25,4 +27,5 @@ class SlackConfig:
             keep_seconds=settings.slack_keep_seconds,
             http_timeout=settings.slack_http_timeout,
             rate_limit_retries=settings.slack_rate_limit_retries,
+            vote_samples=settings.vote_samples,
         )

@@ -1,5 +1,5 @@
 """Bolt listeners: mentions and messages (DMs, thread follow-ups), /solve, and the buttons ("Cancel" on
-a pending question, "Show reasoning" and "Try again" on an answer)."""
+a pending question, "Show reasoning", "Try again" and "Check with N samples" on an answer)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ class Handlers:
         app.command(SOLVE_COMMAND)(self.on_solve)
         app.action(blocks.REASONING_ACTION)(self.on_show_reasoning)
         app.action(blocks.RETRY_ACTION)(self.on_retry)
+        app.action(blocks.VOTE_ACTION)(self.on_vote)
         app.action(blocks.CANCEL_ACTION)(self.on_cancel)
 
     async def on_event(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -197,26 +198,44 @@ class Handlers:
         """ "Try again": ask the stored question once more, in the same thread (once per answer)."""
         self._track()
         await ack()
+        await self._ask_again(body, action, client, vote=False)
+
+    async def on_vote(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """ "Check with N samples": ask the stored question again with MATHBOT_VOTE_SAMPLES samples at
+        once, in the same thread (once per answer); the new answer is the majority's."""
+        self._track()
+        await ack()
+        await self._ask_again(body, action, client, vote=True)
+
+    async def _ask_again(
+        self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, *, vote: bool
+    ) -> None:
         where = blocks.parse_action_value(action.get("value", ""))
         if where is None:
             return
         channel, ts = where
+        claim = store.VOTED if vote else store.RETRIED
         try:
             question = await asyncio.to_thread(store.load_question, self.connection, channel, ts)
             fresh = question is not None and await asyncio.to_thread(
-                store.once, self.connection, store.RETRIED, channel, ts, self.keep_seconds
+                store.once, self.connection, claim, channel, ts, self.keep_seconds
             )
         except redis.RedisError:
             await self._whisper(client, body, messages.QUEUE_DOWN)
             return
         if question is None or not fresh:
-            await self._whisper(client, body, texts.RETRY_GONE if question is None else texts.RETRY_ALREADY)
+            already = texts.VOTE_ALREADY if vote else texts.RETRY_ALREADY
+            await self._whisper(client, body, texts.RETRY_GONE if question is None else already)
             return
         user = (body.get("user") or {}).get("id")
-        log.info("channel=%s placeholder=%s asked again by user=%s", channel, ts, user)
+        samples = self.ingest.settings.vote_samples if vote else question.sampling.samples
+        log.info("channel=%s placeholder=%s asked again by user=%s samples=%d", channel, ts, user, samples)
         target = question.target
+        turns = tuple(question.turns)
         await self.ingest.submit(
-            Ask(channel, target.thread or ts, question.text, user, target.team, tuple(question.turns))
+            Ask(channel, target.thread or ts, question.text, user, target.team, turns, samples)
         )
 
     async def on_cancel(

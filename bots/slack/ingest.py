@@ -25,7 +25,7 @@ from bots.slack.config import SlackConfig
 from bots.slack.ratelimit import EditBudget
 from mathbot import defaults, messages, queue, threads
 from mathbot.errors import MathbotError, QueueError
-from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ class Ask:
     team: str | None
     turns: tuple[Turn, ...] | None = None
     """The exact conversation to ask again ("Try again"); None: the thread's history plus `text`."""
+    samples: int = 1
+    """Samples to draw at once; above 1 the majority's answer is shown ("Check with N samples")."""
 
 
 class Ingest:
@@ -144,7 +146,7 @@ class Ingest:
             turns = (
                 list(ask.turns) if ask.turns is not None else [*threads.history(self.connection, key), turn]
             )
-            question = Question(target=target, turns=turns)
+            question = Question(target=target, turns=turns, sampling=Sampling(samples=ask.samples))
             store.save_question(
                 self.connection, target.channel, target.placeholder, question, self.config.keep_seconds
             )

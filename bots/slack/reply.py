@@ -133,7 +133,7 @@ class SlackReply:
                 },
                 self.config.keep_seconds,
             )
-        parts = blocks.answer_messages(answer, value)
+        parts = blocks.answer_messages(answer, value, self.config.vote_samples)
         if not self._final_edit(ts, parts[0]):
             return
         for index, part in enumerate(parts[1:], start=1):

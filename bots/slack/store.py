@@ -29,8 +29,9 @@ CANCELLED = "cancelled"
 DONE = frozenset({FINAL, CANCELLED})
 """Stages after which progress edits stop."""
 
-IMAGES, SHOWN, RETRIED = "images-posted", "reasoning-shown", "retried"
-"""One-time claims per answer (`once`): its formula images, its reasoning file, its "Try again"."""
+IMAGES, SHOWN, RETRIED, VOTED = "images-posted", "reasoning-shown", "retried", "voted"
+"""One-time claims per answer (`once`): its formula images, its reasoning file, its "Try again", its
+"Check with N samples"."""
 
 LOCK_SECONDS = 30
 """A lock holder that died releases the message after this long (one Slack call takes ≤ 15 s)."""

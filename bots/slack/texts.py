@@ -22,6 +22,14 @@ SHOW_REASONING = "Show reasoning"
 TRY_AGAIN = "Try again"
 CANCEL = "Cancel"
 
+
+def check_with(samples: int) -> str:
+    """The label of the button that asks an answered question again with several samples."""
+    return f"Check with {samples} samples"
+
+
+VOTE_ALREADY = "This answer is already being checked with more samples: see the newest answer in the thread."
+
 CANCEL_CONFIRM_TITLE = "Cancel this question?"
 CANCEL_CONFIRM_TEXT = "mathbot stops working on it and posts no answer. You can ask again later."
 CANCEL_CONFIRM_YES = "Cancel it"

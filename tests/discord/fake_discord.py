@@ -729,7 +729,7 @@ class FakeDiscord:
     async def slash(
         self,
         command: str,
-        options: dict[str, str],
+        options: dict[str, str | int],
         *,
         channel: int = CHANNEL_ID,
         author: dict[str, Any] = ALICE,
@@ -739,7 +739,9 @@ class FakeDiscord:
             "id": str(COMMAND_ID),
             "name": command,
             "type": 1,
-            "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+            "options": [  # 4: INTEGER, 3: STRING
+                {"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in options.items()
+            ],
         }
         return await self._interact(2, data, channel, author)
 
