@@ -22,6 +22,9 @@ SERVER_BUDGET = (
 QUEUE_DOWN = "mathbot could not queue your question (its queue is unreachable). Please try again in a minute."
 WORKER_LOST = "The worker answering this question stopped unexpectedly and it could not be finished."
 WORKER_RESTARTED = "The worker answering this question stopped; another one is starting it over."
+UNDELIVERABLE = (
+    "mathbot worked out an answer but could not post it here (the chat refused it). Please ask again."
+)
 TIMED_OUT = "This question took longer than mathbot's time limit and was stopped."
 BUSY = "mathbot is very busy right now (its queue is full). Please ask again in a few minutes."
 TRUNCATED = (

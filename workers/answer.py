@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import redis
@@ -57,7 +58,17 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         threads.record(
             connection, threads.key_for(question.target), Turn(role="assistant", content=answer.solution)
         )
-    _deliver(connection, question, lambda: reply.answer(answer), settings)
+    try:
+        _deliver(connection, question, lambda: reply.answer(answer), settings)
+    except Exception:
+        # The answer exists: never let RQ regenerate minutes of GPU work because a chat call failed.
+        log.exception("question=%s answer could not be posted; telling the asker", question.id)
+        error = errors.MathbotError(messages.UNDELIVERABLE)
+        try:
+            _deliver(connection, question, lambda: reply.error(error), settings, attempts=1)
+        except Exception:
+            log.exception("question=%s the chat refuses every message; giving up", question.id)
+        return {**_summary(answer), "status": "undelivered"}
     return _summary(answer)
 
 
@@ -91,16 +102,48 @@ def _safe_progress(reply: Reply, question_id: str, connection: redis.Redis) -> A
     return report
 
 
-def _deliver(connection: redis.Redis, question: Question, send: Any, settings: Settings) -> None:
+DELIVERY_ATTEMPTS = 5
+"""Tries of one final message when the chat fails (a platform hiccup, a 429 beyond the client's own
+waits): every Reply's `answer`/`error` is idempotent, so trying again edits rather than posts twice."""
+
+DELIVERY_BACKOFF = 2.0
+"""First wait between two tries of a final message, doubling (2 + 4 + 8 + 16 s: half a minute)."""
+
+
+def _deliver(
+    connection: redis.Redis,
+    question: Question,
+    send: Any,
+    settings: Settings,
+    *,
+    attempts: int = DELIVERY_ATTEMPTS,
+    sleep: Any = time.sleep,
+) -> None:
     """Send the final message, then mark the question delivered (a crash in between may repeat it,
     which beats never delivering: the window is one Redis round trip). A cancelled question stays
     silent: whoever cancelled it told the asker. A delivered one too: two runs of one question can
     overlap (a work horse orphaned by its killed worker, and the retry RQ starts once the job counts
-    as abandoned), and only the first to finish speaks."""
+    as abandoned), and only the first to finish speaks. A failing send is tried `attempts` times."""
     if queue.is_cancelled(connection, question.id) or queue.is_delivered(connection, question.id):
         log.info("question=%s already delivered or cancelled; not sending again", question.id)
         return
-    send()
+    for attempt in range(attempts):
+        try:
+            send()
+            break
+        except JobTimeoutException:
+            raise
+        except Exception as exc:
+            if attempt + 1 == attempts:
+                raise
+            wait = DELIVERY_BACKOFF * 2**attempt
+            log.warning(
+                "question=%s delivery failed (%s); trying again in %.0f s",
+                question.id,
+                type(exc).__name__,
+                wait,
+            )
+            sleep(wait)
     queue.mark_delivered(connection, question.id, settings)
     limits.release(connection, question, settings)
 
