@@ -44,6 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--question", help="ask this instead of a problem from the data")
     parser.add_argument("--tgi-url", help="a real TGI-compatible server instead of the simulator")
     parser.add_argument("--tokens-per-second", type=float, default=400.0, help="simulator speed")
+    parser.add_argument(
+        "--samples", type=int, default=1, help="answer N times at once and show the majority's answer"
+    )
+    parser.add_argument(
+        "--accuracy",
+        type=float,
+        default=1.0,
+        help="share of the simulator's sampled answers that are right (e.g. 0.55, to see a vote at work)",
+    )
     args = parser.parse_args(argv)
 
     problem = {"problem": args.question, "answer": None} if args.question else load_problem(args.set, args.id)
@@ -59,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             port = free_port()
             data = sim_data_dir(DATA_DIRS, problem, stack)
             sim = ["sim", "--port", str(port), "--tokens-per-second", str(args.tokens_per_second)]
+            sim += ["--accuracy", str(args.accuracy)]
             sim += ["--data-dir", data] if data else []
             stack.callback(stop, spawn(sim, env, quiet=True))
             env["TGI_URL"] = f"http://127.0.0.1:{port}"
@@ -67,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         stack.callback(stop, spawn(["worker"], env, quiet=True))
         print(f"demo: Redis {env['REDIS_URL']}, inference {env['TGI_URL']}, one worker", file=sys.stderr)
         print(f"demo: asking: {text[:200]}", file=sys.stderr)
-        code = subprocess.call([sys.executable, "-m", "mathbot.cli", "ask", text], env=env)
+        ask = [sys.executable, "-m", "mathbot.cli", "ask", text, "--samples", str(args.samples)]
+        code = subprocess.call(ask, env=env)
         if problem.get("answer") is not None:
             print(f"demo: the official answer is {problem['answer']}", file=sys.stderr)
         return code
