@@ -112,3 +112,34 @@ def test_config_rejects_impossible_settings() -> None:
     for bad in ({"shape": "json"}, {"capacity": 0}, {"max_input_tokens": 20000}, {"tokens_per_second": 0}):
         with pytest.raises(ValueError):
             SimConfig(**bad)
+
+
+def test_accuracy_makes_that_share_of_sampled_answers_right() -> None:
+    problem = "Find the number of positive divisors of 2024."
+    right = hashed_answer(problem)
+
+    def answers(accuracy: float) -> list[str]:
+        return [
+            write_script(
+                problem, known=None, seed_key=f"seed:{s}", reasoning_tokens=50, accuracy=accuracy
+            ).answer
+            for s in range(200)
+        ]
+
+    assert set(answers(1.0)) == {right}
+    half = answers(0.5)
+    assert 70 <= half.count(right) <= 130  # about half, by the seed
+    wrong = [a for a in half if a != right]
+    assert len(set(wrong)) > 10 and all(a.isdigit() and 0 <= int(a) <= 999 for a in wrong)
+    greedy = write_script(problem, known=None, seed_key="greedy", reasoning_tokens=50, accuracy=0.0)
+    assert greedy.answer == right  # greedy decoding is the model's best guess
+    bad = write_script(problem, known=None, seed_key="seed:0", reasoning_tokens=50, accuracy=0.0)
+    assert bad.answer != right and "deliberately wrong" in bad.solution
+
+
+def test_accuracy_is_a_run_time_setting() -> None:
+    assert parse_fault_spec({"accuracy": 0.25}).accuracy == 0.25
+    with pytest.raises(FaultSpecError):
+        parse_fault_spec({"accuracy": 2})
+    with pytest.raises(ValueError):
+        SimConfig(accuracy=-0.1)
