@@ -88,7 +88,7 @@ class InferenceServer:
         Once the finish reason has arrived the answer is complete: a connection lost after it (before
         the usage chunk or `[DONE]`) ends the stream instead of costing a whole new generation.
         """
-        finished = False
+        finished, started = False, False
         try:
             chunks = self.client.chat_completion(
                 list(msgs),
@@ -103,6 +103,7 @@ class InferenceServer:
             for chunk in chunks:
                 delta = _delta(chunk)
                 finished = finished or delta.finish_reason is not None
+                started = True
                 yield delta
         except (errors.MathbotError, JobTimeoutException):
             raise  # RQ's job timeout arrives as an exception in the read: it is not a server failure
@@ -116,6 +117,8 @@ class InferenceServer:
             if finished and not isinstance(error, errors.ServerRejected):
                 log.warning("stream lost after its finish reason (%s): keeping the answer", error.detail)
                 return
+            if started and error.user_message == messages.SERVER_DOWN:  # it was reachable: it broke
+                error = errors.ServerUnavailable(messages.SERVER_FAILING, detail=error.detail)
             raise error from exc
 
     def close(self) -> None:

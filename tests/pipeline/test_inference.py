@@ -78,3 +78,21 @@ def test_a_connection_lost_after_the_finish_reason_keeps_the_answer() -> None:
         assert httpx.get(app.url + "/_sim/stats").json()["faults_applied"] == {"die": 1}
         assert "".join(d.content for d in again) == "".join(d.content for d in complete)
         assert [d.finish_reason for d in again if d.finish_reason] == ["stop"]
+
+
+def test_a_stream_cut_mid_answer_is_a_failing_server_not_an_unreachable_one() -> None:
+    """The asker reads "failed while answering" (it was reachable), and the worker retries it."""
+    import httpx
+
+    from mathbot import errors, messages
+
+    for app in serve():
+        server = server_for(app)
+        httpx.post(app.url + "/_sim/faults", json={"die_after_tokens": 20})
+        got: list[str] = []
+        with pytest.raises(errors.ServerUnavailable) as raised:
+            for delta in server.stream(MESSAGES, PARAMS):
+                got.append(delta.content + delta.reasoning)
+        server.close()
+        assert got, "some tokens came before the cut"
+        assert raised.value.user_message == messages.SERVER_FAILING and raised.value.retryable
