@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 REDACTED = "[redacted]"
 
+_URL_TOKENS = re.compile(
+    r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.\-]{20,}"  # /webhooks/<app>/<token>, /interactions/<id>/…
+    r"|(['\"]token['\"]\s*:\s*['\"])[^'\"]+"  # 'token': '…' in a logged gateway payload
+)
+"""Discord interaction tokens, which discord.py logs at DEBUG (in webhook URLs and in the raw
+INTERACTION_CREATE payload): each is a credential for 15 minutes, and not one of our settings."""
+
 
 class RedactSecrets(logging.Filter):
-    """Replaces every known secret value in a record's final message (and exception text) with [redacted]."""
+    """Replaces every known secret value in a record's final message (and exception text) with [redacted],
+    and so the Discord interaction tokens found in webhook URLs."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -18,16 +27,15 @@ class RedactSecrets(logging.Filter):
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return _URL_TOKENS.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            record.msg, record.args = self.scrub(message), None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            if record.exc_text:
-                record.exc_text = self.scrub(record.exc_text)
+        message = record.getMessage()
+        record.msg, record.args = self.scrub(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
         return True
 
 
