@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REDIS_PORT ?= 6379
 
-.PHONY: demo test lint redis bench clean
+.PHONY: demo test lint redis bench bench-slack bench-discord bench-faults clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,17 @@ redis: $(VENV)/.installed
 
 bench: $(VENV)/.installed redis
 	$(BIN)/python -m workers.bench
+
+## bench-slack, bench-discord: chat API calls of one ~2-minute answer (fake Slack/Discord, real processes)
+bench-slack: $(VENV)/.installed redis
+	MATHBOT_TEST_REDIS_URL=$${MATHBOT_TEST_REDIS_URL:-redis://127.0.0.1:$(REDIS_PORT)/15} $(BIN)/python -m tests.slack.bench_calls
+
+bench-discord: $(VENV)/.installed redis
+	MATHBOT_TEST_REDIS_URL=$${MATHBOT_TEST_REDIS_URL:-redis://127.0.0.1:$(REDIS_PORT)/15} $(BIN)/python -m tests.discord.bench_calls
+
+## bench-faults: each fault injected into the real pipeline, timed until the asker's final message
+bench-faults: $(VENV)/.installed redis
+	MATHBOT_TEST_REDIS_URL=$${MATHBOT_TEST_REDIS_URL:-redis://127.0.0.1:$(REDIS_PORT)/15} $(BIN)/python -m tests.faults.bench_recovery
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
