@@ -40,13 +40,12 @@ from mathbot.sim import SimConfig, make_app
 from tests.conftest import DATA_DIR, TEST_REDIS_URL
 from tests.discord.conftest import FakeServer, start_bot
 from tests.discord.fake_discord import API_PREFIX, CHANNEL_ID, GUILD_ID, TOKEN, Call, FakeDiscord
-from tests.support import processes
+from tests.support import bench, processes
 from tests.support.servers import ThreadedApp
 
 WORKER_PREFIX = "/w"
 """The worker's DISCORD_API_URL is the fake's /w/api/v10, the adapter's its /api/v10."""
 
-SIDES = ("adapter", "worker")
 EDIT_WINDOW = 5.0
 """Seconds of Discord's per-channel message edit rate limit window."""
 
@@ -114,49 +113,13 @@ class Question:
     answered: bool = False
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.discord.bench_calls",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--questions", type=int, default=1, help="questions asked at once (default 1)")
-    parser.add_argument("--channels", type=int, default=1, help="channels they are spread over (default 1)")
-    parser.add_argument("--solves", type=int, default=0, help="how many of them are /solve (default 0)")
-    parser.add_argument(
-        "--workers", type=int, help="worker processes (default: one per question, so all run at once)"
-    )
-    parser.add_argument(
-        "--tokens-per-second", type=float, default=85.0, help="simulated speed per stream (default 85)"
-    )
-    parser.add_argument(
-        "--reasoning-tokens", type=int, default=10_000, help="simulated reasoning length (default 10000)"
-    )
-    parser.add_argument(
-        "--tokens-per-chunk", type=int, default=1, help="tokens per streamed chunk (default 1, as TGI)"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=600.0, help="seconds to wait for all answers (default 600)"
-    )
-    args = parser.parse_args(argv)
-    if args.questions < 1 or args.channels < 1 or not 0 <= args.solves <= args.questions:
-        parser.error("need --questions >= 1, --channels >= 1 and 0 <= --solves <= --questions")
-    args.workers = args.workers or args.questions
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = bench.parse_args("python -m tests.discord.bench_calls", __doc__, argv)
     connection = redis.Redis.from_url(TEST_REDIS_URL)
     connection.flushdb()
     logs = Path(tempfile.mkdtemp(prefix="mathbot-bench-discord-"))
     fake = SidedDiscord()
-    print(
-        f"{args.questions} question(s) in {args.channels} channel(s), {args.solves} of them /solve; "
-        f"{args.workers} worker(s); simulator at {args.tokens_per_second:g} tokens/s, "
-        f"{args.reasoning_tokens:,} reasoning tokens; logs in {logs}",
-        flush=True,
-    )
+    print(bench.headline(args, logs), flush=True)
     with contextlib.ExitStack() as stack:
         server = ThreadedApp(fake.app)
         fake.base_url = server.url
@@ -273,16 +236,6 @@ def settle(fake: FakeDiscord, quiet: float, longest: float) -> None:
             seen, since = len(fake.calls), time.monotonic()
 
 
-def max_in_window(times: list[float], window: float) -> int:
-    """The most of `times` (seconds) that fall within any `window` seconds."""
-    times, best, first = sorted(times), 0, 0
-    for last, at in enumerate(times):
-        while times[first] <= at - window:
-            first += 1
-        best = max(best, last - first + 1)
-    return best
-
-
 def route(call: Call) -> str:
     """`PATCH /channels/{c}/messages/{m}`: the call's method and path, ids and tokens left out."""
     path = re.sub(r"/messages/\d+", "/messages/{m}", call.path)
@@ -298,16 +251,7 @@ def is_message_edit(call: Call) -> bool:
 
 
 def print_table(fake: SidedDiscord, calls: list[Call], answers: int) -> None:
-    counts = Counter((route(call), fake.calls.side_of(call)) for call in calls)
-    routes = sorted({name for name, _ in counts})
-    width = max([len("total"), *(len(r) for r in routes)])
-    print(f"  {'route':<{width}}  {'adapter':>7}  {'worker':>7}  {'total':>7}  {'per answer':>10}")
-    rows = [(r, [counts[(r, s)] for s in SIDES]) for r in routes]
-    rows.append(("total", [sum(counts[(r, s)] for r in routes) for s in SIDES]))
-    for name, numbers in rows:
-        total = sum(numbers)
-        cells = "  ".join(f"{n:>7}" for n in numbers)
-        print(f"  {name:<{width}}  {cells}  {total:>7}  {total / answers:>10.2f}")
+    bench.print_table("route", [(route(call), fake.calls.side_of(call)) for call in calls], answers)
 
 
 def report(fake: SidedDiscord, startup: int, questions: list[Question]) -> None:
@@ -329,10 +273,10 @@ def report(fake: SidedDiscord, startup: int, questions: list[Question]) -> None:
     per_channel: dict[str, list[float]] = defaultdict(list)
     for call in edits:
         per_channel[call.path.split("/")[2]].append(call.at)
-    in_one = max((max_in_window(times, EDIT_WINDOW) for times in per_channel.values()), default=0)
+    in_one = max((bench.max_in_window(times, EDIT_WINDOW) for times in per_channel.values()), default=0)
     print(
         f"\nmessage PATCH: max {in_one} in any {EDIT_WINDOW:g} s window in one channel or thread, "
-        f"{max_in_window([c.at for c in edits], EDIT_WINDOW)} across all "
+        f"{bench.max_in_window([c.at for c in edits], EDIT_WINDOW)} across all "
         f"({len(edits)} in all; Discord allows ~5 per 5 s per channel)"
     )
     progress = [len(progress_edits(fake, calls, q)) for q in questions]

@@ -38,7 +38,7 @@ from mathbot.sim import SimConfig, make_app
 from tests.conftest import DATA_DIR, TEST_REDIS_URL
 from tests.slack import flows, signing
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, Call, FakeSlack
-from tests.support import processes
+from tests.support import bench, processes
 from tests.support.servers import ThreadedApp, free_port
 
 WORKER_PREFIX = "/w"
@@ -47,7 +47,6 @@ WORKER_PREFIX = "/w"
 SIDE = "_side"
 """The argument under which each recorded call notes its side ("adapter" or "worker")."""
 
-SIDES = ("adapter", "worker")
 ASKER = "U0ADA001"
 UPDATE_WINDOW = 60.0
 """Seconds of Slack's chat.update rate limit window (Tier 3)."""
@@ -91,49 +90,13 @@ class Question:
         return f"(q{self.index})"
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.slack.bench_calls",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--questions", type=int, default=1, help="questions asked at once (default 1)")
-    parser.add_argument("--channels", type=int, default=1, help="channels they are spread over (default 1)")
-    parser.add_argument("--solves", type=int, default=0, help="how many of them are /solve (default 0)")
-    parser.add_argument(
-        "--workers", type=int, help="worker processes (default: one per question, so all run at once)"
-    )
-    parser.add_argument(
-        "--tokens-per-second", type=float, default=85.0, help="simulated speed per stream (default 85)"
-    )
-    parser.add_argument(
-        "--reasoning-tokens", type=int, default=10_000, help="simulated reasoning length (default 10000)"
-    )
-    parser.add_argument(
-        "--tokens-per-chunk", type=int, default=1, help="tokens per streamed chunk (default 1, as TGI)"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=600.0, help="seconds to wait for all answers (default 600)"
-    )
-    args = parser.parse_args(argv)
-    if args.questions < 1 or args.channels < 1 or not 0 <= args.solves <= args.questions:
-        parser.error("need --questions >= 1, --channels >= 1 and 0 <= --solves <= --questions")
-    args.workers = args.workers or args.questions
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = bench.parse_args("python -m tests.slack.bench_calls", __doc__, argv)
     connection = redis.Redis.from_url(TEST_REDIS_URL)
     connection.flushdb()
     logs = Path(tempfile.mkdtemp(prefix="mathbot-bench-slack-"))
     fake = SidedSlack()
-    print(
-        f"{args.questions} question(s) in {args.channels} channel(s), {args.solves} of them /solve; "
-        f"{args.workers} worker(s); simulator at {args.tokens_per_second:g} tokens/s, "
-        f"{args.reasoning_tokens:,} reasoning tokens; logs in {logs}",
-        flush=True,
-    )
+    print(bench.headline(args, logs), flush=True)
     with contextlib.ExitStack() as stack:
         served = ThreadedApp(fake.app).start()
         stack.callback(served.stop)
@@ -268,31 +231,12 @@ def settle(fake: FakeSlack, quiet: float, longest: float) -> None:
             seen, since = len(fake.calls), time.monotonic()
 
 
-def max_in_window(times: list[float], window: float) -> int:
-    """The most of `times` (seconds) that fall within any `window` seconds."""
-    times, best, first = sorted(times), 0, 0
-    for last, at in enumerate(times):
-        while times[first] <= at - window:
-            first += 1
-        best = max(best, last - first + 1)
-    return best
-
-
 def side(call: Call) -> str:
     return str(call.args.get(SIDE, "adapter"))
 
 
 def print_table(calls: list[Call], answers: int) -> None:
-    counts = Counter((call.method, side(call)) for call in calls)
-    methods = sorted({method for method, _ in counts})
-    width = max([len("total"), *(len(m) for m in methods)])
-    print(f"  {'method':<{width}}  {'adapter':>7}  {'worker':>7}  {'total':>7}  {'per answer':>10}")
-    rows = [(m, [counts[(m, s)] for s in SIDES]) for m in methods]
-    rows.append(("total", [sum(counts[(m, s)] for m in methods) for s in SIDES]))
-    for method, numbers in rows:
-        total = sum(numbers)
-        cells = "  ".join(f"{n:>7}" for n in numbers)
-        print(f"  {method:<{width}}  {cells}  {total:>7}  {total / answers:>10.2f}")
+    bench.print_table("method", [(call.method, side(call)) for call in calls], answers)
 
 
 def progress_edits(calls: list[Call], placeholder: str | None) -> list[Call]:
@@ -328,7 +272,7 @@ def report(startup: list[Call], calls: list[Call], questions: list[Question]) ->
 
     updates = [c.at for c in calls if c.method == "chat.update"]
     print(
-        f"\nchat.update: max {max_in_window(updates, UPDATE_WINDOW)} in any {UPDATE_WINDOW:g} s window "
+        f"\nchat.update: max {bench.max_in_window(updates, UPDATE_WINDOW)} in any {UPDATE_WINDOW:g} s window "
         f"({len(updates)} in all; Slack Tier 3 allows ~50 a minute per workspace)"
     )
     edits = [len(progress_edits(calls, q.placeholder)) for q in questions]
