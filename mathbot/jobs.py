@@ -54,6 +54,9 @@ class ReplyTarget(BaseModel):
     """Platform id of the person who asked (for cancellation and limits; never pinged)."""
     team: str | None = None
     """Slack workspace or Discord guild id, for per-workspace rate budgets."""
+    conversation: str | None = None
+    """Where the chat has no thread for a question (a Discord DM), the id that ties it to its follow-ups:
+    the first question's message id. None: the thread (or the channel) is the conversation."""
 
 
 class Sampling(BaseModel):

@@ -25,7 +25,8 @@ def thread_key(platform: str, channel: str, thread: str | None) -> str:
 
 
 def key_for(target: ReplyTarget) -> str:
-    return thread_key(target.platform, target.channel, target.thread)
+    """A thread's memory; in a chat without threads (a Discord DM), that of one conversation in it."""
+    return thread_key(target.platform, target.channel, target.thread or target.conversation)
 
 
 def record(connection: redis.Redis, key: str, turn: Turn) -> None:

@@ -87,10 +87,31 @@ async def _direct_message(ctx: Context, message: discord.Message, text: str) -> 
     if not text:
         await _say(message.channel, messages.EMPTY_QUESTION, reference=message)
         return
-    target = ReplyTarget(platform="discord", channel=str(message.channel.id), user=str(message.author.id))
-    follow_up = replies_to(message, ctx.me)
+    # A DM has no threads: a Reply to one of mathbot's answers continues that answer's conversation
+    # (its own memory), anything else starts a new one, named after this message.
+    conversation = await _conversation_replied_to(ctx, message) if replies_to(message, ctx.me) else None
+    follow_up = conversation is not None
+    target = ReplyTarget(
+        platform="discord",
+        channel=str(message.channel.id),
+        user=str(message.author.id),
+        conversation=conversation or str(message.id),
+    )
     log.info("discord dm message=%s user=%s follow_up=%s", message.id, message.author.id, follow_up)
     await _ask_in(ctx, [(message.channel, target, message)], text, with_history=follow_up)
+
+
+async def _conversation_replied_to(ctx: Context, message: discord.Message) -> str | None:
+    """The DM conversation of the mathbot message this message replies to (its answer's first message),
+    or None when that message answers no question mathbot still knows."""
+    ref = message.reference
+    if ref is None or ref.message_id is None:
+        return None
+    try:
+        question = await ctx.ingest.question_on(str(ref.message_id))
+    except redis.RedisError:
+        return None
+    return question.target.conversation if question is not None else None
 
 
 async def _in_thread(ctx: Context, message: discord.Message, text: str, parent: int, mentioned: bool) -> None:
@@ -186,8 +207,10 @@ async def _solve_in(
     """Ask `/solve`'s problem where it belongs: the DM; the thread it was used in; else a thread started
     from the post, or the channel. False when no place took the placeholder."""
     user, guild = str(interaction.user.id), interaction.guild_id
-    if guild is None:  # a DM: answer in it
-        target = ReplyTarget(platform="discord", channel=str(interaction.channel_id), user=user)
+    if guild is None:  # a DM: answer in it, as a conversation of its own
+        target = ReplyTarget(
+            platform="discord", channel=str(interaction.channel_id), user=user, conversation=str(post.id)
+        )
         return await _ask_in(ctx, [(post.channel, target, None)], text, with_history=False, sampling=sampling)
     channel = interaction.channel or ctx.client.get_partial_messageable(
         interaction.channel_id or 0, guild_id=guild

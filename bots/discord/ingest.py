@@ -152,12 +152,14 @@ class Ingest:
         return messages.queued(enqueued.position), question.id
 
     async def question_on(self, placeholder: str) -> Question | None:
-        """The question whose placeholder is `placeholder` (its RQ job's payload), or None when it is
-        not known or no longer stored. Raises `redis.RedisError` when Redis cannot be reached."""
+        """The question whose placeholder (or a further message of whose answer) is `placeholder` (its
+        RQ job's payload), or None when it is not known or no longer stored. Raises
+        `redis.RedisError` when Redis cannot be reached."""
         return await asyncio.to_thread(self._question_on, placeholder)
 
     def _question_on(self, placeholder: str) -> Question | None:
-        question_id = queue.question_for_placeholder(self.connection, "discord", placeholder)
+        head = state.head_of(self.connection, placeholder)
+        question_id = queue.question_for_placeholder(self.connection, "discord", head)
         if question_id is None:
             return None
         try:

@@ -21,6 +21,8 @@ PARTS_TTL = 7 * 24 * 3600
 
 HOLD_PREFIX = "mathbot:discord:hold:"
 PARTS_PREFIX = "mathbot:discord:parts:"
+PART_OF_PREFIX = "mathbot:discord:part-of:"
+"""A further message of a long answer → the answer's first message (its placeholder)."""
 
 
 def hold(connection: redis.Redis, placeholder: str) -> None:
@@ -64,7 +66,14 @@ def remember_part(connection: redis.Redis, placeholder: str, index: int, message
     with connection.pipeline() as pipe:
         pipe.hset(PARTS_PREFIX + placeholder, str(index), message_id)
         pipe.expire(PARTS_PREFIX + placeholder, PARTS_TTL)
+        pipe.set(PART_OF_PREFIX + message_id, placeholder, ex=PARTS_TTL)
         pipe.execute()
+
+
+def head_of(connection: redis.Redis, message_id: str) -> str:
+    """The first message of the answer that `message_id` belongs to (itself when it is not a further part)."""
+    raw = connection.get(PART_OF_PREFIX + message_id)
+    return raw.decode() if isinstance(raw, bytes) else str(raw) if raw else message_id
 
 
 def forget_part(connection: redis.Redis, placeholder: str, index: int) -> None:

@@ -200,6 +200,35 @@ def test_direct_messages_are_answered_in_the_dm_and_a_reply_follows_up(
     assert_safe_and_small(fake)
 
 
+def test_a_dm_reply_follows_up_its_own_conversation_only(
+    bot: subprocess.Popen[bytes],
+    worker: subprocess.Popen[bytes],
+    discord_fake: FakeServer,
+    sim: ThreadedApp,
+) -> None:
+    """Two problems in one DM: a Reply to the first one's answer carries the first problem only."""
+    fake, dm = discord_fake.fake, snowflake()
+    first, second = aime(1)["problem"], aime(2)["problem"]
+    discord_fake.run(fake.send_message(first, channel=dm))
+    answer_one = answered(fake, dm)[0]
+    discord_fake.run(fake.send_message(second, channel=dm))
+    answered(fake, dm, count=2)
+
+    discord_fake.run(fake.send_message("Why 56?", channel=dm, reply_to=int(answer_one["id"])))
+    heads = answered(fake, dm, count=3)
+    sent = sim_messages(sim)
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[0]["content"].startswith(first) and second not in json.dumps(sent)
+
+    follow_up_answer = [m for m in heads if m["content"].startswith("## ")][-1]
+    discord_fake.run(fake.send_message("And 7?", channel=dm, reply_to=int(follow_up_answer["id"])))
+    answered(fake, dm, count=4)
+    sent = sim_messages(sim)
+    assert [m["role"] for m in sent] == ["user", "assistant", "user", "assistant", "user"]
+    assert second not in json.dumps(sent)
+    assert_safe_and_small(fake)
+
+
 def test_slash_solve_in_a_dm_is_answered_there_once(
     bot: subprocess.Popen[bytes], worker: subprocess.Popen[bytes], discord_fake: FakeServer
 ) -> None:
