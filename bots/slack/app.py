@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import redis
@@ -83,8 +84,16 @@ def _bolt_logger() -> logging.Logger:
     return logger
 
 
-def web_app(bolt: AsyncApp | None, connection: redis.Redis) -> web.Application:
-    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health."""
+def web_app(
+    bolt: AsyncApp | None,
+    connection: redis.Redis,
+    socket_connected: Callable[[], Awaitable[bool]] | None = None,
+) -> web.Application:
+    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health.
+
+    /health answers 503 when Redis does not answer or, in Socket Mode (`socket_connected` given),
+    while the WebSocket to Slack is down (the client reconnects by itself; the probe says so meanwhile).
+    """
 
     async def events(request: web.Request) -> web.Response:
         assert bolt is not None
@@ -93,9 +102,14 @@ def web_app(bolt: AsyncApp | None, connection: redis.Redis) -> web.Application:
     async def health(request: web.Request) -> web.Response:
         try:
             await asyncio.to_thread(connection.ping)
+            reachable = True
         except redis.RedisError:
-            return web.json_response({"ok": False, "redis": False}, status=503)
-        return web.json_response({"ok": True, "redis": True})
+            reachable = False
+        body: dict[str, bool] = {"redis": reachable}
+        if socket_connected is not None:
+            body["socket_mode"] = await socket_connected()
+        ok = all(body.values())
+        return web.json_response({"ok": ok, **body}, status=200 if ok else 503)
 
     app = web.Application(client_max_size=1024 * 1024)
     if bolt is not None:
@@ -141,14 +155,18 @@ async def _serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    socket_mode = settings.slack_app_token is not None
-    runner = web.AppRunner(web_app(None if socket_mode else bolt, connection), shutdown_timeout=5)
+    handler = None
+    if settings.slack_app_token is not None:
+        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+    front = (
+        web_app(None, connection, handler.client.is_connected)
+        if handler is not None
+        else web_app(bolt, connection)
+    )
+    runner = web.AppRunner(front, shutdown_timeout=5)
     await runner.setup()
     await web.TCPSite(runner, HOST, settings.port).start()
-    handler = None
-    if socket_mode:
-        assert settings.slack_app_token is not None
-        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+    if handler is not None:
         await handler.connect_async()
         log.info("Socket Mode connected; health check on port %d", settings.port)
     else:

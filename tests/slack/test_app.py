@@ -236,6 +236,28 @@ def test_health(slack_app: ThreadedApp) -> None:
     assert response.status_code == 200 and response.json() == {"ok": True, "redis": True}
 
 
+def test_health_in_socket_mode_follows_the_websocket(redis_conn: redis.Redis) -> None:
+    """In Socket Mode /health also says whether the WebSocket to Slack is up (503 while it is not)."""
+    from bots.slack.app import web_app
+
+    connected = {"now": True}
+
+    async def socket_connected() -> bool:
+        return connected["now"]
+
+    server = ThreadedApp(lambda: web_app(None, redis_conn, socket_connected)).start()
+    try:
+        up = httpx.get(server.url + "/health")
+        connected["now"] = False
+        down = httpx.get(server.url + "/health")
+        events = httpx.post(server.url + "/slack/events", content=b"{}")
+    finally:
+        server.stop()
+    assert (up.status_code, up.json()) == (200, {"ok": True, "redis": True, "socket_mode": True})
+    assert (down.status_code, down.json()) == (503, {"ok": False, "redis": True, "socket_mode": False})
+    assert events.status_code in (404, 405), "Socket Mode takes no events over HTTP"
+
+
 def test_oversized_paste_is_refused_in_the_thread_without_queueing(
     fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis
 ) -> None:
