@@ -4,7 +4,9 @@ One sliding window of the last 60 s of edits per team, with three priorities:
 
 - progress edits (`try_spend`) go while fewer than `per_minute` edits are in the window, no more than
   `burst` of them back to back (so they reach answers steadily, not in a rush each time the window
-  frees), and no 429 cool-down runs;
+  frees), and no 429 cool-down runs; and fairly: with N answers wanting progress in a workspace, one
+  message is edited again only after its share of the budget, N · 60 s / `per_minute`, so the answers
+  that have shown nothing yet get the free edits first (50 answers at 40 a minute: every 75 s each);
 - notices that say why an answer takes longer (`try_spend(urgent=True)`) may also use the headroom
   between `per_minute` and `hard`, Slack's own ~50 a minute, but never go beyond it;
 - final answers and errors (`spend_within`) wait for a slot under `hard` (at most a bounded time,
@@ -33,23 +35,44 @@ BURST = 5
 SLOT_POLL_SECONDS = 0.25
 """How often a final answer waiting for a slot asks again."""
 
+FAIR_ACTIVE_SECONDS = 30
+"""A message that asked for a progress edit this recently counts as wanting one (for its fair share)."""
+
 PREFIX = "mathbot:slack:edits:"
 COOLDOWN_PREFIX = "mathbot:slack:cooldown:"
+WANTING_PREFIX = "mathbot:slack:wanting:"
+LAST_EDIT_PREFIX = "mathbot:slack:last-edit:"
 
-# KEYS: window zset, cool-down key.
-# ARGV: window ms, limit (0: none), member, burst (0: none), burst window ms, obey cool-down (0/1).
+# KEYS: window zset, cool-down key, wanting zset, last-edit zset.
+# ARGV: window ms, limit (0: none), member, burst (0: none), burst window ms, obey cool-down (0/1),
+#       message ('' : no fair share), fair active ms.
 _SPEND = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local burst = tonumber(ARGV[4])
+local message = ARGV[7]
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if message ~= '' then
+  local active = tonumber(ARGV[8])
+  redis.call('ZADD', KEYS[3], now, message)
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - active)
+  redis.call('PEXPIRE', KEYS[3], active + 1000)
+  local last = redis.call('ZSCORE', KEYS[4], message)
+  local gap = redis.call('ZCARD', KEYS[3]) * window / math.max(limit, 1)
+  if last and now - tonumber(last) < gap then return 0 end
+end
 if ARGV[6] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if limit > 0 and redis.call('ZCARD', KEYS[1]) >= limit then return 0 end
 if burst > 0 and redis.call('ZCOUNT', KEYS[1], now - tonumber(ARGV[5]), '+inf') >= burst then return 0 end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window + 1000)
+if message ~= '' then
+  redis.call('ZADD', KEYS[4], now, message)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - 10 * window)
+  redis.call('PEXPIRE', KEYS[4], 10 * window)
+end
 return 1
 """
 
@@ -72,20 +95,25 @@ class EditBudget:
         self.burst = min(burst, per_minute)
         self.key = PREFIX + (team or "-")
         self.cooldown_key = COOLDOWN_PREFIX + (team or "-")
+        self.wanting_key = WANTING_PREFIX + (team or "-")
+        self.last_edit_key = LAST_EDIT_PREFIX + (team or "-")
         self._script = connection.register_script(_SPEND)
 
-    def _spend(self, limit: int, burst: int = 0, obey_cooldown: bool = True) -> bool:
+    def _spend(self, limit: int, burst: int = 0, obey_cooldown: bool = True, message: str = "") -> bool:
         window_ms = int(self.window * 1000)
         burst_ms = window_ms * burst // max(1, self.per_minute)
         args: list[int | str] = [window_ms, limit, uuid.uuid4().hex, burst, burst_ms, int(obey_cooldown)]
-        return bool(self._script(keys=[self.key, self.cooldown_key], args=args))
+        args += [message, FAIR_ACTIVE_SECONDS * 1000]
+        keys = [self.key, self.cooldown_key, self.wanting_key, self.last_edit_key]
+        return bool(self._script(keys=keys, args=args))
 
-    def try_spend(self, urgent: bool = False) -> bool:
+    def try_spend(self, urgent: bool = False, message: str = "") -> bool:
         """Take one progress edit (`urgent`: a notice, which may use the headroom up to `hard`);
-        False when it must be skipped (the next one carries newer news)."""
+        False when it must be skipped (the next one carries newer news). With `message` (the edited
+        message's ts), the edit also waits for that message's fair share of the budget."""
         if urgent:
             return self._spend(self.hard)
-        return self._spend(self.per_minute, self.burst)
+        return self._spend(self.per_minute, self.burst, message=message)
 
     def spend(self) -> None:
         """Count an edit that happens anyway."""

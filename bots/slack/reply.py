@@ -96,7 +96,9 @@ class SlackReply:
                 return
             # "retrying" tells the user why it takes longer: it may use the headroom progress leaves
             # under Slack's limit, but many answers retrying at once (a server outage) must not break it
-            if not self.budget.try_spend(urgent=progress.phase == "retrying"):
+            if not self.budget.try_spend(
+                urgent=progress.phase == "retrying", message=f"{self.target.channel}:{ts}"
+            ):
                 log.debug("%s progress edit skipped: workspace edit budget spent", self.ids)
                 return
             message = blocks.progress_message(progress, blocks.action_value(self.target.channel, ts))

@@ -75,3 +75,23 @@ def test_final_edits_wait_a_bounded_time_then_go(redis_conn: redis.Redis) -> Non
     budget.cool_down(60)
     waited = budget.spend_within(0.3)
     assert 0.3 <= waited < 1 and budget.used() == 2
+
+
+def test_answers_that_have_shown_nothing_get_the_free_edits_first(redis_conn: redis.Redis) -> None:
+    """Three answers want progress in a workspace allowing 30 edits a minute: a message edited once
+    waits for its share (3 · 60 s / 30 = 6 s) while the others get theirs."""
+    budget = EditBudget(redis_conn, "T1", per_minute=30, burst=30)
+    messages = ["C1:1.1", "C1:2.2", "C1:3.3"]
+    assert budget.try_spend(message=messages[0])
+    for message in messages[1:]:  # they ask too: now three answers share the budget
+        assert budget.try_spend(message=message)
+    assert not budget.try_spend(message=messages[0]), "the first one had its turn"
+    assert not budget.try_spend(message=messages[1])
+    assert budget.used() == 3
+
+
+def test_one_answer_alone_is_not_slowed_by_the_fair_share(redis_conn: redis.Redis) -> None:
+    budget = EditBudget(redis_conn, "T1", per_minute=40, burst=40)  # alone: a share of 1.5 s
+    assert budget.try_spend(message="C1:1.1")
+    time.sleep(1.6)
+    assert budget.try_spend(message="C1:1.1")
