@@ -25,7 +25,11 @@ from pathlib import Path
 import httpx
 import redis
 
-DATA_DIRS = (Path.cwd() / ".." / "shared" / "data", Path(__file__).resolve().parents[2] / "shared" / "data")
+DATA_DIRS = (
+    Path.cwd() / ".." / "shared" / "data",
+    Path(__file__).resolve().parents[2] / "shared" / "data",
+    Path("/work/shared/data"),  # where these machines keep the problem sets, for a checkout elsewhere
+)
 FALLBACK_PROBLEM = {
     "problem": "Find the sum of all integer bases $b > 9$ for which $17_b$ is a divisor of $97_b$.",
     "answer": 70,

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from bots.discord import format
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, require_data
 from tests.discord.conftest import FakeServer, discord_env, start_bot, start_fake
 from tests.discord.fake_discord import (
     ALICE,
@@ -30,6 +30,7 @@ ANSWER_TIMEOUT = 30
 
 
 def aime(problem_id: int) -> dict[str, Any]:
+    require_data()
     for line in (DATA_DIR / "aime_2025.jsonl").read_text().splitlines():
         row = json.loads(line)
         if row["id"] == problem_id:

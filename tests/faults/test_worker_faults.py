@@ -19,7 +19,10 @@ from bots.console import events
 from mathbot import queue
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
+from tests.conftest import DATA_DIR, NO_DATA
 from tests.support import processes
+
+pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)  # answers are checked against it
 
 PROBLEM = (
     "Find the sum of all integer bases \\( b > 9 \\) for which \\( 17_b \\) is a divisor of \\( 97_b \\)."

@@ -11,11 +11,11 @@ import pytest
 
 from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_TRUNCATED, ask
 from mathbot.settings import Settings
-from tests.conftest import DATA_DIR, settings_env
+from tests.conftest import DATA_DIR, NO_DATA, settings_env
 from tests.support import processes
 from tests.support.servers import ThreadedApp, free_port
 
-pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason="../shared/data is not there")
+pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)
 
 
 def aime_2025(problem_id: int) -> dict:

@@ -12,7 +12,7 @@ from rq.registry import FinishedJobRegistry
 from rq.serializers import JSONSerializer
 
 from mathbot.settings import Settings
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, NO_DATA
 from tests.discord.conftest import discord_env, start_bot, start_fake
 from tests.discord.test_discord_flow import answered, assert_safe_and_small
 from tests.slack import flows
@@ -22,7 +22,7 @@ from tests.slack.test_delivery import CHANNEL, ask
 from tests.support import processes
 from tests.support.servers import ThreadedApp
 
-pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason="../shared/data is not there")
+pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)
 
 
 def test_one_worker_answers_slack_and_discord(

@@ -12,11 +12,11 @@ import pytest
 
 from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT, ask
 from mathbot.settings import Settings
-from tests.conftest import DATA_DIR, settings_env
+from tests.conftest import DATA_DIR, NO_DATA, settings_env
 from tests.support import processes
 from tests.support.servers import ThreadedApp
 
-pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason="../shared/data is not there")
+pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)
 
 SEED = 121
 """With the simulator at accuracy 0.5, seeds 121-125 box 105, 70, 81, 70, 70 for AIME 2025 #1

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from mathbot.render import display_blocks, render_png, to_text
+from tests.conftest import DATA_DIR
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = DATA_DIR
 RAW_COMMAND = re.compile(r"\\[a-zA-Z]+")
 CODE = re.compile(r"```.*?```|(?<!\\)`[^`\n]*(?<!\\)`", re.S)  # code is verbatim by design
 FLAVORS = ("slack", "discord", "console")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from mathbot.sim import SimConfig
@@ -13,8 +11,7 @@ from mathbot.sim.script import NOTICE, hashed_answer, plan_generation, write_scr
 from mathbot.sim.template import apply_chat_template, problem_from_prompt
 from mathbot.sim.tokens import EOS, count_tokens, tokenize
 from mathbot.sim.validation import ValidationFailure, check_lengths
-
-DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+from tests.conftest import DATA_DIR, require_data
 
 
 def test_tokens_concatenate_back_and_special_tokens_stay_whole() -> None:
@@ -69,6 +66,7 @@ def test_plan_cut_by_length_stop_and_no_answer() -> None:
 
 
 def test_problem_bank_matches_exactly_or_by_long_containment() -> None:
+    require_data()
     bank = ProblemBank.from_dir(str(DATA_DIR))
     assert len(bank) > 600
     aime = (

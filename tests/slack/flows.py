@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, require_data
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.support import processes
 from tests.support.processes import wait_for
@@ -36,6 +36,7 @@ def workers(
 
 def aime(problem_id: int) -> dict[str, Any]:
     """A problem of /work/shared/data/aime_2025.jsonl (the simulator boxes its official answer)."""
+    require_data()
     with open(DATA_DIR / "aime_2025.jsonl") as lines:
         for line in lines:
             row = json.loads(line)

@@ -25,7 +25,7 @@ import pytest
 import redis
 
 from mathbot.sim import SimConfig, make_app
-from tests.conftest import DATA_DIR, settings_env
+from tests.conftest import DATA_DIR, require_data, settings_env
 from tests.slack import flows, signing
 from tests.slack.conftest import slack_vars
 from tests.slack.fake_slack import BOT_USER, FakeSlack
@@ -119,6 +119,7 @@ def env(redis_url: str, sim: ThreadedApp, fake_slack: FakeSlack) -> dict[str, st
 
 def problems() -> list[tuple[str, str]]:
     """(problem, official answer) of AIME 2024 and 2025."""
+    require_data()
     found = []
     for name in ("aime_2024", "aime_2025"):
         with open(DATA_DIR / f"{name}.jsonl") as lines:
