@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mathbot.outcome import Vote
+
 EMPTY_QUESTION = (
     "There is no problem in your message. Write the problem after the mention, e.g. `@mathbot Find …`."
 )
@@ -115,3 +117,10 @@ def vote_summary(agree: int, samples: int, others: list[tuple[str, int]], failed
     missing = [f"{unanswered} gave no final answer"] if unanswered > 0 else []
     missing += [f"{failed} failed on the server"] if failed else []
     return text + (f" ({', '.join(missing)})" if missing else "") + "."
+
+
+def tokens_used(completion_tokens: int, vote: Vote | None) -> str:
+    """`1,234 tokens`, or for an answer drawn from several samples, the tokens of all of them."""
+    if vote is None:
+        return f"{completion_tokens:,} tokens"
+    return f"{vote.tokens:,} tokens in {vote.samples} samples"

@@ -87,13 +87,14 @@ def tally(
     `same` decides equivalence of two normalised-different answers; by default math-verify, in a
     child process bounded by `deadline` seconds.
     """
-    keyed = [(i, f, normalize(f)) for i, f in enumerate(finals) if f is not None and normalize(f)]
     # Pass 1: identical normalised strings.
     by_key: dict[str, list[int]] = {}
     first: dict[str, str] = {}
-    for index, final, key in keyed:
-        by_key.setdefault(key, []).append(index)
-        first.setdefault(key, final)
+    for index, final in enumerate(finals):
+        key = normalize(final) if final is not None else ""
+        if key:
+            by_key.setdefault(key, []).append(index)
+            first.setdefault(key, final or "")
     keys = list(by_key)
     # Pass 2: merge keys that are mathematically equal (only when more than one distinct answer).
     merged = _merge(keys, same, deadline) if len(keys) > 1 else [[k] for k in keys]

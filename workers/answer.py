@@ -37,14 +37,8 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         log.info("question=%s was cancelled; not generating", question.id)
         return {"status": "cancelled"}
     reply = reply_for(question.target, settings)
-    server = InferenceServer(settings)
-    progress = _safe_progress(reply, question.id, connection)
-    samples = question.sampling.samples
     try:
-        if samples > 1:
-            answer = generate_votes(question, lambda: InferenceServer(settings), progress, settings, samples)
-        else:
-            answer = generate(question, server, progress, settings)
+        answer = _generate(question, _safe_progress(reply, question.id, connection), settings)
     except errors.MathbotError as exc:
         log.info("question=%s failed: %s %s", question.id, type(exc).__name__, exc.detail)
         deliver_error(connection, question, reply, exc, settings)
@@ -52,8 +46,6 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
     except JobTimeoutException:
         deliver_error(connection, question, reply, errors.MathbotError(messages.TIMED_OUT), settings)
         return {"status": "error", "error": "TimedOut", "message": messages.TIMED_OUT}
-    finally:
-        server.close()
     if answer.solution and not answer.truncated:  # before delivery: a quick follow-up must see it
         threads.record(
             connection, threads.key_for(question.target), Turn(role="assistant", content=answer.solution)
@@ -70,6 +62,18 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
             log.exception("question=%s the chat refuses every message; giving up", question.id)
         return {**_summary(answer), "status": "undelivered"}
     return _summary(answer)
+
+
+def _generate(question: Question, progress: Any, settings: Settings) -> Answer:
+    """One generation, or for a question asked with several samples, the majority of that many."""
+    samples = question.sampling.samples
+    if samples > 1:
+        return generate_votes(question, lambda: InferenceServer(settings), progress, settings, samples)
+    server = InferenceServer(settings)
+    try:
+        return generate(question, server, progress, settings)
+    finally:
+        server.close()
 
 
 def _summary(answer: Answer) -> dict[str, Any]:

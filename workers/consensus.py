@@ -55,7 +55,7 @@ class _Merged:
 
     def finished(self, final: str | None) -> None:
         with self.lock:
-            self.finals.append(render.answer_card(final, "", truncated=False).final_text if final else "—")
+            self.finals.append(render.answer_text(final) if final else "—")
             self.on_progress(self._merged(None))
 
     def _merged(self, retrying: Progress | None) -> Progress:

@@ -58,12 +58,7 @@ def answer_text(body: dict[str, Any]) -> str:
         out.append(card.note)
     if body["truncated"]:
         out.append(messages.TRUNCATED)
-    vote = vote_of(body)
-    tokens = (
-        f"{vote.tokens:,} tokens in {vote.samples} samples"
-        if vote
-        else f"{body['completion_tokens']:,} tokens"
-    )
+    tokens = messages.tokens_used(body["completion_tokens"], vote_of(body))
     out.append(
         f"({tokens}, thought for {duration(body['thinking_seconds'])}, total {duration(body['elapsed'])})"
     )

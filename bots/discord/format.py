@@ -218,10 +218,10 @@ def answer_parts(
         top.append(f"-# {messages.dropped_turns(answer.dropped_turns)}")
     body = render.to_text(answer.solution, "discord").strip() if answer.solution.strip() else ""
     files = _formula_images(answer.solution) if images and attach and body else []
-    tokens = f"{answer.completion_tokens:,} tokens"
-    if answer.vote:
-        tokens = f"{answer.vote.tokens:,} tokens in {answer.vote.samples} samples"
-    footer = [tokens, f"thought for {duration(answer.thinking_seconds)}"]
+    footer = [
+        messages.tokens_used(answer.completion_tokens, answer.vote),
+        f"thought for {duration(answer.thinking_seconds)}",
+    ]
     if answer.reasoning.strip() and not attach:
         footer.append(NO_ATTACHMENTS)
     elif answer.reasoning.strip():

@@ -177,9 +177,7 @@ def _headline_block(headline: str) -> dict[str, Any]:
 
 
 def _stats(answer: Answer) -> str:
-    tokens = f"{answer.completion_tokens:,} tokens"
-    if answer.vote:
-        tokens = f"{answer.vote.tokens:,} tokens in {answer.vote.samples} samples"
+    tokens = messages.tokens_used(answer.completion_tokens, answer.vote)
     return f"{tokens} · thought for {duration(answer.thinking_seconds)} · total {duration(answer.elapsed)}"
 
 

@@ -1,6 +1,6 @@
 """Rendering core: model Markdown + LaTeX → Slack, Discord and console text, formula images, answer cards."""
 
-from .card import AnswerCard, answer_card
+from .card import AnswerCard, answer_card, answer_text
 from .images import render_png
 from .markup import Flavor, escape_plain, to_text
 from .reasoning import reasoning_file, snippet
@@ -12,6 +12,7 @@ __all__ = [
     "AnswerCard",
     "Flavor",
     "answer_card",
+    "answer_text",
     "display_blocks",
     "escape_plain",
     "neutralize_mentions",

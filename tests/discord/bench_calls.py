@@ -160,14 +160,16 @@ def main(argv: list[str] | None = None) -> int:
             interval=0.5,
             message=f"{args.workers} workers",
         )
-        settle(fake, quiet=2.0, longest=20.0)  # the bot registers its commands after READY
+        bench.settle(
+            lambda: len(fake.calls), quiet=2.0, longest=20.0
+        )  # the bot registers its commands after READY
         print(f"adapter and {args.workers} worker(s) up in {time.monotonic() - started:.1f} s", flush=True)
         startup = len(fake.calls)
 
         questions = ask(served, channels, args)
         processes.wait_for(lambda: find_placeholders(fake, questions), 60, 0.2, message="the placeholders")
         wait_for_answers(fake, questions, args.timeout)
-        settle(fake, quiet=5.0, longest=60.0)
+        bench.settle(lambda: len(fake.calls), quiet=5.0, longest=60.0)
     report(fake, startup, questions)
     return 0
 
@@ -224,16 +226,6 @@ def wait_for_answers(fake: FakeDiscord, questions: list[Question], timeout: floa
         if all(q.answered for q in questions):
             return
         time.sleep(1)
-
-
-def settle(fake: FakeDiscord, quiet: float, longest: float) -> None:
-    """Wait until the fake has had no call for `quiet` seconds (at most `longest` seconds in all)."""
-    deadline = time.monotonic() + longest
-    seen, since = len(fake.calls), time.monotonic()
-    while time.monotonic() < deadline and time.monotonic() - since < quiet:
-        time.sleep(0.2)
-        if len(fake.calls) != seen:
-            seen, since = len(fake.calls), time.monotonic()
 
 
 def route(call: Call) -> str:

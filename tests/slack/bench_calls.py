@@ -142,13 +142,13 @@ def main(argv: list[str] | None = None) -> int:
             message=f"{args.workers} workers",
         )
         print(f"adapter and {args.workers} worker(s) up in {time.monotonic() - started:.1f} s", flush=True)
-        settle(fake, quiet=1.0, longest=10.0)
+        bench.settle(lambda: len(fake.calls), quiet=1.0, longest=10.0)
         startup = len(fake.api_calls())
 
         questions = ask(fake, adapter_url, args)
         processes.wait_for(lambda: find_placeholders(fake, questions), 60, 0.2, message="the placeholders")
         wait_for_answers(fake, questions, args.timeout)
-        settle(fake, quiet=5.0, longest=60.0)  # formula images follow the answer
+        bench.settle(lambda: len(fake.calls), quiet=5.0, longest=60.0)  # formula images follow the answer
     report(fake.api_calls()[:startup], fake.api_calls()[startup:], questions)
     return 0
 
@@ -219,16 +219,6 @@ def wait_for_answers(fake: FakeSlack, questions: list[Question], timeout: float)
         if all(q.final for q in questions):
             return
         time.sleep(1)
-
-
-def settle(fake: FakeSlack, quiet: float, longest: float) -> None:
-    """Wait until the fake has had no call for `quiet` seconds (at most `longest` seconds in all)."""
-    deadline = time.monotonic() + longest
-    seen, since = len(fake.calls), time.monotonic()
-    while time.monotonic() < deadline and time.monotonic() - since < quiet:
-        time.sleep(0.2)
-        if len(fake.calls) != seen:
-            seen, since = len(fake.calls), time.monotonic()
 
 
 def side(call: Call) -> str:

@@ -4,8 +4,9 @@ their options, their headline, the busiest-window count and the calls table."""
 from __future__ import annotations
 
 import argparse
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 SIDES = ("adapter", "worker")
@@ -72,3 +73,14 @@ def print_table(label: str, calls: Sequence[tuple[str, str]], answers: int) -> N
         total = sum(numbers)
         cells = "  ".join(f"{n:>7}" for n in numbers)
         print(f"  {name:<{width}}  {cells}  {total:>7}  {total / answers:>10.2f}")
+
+
+def settle(calls: Callable[[], int], quiet: float, longest: float) -> None:
+    """Wait until the fake has recorded no new call (`calls()` counts them) for `quiet` seconds, at most
+    `longest` seconds in all."""
+    deadline = time.monotonic() + longest
+    seen, since = calls(), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
+        time.sleep(0.2)
+        if calls() != seen:
+            seen, since = calls(), time.monotonic()
