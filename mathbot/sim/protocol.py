@@ -79,34 +79,29 @@ def chat_delta(
 
 
 def chat_chunk(
-    config: SimConfig,
-    created: int,
-    delta: dict[str, Any],
-    finish_reason: str | None = None,
-    usage_: dict[str, int] | None = None,
+    config: SimConfig, created: int, delta: dict[str, Any], finish_reason: str | None = None
 ) -> dict[str, Any]:
     """`ChatCompletionChunk` of one token (TGI sends `usage` separately: see `usage_chunk`)."""
-    return {
-        "object": "chat.completion.chunk",
-        "id": "",
-        "created": created,
-        "model": config.model_id,
-        "system_fingerprint": system_fingerprint(),
-        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
-        "usage": usage_,
-    }
+    choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+    return _chunk(config, created, [choice], None)
 
 
 def usage_chunk(config: SimConfig, created: int, usage_: dict[str, int]) -> dict[str, Any]:
     """The chunk TGI 3.x streams after the finishing one when `stream_options.include_usage` is set:
     no choices, only `usage` (router/src/chat.rs, `ChatState::push`)."""
+    return _chunk(config, created, [], usage_)
+
+
+def _chunk(
+    config: SimConfig, created: int, choices: list[dict[str, Any]], usage_: dict[str, int] | None
+) -> dict[str, Any]:
     return {
         "object": "chat.completion.chunk",
         "id": "",
         "created": created,
         "model": config.model_id,
         "system_fingerprint": system_fingerprint(),
-        "choices": [],
+        "choices": choices,
         "usage": usage_,
     }
 
