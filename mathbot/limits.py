@@ -12,20 +12,12 @@ from dataclasses import dataclass
 
 import redis
 
-from mathbot import messages
-from mathbot.errors import QueueError
+from mathbot import keys, messages, platforms
+from mathbot.errors import Busy, LimitReached, QueueError
 from mathbot.jobs import Question
 from mathbot.settings import Settings
 
-PREFIX = "mathbot:limits:"
-
-
-class LimitReached(QueueError):
-    """The asker or the channel has too many questions in flight or this hour."""
-
-
-class Busy(QueueError):
-    """The queue is full: back off instead of growing an unbounded backlog."""
+PREFIX = keys.LIMITS
 
 
 @dataclass(frozen=True)
@@ -37,14 +29,14 @@ class Scope:
 
 
 def scopes(question: Question, settings: Settings) -> list[Scope]:
-    """The limits that apply to a question (the console has no asker id and no limits but the queue's)."""
+    """The limits that apply to a question (the console has no asker id and no channel: only the queue's)."""
     target = question.target
     found = []
     if target.user:
         found.append(
             Scope("user", f"{target.platform}:{target.user}", settings.user_in_flight, settings.user_per_hour)
         )
-    if target.platform != "console":
+    if platforms.get(target.platform).chat:
         found.append(
             Scope(
                 "channel",

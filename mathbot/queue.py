@@ -16,9 +16,9 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from mathbot import defaults, limits, messages
+from mathbot import defaults, limits, messages, questions, runs
 from mathbot.errors import EmptyQuestion, InputError, QuestionTooLong, QueueError
-from mathbot.jobs import Question, ReplyTarget
+from mathbot.jobs import Question
 from mathbot.settings import Settings
 
 JOB_FUNC = "workers.answer.answer_question"
@@ -29,8 +29,6 @@ ON_FAILURE = "workers.answer.on_failure"
 
 WORKER_LOST_RETRIES = 1
 """Times a question is started again from scratch when its worker dies mid-answer."""
-
-DEDUPE_PREFIX = "mathbot:seen:"
 
 
 RECONNECT_ATTEMPTS = 8
@@ -72,7 +70,7 @@ class Enqueued:
 def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
     """Check and put a question on the queue as a JSON payload.
 
-    Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `limits.Busy` / `limits.LimitReached`
+    Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `errors.Busy` / `errors.LimitReached`
     when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
     `MathbotError` whose `user_message` the adapter shows as is.
     """
@@ -103,47 +101,13 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
             meta={"platform": question.target.platform, "user": question.target.user},
         )
         position = queue.count
-        if question.target.placeholder:
-            connection.set(_placeholder_key(question.target), question.id, ex=settings.result_ttl)
+        questions.keep(connection, question, settings.result_ttl)
     except redis.RedisError as exc:
         with suppress(redis.RedisError):
             limits.release(connection, question, settings)
         raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
     return Enqueued(question.id, max(position, 1))
 
-
-def first_delivery(connection: redis.Redis, key: str, ttl: int) -> bool:
-    """True the first time `key` is seen within `ttl` seconds (Redis SET NX): drops duplicate events."""
-    return bool(connection.set(DEDUPE_PREFIX + key, 1, nx=True, ex=ttl))
-
-
-PLACEHOLDER_PREFIX = "mathbot:placeholder:"
-
-
-def _placeholder_key(target: ReplyTarget) -> str:
-    return f"{PLACEHOLDER_PREFIX}{target.platform}:{target.placeholder}"
-
-
-def question_for_placeholder(connection: redis.Redis, platform: str, placeholder: str) -> str | None:
-    """The question whose progress message is `placeholder` (how a cancel button or reaction finds it)."""
-    found = connection.get(f"{PLACEHOLDER_PREFIX}{platform}:{placeholder}")
-    return found.decode() if isinstance(found, bytes) else found
-
-
-DELIVERED_PREFIX = "mathbot:delivered:"
-"""Marks a question whose answer or error reached the chat: a retried job never posts twice."""
-
-
-def is_delivered(connection: redis.Redis, question_id: str) -> bool:
-    return bool(connection.exists(DELIVERED_PREFIX + question_id))
-
-
-def mark_delivered(connection: redis.Redis, question_id: str, settings: Settings) -> None:
-    connection.set(DELIVERED_PREFIX + question_id, 1, ex=settings.result_ttl)
-
-
-CANCELLED_PREFIX = "mathbot:cancelled:"
-"""Marks a cancelled question: a worker that is about to deliver it stays silent."""
 
 CancelOutcome = Literal["cancelled", "not_yours", "finished", "unknown"]
 
@@ -163,14 +127,10 @@ def cancel(
     if by_user is not None and question.target.user != by_user:
         return "not_yours", question
     status = job.get_status(refresh=True)
-    if is_delivered(connection, question_id) or status not in (
-        JobStatus.QUEUED,
-        JobStatus.SCHEDULED,
-        JobStatus.DEFERRED,
-        JobStatus.STARTED,
-    ):
+    if status not in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED):
+        return "finished", question
+    if not runs.finish(connection, question_id, "cancelled", settings.result_ttl):
         return "finished", question  # an answer that is out (images may still be uploading) stays
-    connection.set(CANCELLED_PREFIX + question_id, 1, ex=settings.result_ttl)
     if status == JobStatus.STARTED:
         with suppress(InvalidJobOperation):
             send_stop_job_command(connection, job.id, serializer=JSONSerializer)
@@ -178,10 +138,6 @@ def cancel(
         job.cancel()
     limits.release(connection, question, settings)
     return "cancelled", question
-
-
-def is_cancelled(connection: redis.Redis, question_id: str) -> bool:
-    return bool(connection.exists(CANCELLED_PREFIX + question_id))
 
 
 def workers_alive(settings: Settings, connection: redis.Redis) -> int:

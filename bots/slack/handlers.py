@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks, events, store, texts
 from bots.slack.ingest import SLACK_ERRORS, Ask, Ingest, why
-from mathbot import messages, render, threads
+from mathbot import claims, messages, questions, render, threads
 from mathbot.errors import QueueError
 
 log = logging.getLogger(__name__)
@@ -168,9 +168,8 @@ class Handlers:
         record = await asyncio.to_thread(store.load_reasoning, self.connection, channel, ts)
         if record is None:
             return texts.REASONING_GONE
-        if not await asyncio.to_thread(
-            store.once, self.connection, store.SHOWN, channel, ts, self.keep_seconds
-        ):
+        shown = store.claim_name(store.SHOWN, channel, ts)
+        if not await asyncio.to_thread(claims.claim, self.connection, shown, self.keep_seconds):
             return texts.REASONING_ALREADY
         filename, content = render.reasoning_file(
             record["reasoning"], tokens=record["tokens"], seconds=record["seconds"], problem=record["problem"]
@@ -187,7 +186,7 @@ class Handlers:
             log.warning(
                 "channel=%s placeholder=%s reasoning upload failed: %s", channel, ts, type(exc).__name__
             )
-            await asyncio.to_thread(store.release, self.connection, store.SHOWN, channel, ts)
+            await asyncio.to_thread(claims.unclaim, self.connection, shown)
             return texts.REASONING_FAILED
         log.info("channel=%s placeholder=%s reasoning uploaded (%d bytes)", channel, ts, len(content))
         return None
@@ -216,11 +215,13 @@ class Handlers:
         if where is None:
             return
         channel, ts = where
-        claim = store.VOTED if vote else store.RETRIED
+        claim = store.claim_name(store.VOTED if vote else store.RETRIED, channel, ts)
         try:
-            question = await asyncio.to_thread(store.load_question, self.connection, channel, ts)
+            question = await asyncio.to_thread(
+                questions.behind, self.connection, "slack", ts, channel=channel
+            )
             fresh = question is not None and await asyncio.to_thread(
-                store.once, self.connection, claim, channel, ts, self.keep_seconds
+                claims.claim, self.connection, claim, self.keep_seconds
             )
         except redis.RedisError:
             await self._whisper(client, body, messages.QUEUE_DOWN)

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 
 import aiohttp
 import redis
-from redis.lock import Lock
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack import blocks, store, texts
+from bots.slack import blocks, texts
 from bots.slack.config import SlackConfig
 from bots.slack.ratelimit import EditBudget
-from mathbot import defaults, messages, queue, threads
+from mathbot import claims, defaults, messages, questions, queue, runs, threads
 from mathbot.errors import MathbotError, QueueError
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.settings import Settings
@@ -61,7 +60,7 @@ class Ingest:
         """True when none of `keys` was seen in the dedupe window (all are claimed either way)."""
 
         def claim_all() -> bool:
-            fresh = [queue.first_delivery(self.connection, k, defaults.DEDUPE_TTL) for k in keys]
+            fresh = [claims.claim(self.connection, k, defaults.DEDUPE_TTL) for k in keys]
             return all(fresh)
 
         return await asyncio.to_thread(claim_all)
@@ -69,7 +68,7 @@ class Ingest:
     async def forget(self, keys: Sequence[str]) -> None:
         """Give dedupe keys back: the question was not taken, so a redelivery may try again."""
         with contextlib.suppress(redis.RedisError):
-            await asyncio.to_thread(self.connection.delete, *[queue.DEDUPE_PREFIX + k for k in keys])
+            await asyncio.to_thread(claims.unclaim, self.connection, *keys)
 
     async def say(self, channel: str, thread: str, text: str) -> None:
         """A short notice in the thread (empty or oversized question); best effort."""
@@ -137,8 +136,8 @@ class Ingest:
         return blocks.pending(messages.queued(position), blocks.action_value(channel, ""))
 
     def _enqueue(self, target: ReplyTarget, ask: Ask) -> queue.Enqueued:
-        """Blocking: the thread's history, the stored question (for "Try again"), RQ, then the thread
-        memory (only once queued: a refused question must not linger in the conversation)."""
+        """Blocking: the thread's history, RQ (which keeps the question for the buttons), then the
+        thread memory (only once queued: a refused question must not linger in the conversation)."""
         assert target.placeholder
         key = threads.key_for(target)
         turn = Turn(role="user", content=ask.text)
@@ -147,9 +146,6 @@ class Ingest:
                 list(ask.turns) if ask.turns is not None else [*threads.history(self.connection, key), turn]
             )
             question = Question(target=target, turns=turns, sampling=Sampling(samples=ask.samples))
-            store.save_question(
-                self.connection, target.channel, target.placeholder, question, self.config.keep_seconds
-            )
         except redis.RedisError as exc:
             raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
         enqueued = queue.enqueue(question, self.settings, self.connection)
@@ -165,50 +161,32 @@ class Ingest:
     async def cancel(self, channel: str, ts: str, user: str) -> queue.CancelOutcome:
         """Cancel the question of placeholder `ts` for `user` and make the placeholder say so, for good.
 
-        All of it happens under the message's lock: an answer being shown finishes first (and the
-        question counts as finished), and once the placeholder is marked "cancelled" no progress edit
-        or answer of the worker follows it.
+        All of it happens through the question's gate (`mathbot.runs`): an answer being shown finishes
+        first (and the question counts as finished), and once the question is cancelled no progress
+        edit or answer of any run follows the "cancelled" edit.
         """
-        lock = store.message_lock(self.connection, channel, ts)
-        held = await asyncio.to_thread(lock.acquire, blocking=True, blocking_timeout=store.FINAL_WAIT_SECONDS)
-        try:
-            outcome = await asyncio.to_thread(self._cancel_question, channel, ts, user)
-            if outcome == "cancelled":
-                await self._edit(channel, ts, blocks.cancelled(), "cancelled edit")
-            return outcome
-        finally:
-            if held:
-                await asyncio.to_thread(_release, lock)
-
-    def _cancel_question(self, channel: str, ts: str, user: str) -> queue.CancelOutcome:
-        """Blocking, under the message's lock: cancel on the queue, then mark the placeholder."""
-        if store.stage(self.connection, channel, ts) in store.DONE:
-            return "finished"
-        question_id = self._question_id(channel, ts)
-        if question_id is None:
+        question = await asyncio.to_thread(questions.behind, self.connection, "slack", ts, channel=channel)
+        if question is None:
             return "unknown"
-        outcome, question = queue.cancel(question_id, self.settings, self.connection, by_user=user)
-        if outcome == "cancelled":
-            store.mark(self.connection, channel, ts, store.CANCELLED, self.config.keep_seconds)
-            team = question.target.team if question else None
-            EditBudget(self.connection, team, self.config.edits_per_minute).spend()
+        async with runs.Gate(self.connection, question.id).aturn() as standing:
+            outcome: queue.CancelOutcome = "finished"
+            if standing is runs.Standing.OPEN:
+                outcome, _ = await asyncio.to_thread(
+                    queue.cancel, question.id, self.settings, self.connection, by_user=user
+                )
+            if outcome == "cancelled":
+                team = question.target.team
+                await asyncio.to_thread(EditBudget(self.connection, team, self.config.edits_per_minute).spend)
+                await self._edit(channel, ts, blocks.cancelled(), "cancelled edit")
         log.info(
             "channel=%s placeholder=%s question=%s cancel by user=%s: %s",
             channel,
             ts,
-            question_id,
+            question.id,
             user,
             outcome,
         )
         return outcome
-
-    def _question_id(self, channel: str, ts: str) -> str | None:
-        """Blocking: the id of the question answered in placeholder `ts` (the stored question, keyed by
-        channel and ts; else the queue's index of placeholders)."""
-        question = store.load_question(self.connection, channel, ts)
-        if question is not None:
-            return question.id
-        return queue.question_for_placeholder(self.connection, "slack", ts)
 
     async def _edit(self, channel: str, ts: str, message: blocks.Message, what: str = "edit") -> None:
         """Edit message `ts`; best effort (a failure is logged)."""
@@ -223,8 +201,3 @@ def why(exc: BaseException) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error"))
     return type(exc).__name__
-
-
-def _release(lock: Lock) -> None:
-    with contextlib.suppress(redis.RedisError):
-        lock.release()

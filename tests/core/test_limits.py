@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mathbot import limits, queue
+from mathbot import limits, questions, queue, runs
 from mathbot.errors import EmptyQuestion, QuestionTooLong
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
@@ -90,7 +90,7 @@ def test_cancel_only_your_own_queued_question(redis_url: str, redis_conn) -> Non
     outcome, found = queue.cancel(q.id, settings, redis_conn, by_user="alice")
     assert outcome == "cancelled" and found == q
     assert queue.question_queue(settings, redis_conn).count == 0
-    assert queue.is_cancelled(redis_conn, q.id)
+    assert runs.state(redis_conn, q.id) == "cancelled"
     queue.enqueue(question(user="alice"), settings, redis_conn)  # her in-flight slot is free again
     assert queue.cancel("no-such-question", settings, redis_conn)[0] == "unknown"
 
@@ -102,5 +102,5 @@ def test_a_placeholder_leads_to_its_question(redis_url: str, redis_conn) -> None
         turns=[Turn(role="user", content="1+1?")],
     )
     queue.enqueue(q, settings, redis_conn)
-    assert queue.question_for_placeholder(redis_conn, "discord", "999") == q.id
-    assert queue.question_for_placeholder(redis_conn, "slack", "999") is None
+    assert questions.question_id(redis_conn, "discord", "999") == q.id
+    assert questions.question_id(redis_conn, "slack", "999") is None

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bots.console import events
-from mathbot import queue
+from mathbot import queue, runs
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
 from tests.conftest import DATA_DIR, NO_DATA
@@ -259,6 +259,6 @@ def test_ctrl_c_in_ask_cancels_the_question(settings, sim, redis_conn, worker) -
     assert codes == [EXIT_INTERRUPTED]
     key = redis_conn.keys("mathbot:console:*")[0].decode()
     qid = key.rsplit(":", 1)[1]
-    assert queue.is_cancelled(redis_conn, qid)
+    assert runs.state(redis_conn, qid) == "cancelled"
     time.sleep(2.0)
     assert not [k for _, k, _ in events.read(redis_conn, qid, "0", block_ms=1) if k in ("answer", "error")]
