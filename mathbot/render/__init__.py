@@ -3,7 +3,7 @@
 from .card import AnswerCard, answer_card, answer_text
 from .images import render_png
 from .markup import Flavor, escape_plain, to_text
-from .reasoning import reasoning_file, snippet
+from .thinking import reasoning_file, snippet
 from .safety import neutralize_mentions
 from .segment import display_blocks
 from .split import split_message

@@ -1,4 +1,4 @@
-"""The chain of thought as a Markdown file, and a one-line progress snippet of where it is now."""
+"""The model's thinking shown to people: all of it as a Markdown file, and a one-line progress snippet."""
 
 from __future__ import annotations
 
