@@ -3,10 +3,10 @@
 from .card import AnswerCard, answer_card, answer_text
 from .images import render_png
 from .markup import Flavor, escape_plain, to_text
-from .thinking import reasoning_file, snippet
 from .safety import neutralize_mentions
 from .segment import display_blocks
 from .split import split_message
+from .thinking import reasoning_file, snippet
 
 __all__ = [
     "AnswerCard",

@@ -11,15 +11,20 @@ latex2mathml + ziamath space some things unlike TeX; ``_tune_operators`` fixes t
 
 from __future__ import annotations
 
+import functools
 import logging
-import multiprocessing
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from multiprocessing.connection import Connection
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mathbot import forked
+from mathbot.tex import group_end
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_LATEX_CHARS = 2000
 """Longer formulas are not rendered (the caller shows text)."""
@@ -74,21 +79,6 @@ _ENV_RENAMES = {
 }
 
 
-def _balanced_end(text: str, start: int) -> int:
-    depth = 0
-    for i in range(start, len(text)):
-        ch = text[i]
-        if ch == "\\":
-            continue
-        if ch == "{" and text[i - 1 : i] != "\\":
-            depth += 1
-        elif ch == "}" and text[i - 1 : i] != "\\":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return -1
-
-
 def _replace_macro(text: str, name: str, nargs: int, build) -> str:
     """Replace ``\\name{a}{b}`` (balanced arguments) by ``build(a, b)``."""
     pattern = re.compile(r"\\" + name + r"(?![A-Za-z])\s*")
@@ -104,7 +94,7 @@ def _replace_macro(text: str, name: str, nargs: int, build) -> str:
                 cursor += 1
             if text[cursor : cursor + 1] != "{":
                 break
-            end = _balanced_end(text, cursor)
+            end = group_end(text, cursor)
             if end < 0:
                 break
             args.append(text[cursor + 1 : end - 1])
@@ -312,39 +302,11 @@ def render_in_process(latex: str, *, dark: bool = False) -> bytes | None:
         return None
 
 
-def _limit_memory() -> None:
-    """Cap the child's address space at what it has now plus ``RENDER_MEMORY_BYTES``, so a
-    pathological formula fails with MemoryError (and falls back to text) instead of swapping the host."""
-    try:
-        import resource
+def _warm() -> None:
+    """Import ziamath and resvg here, before the fork, so the child starts with them loaded."""
+    import resvg_py  # noqa: F401
 
-        with open("/proc/self/statm", encoding="ascii") as handle:
-            current = int(handle.read().split()[0]) * resource.getpagesize()
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = current + RENDER_MEMORY_BYTES
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, OSError, ValueError):  # not Linux: the time bound still holds
-        pass
-
-
-def _child(conn: Connection, latex: str, dark: bool) -> None:
-    try:
-        _limit_memory()
-        conn.send_bytes(render_in_process(latex, dark=dark) or b"")
-    finally:
-        conn.close()
-
-
-def _context() -> Any:  # a fork or spawn context; typeshed's BaseContext lacks Process
-    if "fork" in multiprocessing.get_all_start_methods():
-        import resvg_py  # noqa: F401 - imported before the fork so the child starts warm
-
-        _import_ziamath()
-
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
+    _import_ziamath()
 
 
 def render_png(latex: str, *, dark: bool = False, timeout: float = RENDER_TIMEOUT_S) -> bytes | None:
@@ -355,27 +317,20 @@ def render_png(latex: str, *, dark: bool = False, timeout: float = RENDER_TIMEOU
     """
     if not isinstance(latex, str) or not latex.strip() or len(latex) > MAX_LATEX_CHARS:
         return None
-    proc = None
-    receiver = sender = None
     try:
-        ctx = _context()
-        receiver, sender = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(sender, latex, dark), name="mathbot-render")
-        proc.start()
-        sender.close()
-        if not receiver.poll(max(timeout, 0.0)):
-            logger.info("formula render timed out after %.1f s", timeout)
-            return None
-        data = receiver.recv_bytes()
-        return data if data.startswith(_PNG_MAGIC) else None
+        _warm()
+        data = _bounded(functools.partial(render_in_process, dark=dark), latex, timeout=timeout)
+    except forked.ChildFailed as exc:
+        logger.info("formula render failed: %s", exc)
+        return None
     except Exception:
         logger.exception("formula render failed")
         return None
-    finally:
-        if proc is not None:
-            if proc.is_alive():
-                proc.kill()
-            proc.join(timeout=1.0)
-        for conn in (receiver, sender):
-            if conn is not None:
-                conn.close()
+    return data if isinstance(data, bytes) and data.startswith(_PNG_MAGIC) else None
+
+
+def _bounded(func: Callable[..., T], *args: Any, timeout: float) -> T:
+    """``func(*args)`` in a forked child killed after ``timeout`` seconds, its memory capped at
+    ``RENDER_MEMORY_BYTES`` more than it starts with, so a pathological formula fails with
+    MemoryError (and falls back to text) instead of swapping the host."""
+    return forked.call(func, *args, deadline=timeout, memory_bytes=RENDER_MEMORY_BYTES, name="mathbot-render")

@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
+from mathbot.tex import group_end
+
 from . import latex
 from .safety import ZWSP, neutralize_mentions
 from .segment import Segment, segments
@@ -143,19 +145,6 @@ class _Store:
         return text
 
 
-def _balanced(text: str, start: int) -> int:
-    """Index after the ``{...}`` group starting at ``start``, or -1."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
-            depth += 1
-        elif text[i] == "}" and text[i - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return -1
-
-
 _PROSE_DROP = re.compile(
     r"\\(noindent|par|medskip|bigskip|smallskip|newpage|centering|hfill|vfill|"
     r"maketitle|qquad|quad|indent|displaystyle|clearpage)\b\s*"
@@ -195,7 +184,7 @@ def _prose_latex(text: str, flavor: Flavor, store: _Store) -> str:
         name = match.group(1)
         start, end = match.start(), match.end()
         if name in _PROSE_STYLE and text[end : end + 1] == "{":
-            close = _balanced(text, end)
+            close = group_end(text, end)
             if close > 0:
                 out.append(text[i:start])
                 inner = _prose_latex(text[end + 1 : close - 1], flavor, store)
@@ -210,14 +199,14 @@ def _prose_latex(text: str, flavor: Flavor, store: _Store) -> str:
                 continue
         # a bare command: take its arguments and scripts, and a "base^" just before it
         while end < len(text) and text[end] in "{[":
-            close = _balanced(text, end) if text[end] == "{" else text.find("]", end) + 1
+            close = group_end(text, end) if text[end] == "{" else text.find("]", end) + 1
             if close <= 0:
                 break
             end = close
         while end < len(text) and text[end] in "^_":
             nxt = text[end + 1 : end + 2]
             if nxt == "{":
-                close = _balanced(text, end + 1)
+                close = group_end(text, end + 1)
                 if close < 0:
                     break
                 end = close
