@@ -15,9 +15,8 @@ from mathbot.render.images import (
     MAX_WIDTH_PX,
     RENDER_MEMORY_BYTES,
     _bounded,
-    _mathml,
-    prepare,
 )
+from mathbot.render.mathml import prepare, to_mathml
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -102,7 +101,7 @@ MML = "{http://www.w3.org/1998/Math/MathML}"
 
 
 def operators(latex: str) -> list[tuple[str, dict[str, str]]]:
-    element = _mathml(prepare(latex), "#000")
+    element = to_mathml(prepare(latex), "#000")
     assert element is not None
     return [((mo.text or "").strip(), dict(mo.attrib)) for mo in element.iter(MML + "mo")]
 
@@ -134,7 +133,7 @@ def test_binary_operators_and_long_arrows_get_tex_spacing() -> None:
 
 
 def test_cases_columns_are_apart() -> None:
-    element = _mathml(prepare(r"\begin{cases} -x & x < 0 \\ x & x \ge 0 \end{cases}"), "#000")
+    element = to_mathml(prepare(r"\begin{cases} -x & x < 0 \\ x & x \ge 0 \end{cases}"), "#000")
     assert element is not None
     assert [t.get("columnspacing") for t in element.iter(MML + "mtable")] == ["1em"]
 
