@@ -346,3 +346,26 @@ def test_prometheus_finds_every_pods_metrics_port(overlay: tuple[str, list[dict[
         assert annotations["prometheus.io/path"] == "/metrics"
         ports = {p["containerPort"] for c in containers(doc) for p in c.get("ports", [])}
         assert int(annotations["prometheus.io/port"]) in ports, doc["metadata"]["name"]
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is not installed")
+def test_the_operator_overlay_in_the_docs_renders_and_validates(tmp_path: Path) -> None:
+    """docs/deploy.md's example overlay (image, Ingress host, no Discord) works as written."""
+    guide = (K8S.parents[1] / "docs" / "deploy.md").read_text()
+    [example] = re.findall(r"```yaml\n# my-mathbot/kustomization.yaml\n(.*?)```", guide, re.S)
+    (tmp_path / "my-mathbot").mkdir()
+    (tmp_path / "my-mathbot" / "kustomization.yaml").write_text(example)
+    (tmp_path / "deploy").symlink_to(K8S.parent)
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(tmp_path / "my-mathbot")], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    assert not [d for d in docs if d["metadata"]["name"] == "mathbot-discord"]
+    ingress = find(docs, "Ingress", "mathbot-slack")
+    assert ingress["spec"]["rules"][0]["host"] == "mathbot.example.org"
+    images = {c["image"] for doc in workloads(docs) for c in containers(doc) if "mathbot" in c["image"]}
+    assert images == {"registry.example.org/mathbot:0.1.0"}
+    for doc in docs:
+        if not doc["apiVersion"].startswith("keda.sh/"):
+            kubernetes_validate.validate(doc, KUBERNETES_VERSIONS[-1], strict=True)

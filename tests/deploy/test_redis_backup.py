@@ -54,7 +54,7 @@ def backup(port: int) -> subprocess.CompletedProcess[bytes]:
 
 
 @pytest.fixture
-def servers(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+def servers() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:
