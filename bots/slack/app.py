@@ -125,7 +125,14 @@ def create_web_app(settings: Settings, connection: redis.Redis | None = None) ->
 
 
 def run(settings: Settings) -> int:
-    """Serve until SIGTERM/SIGINT; the exit code for the CLI."""
+    """Serve until SIGTERM/SIGINT; the exit code for the CLI.
+
+    With no Slack credential at all the adapter is simply not in use (a Discord-only deployment that
+    starts every service): one line, exit 0, so `restart: on-failure` does not restart it.
+    """
+    if not (settings.slack_bot_token or settings.slack_signing_secret or settings.slack_app_token):
+        log.warning("Slack is not configured (no SLACK_BOT_TOKEN): the Slack adapter is not started")
+        return EXIT_OK
     if not settings.slack_bot_token:
         log.error("SLACK_BOT_TOKEN is not set: create the app from deploy/slack-manifest.yml (docs/slack.md)")
         return EXIT_CONFIG
