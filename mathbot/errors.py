@@ -11,6 +11,7 @@ MathbotError                    everything mathbot raises on purpose; `.user_mes
 │   └── ServerRejected          422 and other 4xx: our request is wrong     (give up)
 │       └── BudgetRejected      prompt + max_tokens over the server's limit (re-fit once, then give up)
 ├── Cancelled                   the asker cancelled the question
+├── NotInstalled                the chat no longer lets mathbot in there (uninstalled): drop the question
 └── QueueError                  Redis is unreachable or the queue is full
 """
 
@@ -93,6 +94,11 @@ class BudgetRejected(ServerRejected):
 class Cancelled(MathbotError):
     def __init__(self) -> None:
         super().__init__(messages.CANCELLED)
+
+
+class NotInstalled(MathbotError):
+    """mathbot has no token for the question's workspace any more (the app was uninstalled, or its token
+    revoked): nobody can be told, and trying again cannot help, so the question is dropped."""
 
 
 class QueueError(MathbotError):

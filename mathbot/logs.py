@@ -15,10 +15,14 @@ _URL_TOKENS = re.compile(
 """Discord interaction tokens, which discord.py logs at DEBUG (in webhook URLs and in the raw
 INTERACTION_CREATE payload): each is a credential for 15 minutes, and not one of our settings."""
 
+_SLACK_TOKENS = re.compile(r"\bxox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+")
+"""Slack tokens by their shape: those of workspaces installed through "Add to Slack" are no setting
+either (slack_sdk logs oauth.v2.access's response, token included, at DEBUG)."""
+
 
 class RedactSecrets(logging.Filter):
     """Replaces every known secret value in a record's final message (and exception text) with [redacted],
-    and so the Discord interaction tokens found in webhook URLs."""
+    and so Slack tokens (by their shape) and the Discord interaction tokens found in webhook URLs."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -27,6 +31,7 @@ class RedactSecrets(logging.Filter):
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+        text = _SLACK_TOKENS.sub(REDACTED, text)
         return _URL_TOKENS.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -36,7 +36,12 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
     if queue.is_cancelled(connection, question.id):  # cancelled just as this worker picked it up
         log.info("question=%s was cancelled; not generating", question.id)
         return {"status": "cancelled"}
-    reply = reply_for(question.target, settings)
+    try:
+        reply = reply_for(question.target, settings)
+    except errors.NotInstalled as exc:  # uninstalled while it waited: no one to answer, nothing to retry
+        log.warning("question=%s dropped: %s (%s)", question.id, exc.user_message, exc.detail)
+        limits.release(connection, question, settings)
+        return {"status": "dropped", "error": "NotInstalled", "message": exc.user_message}
     try:
         answer = _generate(question, _safe_progress(reply, question.id, connection), settings)
     except errors.MathbotError as exc:
@@ -176,7 +181,11 @@ def after_failure(job: Job, will_retry: bool, reason: str) -> None:
     try:
         if queue.is_cancelled(connection, question.id) or queue.is_delivered(connection, question.id):
             return  # the asker already has the last word (the answer, or the canceller's message)
-        reply = reply_for(question.target, settings)
+        try:
+            reply = reply_for(question.target, settings)
+        except errors.NotInstalled:
+            log.warning("question=%s no one to tell: mathbot is no longer installed there", question.id)
+            return
         if will_retry:
             reply.progress(Progress("retrying", detail=messages.WORKER_RESTARTED))
         else:

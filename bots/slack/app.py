@@ -3,6 +3,11 @@
 HTTP mode serves every Slack request (events, slash commands, interactivity) at POST /slack/events
 with aiohttp's production server, plus GET /health for orchestrators. Socket Mode (SLACK_APP_TOKEN
 set) connects out to Slack instead and keeps only /health on $PORT.
+
+With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, one deployment serves many workspaces: Bolt's OAuth
+flow serves "Add to Slack" at GET /slack/install and its redirect at GET /slack/oauth_redirect (in
+Socket Mode too), saves each workspace's bot token in Redis (`installations`), and authorizes every
+request with its workspace's token. Otherwise SLACK_BOT_TOKEN serves the one workspace it belongs to.
 """
 
 from __future__ import annotations
@@ -19,19 +24,28 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack import clients
+from bots.slack import clients, installations
 from bots.slack.config import SlackConfig
 from bots.slack.handlers import Handlers
 from bots.slack.ingest import Ingest
-from mathbot import queue
+from bots.slack.uninstall import Uninstalls
+from mathbot import defaults, queue
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/health"
+INSTALL_PATH = "/slack/install"
+"""The "Add to Slack" page (OAuth mode): a link to Slack's consent page, and the state cookie."""
+REDIRECT_PATH = "/slack/oauth_redirect"
+"""Where Slack sends the installer back with a code (the app's Redirect URL, OAuth mode)."""
 HOST = "0.0.0.0"
 
 EXIT_OK = 0
@@ -62,10 +76,64 @@ def _build(
     config = config or SlackConfig.from_settings(settings)
     client = clients.async_web_client(settings, config)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    app = AsyncApp(client=client, signing_secret=secret, name="mathbot", logger=_bolt_logger())
+    store = _installation_store(settings, connection)
+    oauth = _oauth(settings, connection, client, store) if store is not None else None
+    app = AsyncApp(
+        client=client, signing_secret=secret, name="mathbot", logger=_bolt_logger(), oauth_settings=oauth
+    )
     handlers = Handlers(Ingest(settings, config, connection, client), connection, config.keep_seconds)
     handlers.register(app)
+    Uninstalls(settings, connection, store).register(app)
     return app, handlers
+
+
+def _installation_store(
+    settings: Settings, connection: redis.Redis
+) -> installations.RedisInstallationStore | None:
+    if not installations.oauth_enabled(settings):
+        return None
+    assert settings.slack_client_id
+    return installations.RedisInstallationStore(connection, settings.slack_client_id)
+
+
+def _oauth(
+    settings: Settings,
+    connection: redis.Redis,
+    client: AsyncWebClient,
+    store: installations.RedisInstallationStore,
+) -> AsyncOAuthSettings:
+    """AsyncApp's settings for the OAuth install flow and per-workspace authorization.
+
+    Bolt's own authorize, bot tokens only, with its cache on: a workspace's auth.test is called once
+    per process, not for every event (the store is still read first, so an uninstall counts at once).
+    """
+    assert settings.slack_client_id and settings.slack_client_secret
+    client_id, client_secret = settings.slack_client_id, settings.slack_client_secret.get_secret_value()
+    oauth_settings = AsyncOAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=list(installations.BOT_SCOPES),
+        user_scopes=[],
+        redirect_uri=settings.slack_redirect_url,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        authorization_url=clients.authorize_url(settings),
+        installation_store=store,
+        installation_store_bot_only=True,
+        state_store=installations.RedisOAuthStateStore(connection, defaults.SLACK_OAUTH_STATE_TTL),
+        state_expiration_seconds=defaults.SLACK_OAUTH_STATE_TTL,
+        logger=_bolt_logger(),
+    )
+    oauth_settings.authorize = AsyncInstallationStoreAuthorize(
+        logger=_bolt_logger(),
+        installation_store=store,
+        client_id=client_id,
+        client_secret=client_secret,
+        bot_only=True,
+        cache_enabled=True,
+        client=client,
+    )
+    return oauth_settings
 
 
 class _TokenFromClient(logging.Filter):
@@ -88,8 +156,10 @@ def web_app(
     bolt: AsyncApp | None,
     connection: redis.Redis,
     socket_connected: Callable[[], Awaitable[bool]] | None = None,
+    oauth: AsyncOAuthFlow | None = None,
 ) -> web.Application:
-    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health.
+    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health, and with
+    an OAuth flow (`oauth`, else `bolt`'s) GET /slack/install and GET /slack/oauth_redirect.
 
     /health answers 503 when Redis does not answer or, in Socket Mode (`socket_connected` given),
     while the WebSocket to Slack is down (the client reconnects by itself; the probe says so meanwhile).
@@ -115,7 +185,23 @@ def web_app(
     if bolt is not None:
         app.router.add_post(EVENTS_PATH, events)
     app.router.add_get(HEALTH_PATH, health)
+    flow = oauth or (bolt.oauth_flow if bolt is not None else None)
+    if flow is not None:
+        _add_oauth_routes(app, flow)
     return app
+
+
+def _add_oauth_routes(app: web.Application, flow: AsyncOAuthFlow) -> None:
+    """ "Add to Slack" and its redirect, handled by Bolt's OAuth flow."""
+
+    async def install(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+    async def redirect(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    app.router.add_get(flow.install_path, install)
+    app.router.add_get(flow.redirect_uri_path, redirect)
 
 
 def create_web_app(settings: Settings, connection: redis.Redis | None = None) -> web.Application:
@@ -126,8 +212,15 @@ def create_web_app(settings: Settings, connection: redis.Redis | None = None) ->
 
 def run(settings: Settings) -> int:
     """Serve until SIGTERM/SIGINT; the exit code for the CLI."""
-    if not settings.slack_bot_token:
-        log.error("SLACK_BOT_TOKEN is not set: create the app from deploy/slack-manifest.yml (docs/slack.md)")
+    oauth = installations.oauth_enabled(settings)
+    if not settings.slack_bot_token and not oauth:
+        log.error(
+            "SLACK_BOT_TOKEN is not set (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for Add to Slack): "
+            "create the app from deploy/slack-manifest.yml (docs/slack.md)"
+        )
+        return EXIT_CONFIG
+    if oauth and not settings.slack_client_secret:
+        log.error("SLACK_CLIENT_ID is set but not SLACK_CLIENT_SECRET (Basic Information → App Credentials)")
         return EXIT_CONFIG
     if not settings.slack_app_token and not settings.slack_signing_secret:
         log.error("SLACK_SIGNING_SECRET is not set (HTTP mode); or set SLACK_APP_TOKEN for Socket Mode")
@@ -140,15 +233,8 @@ def run(settings: Settings) -> int:
 async def _serve(settings: Settings) -> int:
     connection = queue.connect(settings)
     bolt, handlers = _build(settings, connection)
-    try:
-        me = await bolt.client.auth_test()
-    except SlackApiError as exc:
-        log.error("Slack refused SLACK_BOT_TOKEN: %s", exc.response.get("error"))
+    if not await _signed_in(settings, bolt, connection):
         return EXIT_SLACK
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        log.error("Slack's Web API is not reachable at %s: %s", settings.slack_api_url, type(exc).__name__)
-        return EXIT_SLACK
-    log.info("signed in to team=%s as bot user=%s", me.get("team_id"), me.get("user_id"))
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -159,7 +245,7 @@ async def _serve(settings: Settings) -> int:
     if settings.slack_app_token is not None:
         handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     front = (
-        web_app(None, connection, handler.client.is_connected)
+        web_app(None, connection, handler.client.is_connected, oauth=bolt.oauth_flow)
         if handler is not None
         else web_app(bolt, connection)
     )
@@ -171,6 +257,8 @@ async def _serve(settings: Settings) -> int:
         log.info("Socket Mode connected; health check on port %d", settings.port)
     else:
         log.info("listening on port %d: POST %s, GET %s", settings.port, EVENTS_PATH, HEALTH_PATH)
+    if bolt.oauth_flow is not None:
+        log.info("Add to Slack: GET %s on port %d (redirect %s)", INSTALL_PATH, settings.port, REDIRECT_PATH)
     try:
         await stop.wait()
     finally:
@@ -182,3 +270,26 @@ async def _serve(settings: Settings) -> int:
             log.warning("%d question(s) still being taken in at exit", left)
         connection.close()
     return EXIT_OK
+
+
+async def _signed_in(settings: Settings, bolt: AsyncApp, connection: redis.Redis) -> bool:
+    """Single-workspace mode: check SLACK_BOT_TOKEN (auth.test) and say whose it is. OAuth mode: say how
+    many workspaces are installed (each token is checked by Bolt on its workspace's first request)."""
+    if installations.oauth_enabled(settings):
+        if settings.slack_bot_token:
+            log.warning("SLACK_BOT_TOKEN is ignored: SLACK_CLIENT_ID is set, tokens come from installs")
+        store = _installation_store(settings, connection)
+        assert store is not None
+        count = await asyncio.to_thread(store.installed)
+        log.info("OAuth mode (client id %s): %d workspace(s) installed", settings.slack_client_id, count)
+        return True
+    try:
+        me = await bolt.client.auth_test()
+    except SlackApiError as exc:
+        log.error("Slack refused SLACK_BOT_TOKEN: %s", exc.response.get("error"))
+        return False
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        log.error("Slack's Web API is not reachable at %s: %s", settings.slack_api_url, type(exc).__name__)
+        return False
+    log.info("signed in to team=%s as bot user=%s", me.get("team_id"), me.get("user_id"))
+    return True
