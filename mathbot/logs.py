@@ -19,6 +19,10 @@ _SLACK_TOKENS = re.compile(r"\bxox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]+|\bxapp-[A-Z
 """Slack tokens by their shape: those of workspaces installed through "Add to Slack" are no setting
 either (slack_sdk logs oauth.v2.access's response, token included, at DEBUG)."""
 
+_OAUTH_CODES = re.compile(r"([?&](?:code|state)=)[^&\s\"']+|(['\"]code['\"]:\s*['\"])[^'\"]+")
+"""An OAuth install's one-time code and state (in the redirect's access-log line, and in the
+oauth.v2.access request slack_sdk logs at DEBUG): short-lived, but a credential while they live."""
+
 
 class RedactSecrets(logging.Filter):
     """Replaces every known secret value in a record's final message (and exception text) with [redacted],
@@ -32,6 +36,7 @@ class RedactSecrets(logging.Filter):
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
         text = _SLACK_TOKENS.sub(REDACTED, text)
+        text = _OAUTH_CODES.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
         return _URL_TOKENS.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -39,7 +39,7 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
     try:
         reply = reply_for(question.target, settings)
     except errors.NotInstalled as exc:  # uninstalled while it waited: no one to answer, nothing to retry
-        log.warning("question=%s dropped: %s (%s)", question.id, exc.user_message, exc.detail)
+        log.warning("question=%s dropped: %s", question.id, exc.detail)
         limits.release(connection, question, settings)
         return {"status": "dropped", "error": "NotInstalled", "message": exc.user_message}
     try:

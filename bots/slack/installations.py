@@ -270,5 +270,6 @@ def bot_token(
     store = RedisInstallationStore(connection, settings.slack_client_id)
     bot = store.find_bot(enterprise_id=enterprise, team_id=team)
     if bot is None or not bot.bot_token:
-        raise NotInstalled(messages.NOT_INSTALLED, detail=f"enterprise={enterprise} team={team}")
+        detail = f"no Slack bot token for team={team} enterprise={enterprise} (not installed, or removed)"
+        raise NotInstalled(messages.NOT_INSTALLED, detail=detail)
     return str(bot.bot_token)
