@@ -19,9 +19,12 @@ _SLACK_TOKENS = re.compile(r"\bxox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]+|\bxapp-[A-Z
 """Slack tokens by their shape: those of workspaces installed through "Add to Slack" are no setting
 either (slack_sdk logs oauth.v2.access's response, token included, at DEBUG)."""
 
-_OAUTH_CODES = re.compile(r"([?&](?:code|state)=)[^&\s\"']+|(['\"]code['\"]:\s*['\"])[^'\"]+")
-"""An OAuth install's one-time code and state (in the redirect's access-log line, and in the
-oauth.v2.access request slack_sdk logs at DEBUG): short-lived, but a credential while they live."""
+_OAUTH_CODES = re.compile(
+    r"([?&](?:code|state)=)[^&\s\"']+"  # ?code=…&state=… in the redirect's access-log line
+    r"|(['\"](?:code|state)['\"]:\s*\[?['\"])[^'\"]+"  # 'code': '…' / 'code': ['…'] in logged dicts
+)
+"""An OAuth install's one-time code and state (the redirect's access-log line; Bolt's and slack_sdk's
+DEBUG lines): short-lived, but a credential while they live."""
 
 
 class RedactSecrets(logging.Filter):

@@ -61,5 +61,7 @@ def test_an_oauth_code_and_state_are_scrubbed() -> None:
     out = logged(line)
     assert "1234.5678" not in out and "s3cr3t" not in out
     assert f"?code={REDACTED}&state={REDACTED} HTTP/1.1" in out
-    request = logged("Sending a request - data: %s", {"redirect_uri": "https://x/r", "code": "1234.5678.abcd"})
+    request = logged("Sending a request - data: %s", {"redirect_uri": "https://x/r", "code": "1234.5678.a"})
     assert "1234.5678" not in request and "https://x/r" in request
+    query = logged("query: %s", {"code": ["1234.5678.abcd"], "state": ["s3cr3t"], "team": ["T0ALG"]})
+    assert "1234.5678" not in query and "s3cr3t" not in query and "T0ALG" in query

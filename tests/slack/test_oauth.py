@@ -197,3 +197,100 @@ def test_the_single_token_mode_is_untouched_by_the_oauth_machinery(redis_conn: r
     settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_CLIENT_ID=None)  # type: ignore[call-arg]
     assert not installations.oauth_enabled(settings)
     assert installations.bot_token(settings, redis_conn, team="T0ANY", enterprise=None) == BOT_TOKEN
+
+
+@pytest.fixture
+def oauth_app(settings: Settings, fake: FakeSlackOAuth, redis_conn: redis.Redis) -> Iterator[ThreadedApp]:
+    """The adapter in OAuth mode, in a thread; no MATHBOT_SLACK_REDIRECT_URL: Slack uses the app's own."""
+    from bots.slack.app import create_web_app
+
+    server = ThreadedApp(lambda: create_web_app(settings)).start()
+    fake.redirect_url = server.url + "/slack/oauth_redirect"
+    yield server
+    server.stop()
+
+
+def test_an_install_redirect_needs_its_browser_and_counts_once(
+    fake: FakeSlackOAuth, oauth_app: ThreadedApp, redis_conn: redis.Redis
+) -> None:
+    store = installations.RedisInstallationStore(redis_conn, CLIENT_ID)
+    page = httpx.get(oauth_app.url + "/slack/install", params={"team": ALGEBRA.team})
+    cookie = re.match(rf"{COOKIE}=([^;]+)", page.headers["set-cookie"])
+    assert cookie is not None and "HttpOnly" in page.headers["set-cookie"]
+    link = html.unescape(re.search(r'<a href="([^"]+)"', page.text).group(1))  # type: ignore[union-attr]
+    assert "redirect_uri" not in link  # the app's configured Redirect URL
+    back = httpx.get(link).headers["location"]
+
+    elsewhere = httpx.get(back)  # the link opened in another browser: no state cookie
+    assert elsewhere.status_code == 400
+    assert store.find_bot(enterprise_id=None, team_id=ALGEBRA.team) is None
+    assert not fake.calls_to("oauth.v2.access")
+
+    done = httpx.get(back, headers={"Cookie": f"{COOKIE}={cookie.group(1)}"})
+    assert done.status_code == 200 and "Thank you!" in done.text
+    assert store.find_bot(enterprise_id=None, team_id=ALGEBRA.team) is not None
+
+    replay = httpx.get(back, headers={"Cookie": f"{COOKIE}={cookie.group(1)}"})
+    assert replay.status_code == 401  # the state was used up
+    assert len(fake.calls_to("oauth.v2.access")) == 1
+    assert not redis_conn.keys(installations.STATE_PREFIX + "*")
+
+
+def test_a_revoked_bot_token_deletes_it_and_drops_the_workspace_s_questions(
+    fake: FakeSlackOAuth, oauth_app: ThreadedApp, settings: Settings, redis_conn: redis.Redis
+) -> None:
+    for workspace in (ALGEBRA, BEES):
+        assert install(oauth_app.url, workspace.team).status_code == 200
+    algebra, bees = fake.workspaces[ALGEBRA.team], fake.workspaces[BEES.team]
+    (a_channel,), (b_channel,) = algebra.channels, bees.channels
+    for workspace, user, channel, ts in (
+        (algebra, "U0ANN0001", a_channel, "1699999999.300001"),
+        (bees, "U0BEA0001", b_channel, "1699999999.400001"),
+        (bees, "U0BEA0002", b_channel, "1699999999.400002"),
+    ):
+        signing.post(oauth_app.url, mention(workspace, user, "What is 6 times 7?", ts), signing.JSON)
+        flows.placeholder(fake, channel, ts)
+    questions = queue.question_queue(settings, redis_conn)
+    wait_for(lambda: questions.count == 3, 10, message="3 questions queued")
+
+    revoked = bees.envelope({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [bees.bot_user]}})
+    fake.revoked.update(bees.tokens)
+    assert signing.post(oauth_app.url, revoked, signing.JSON).status_code == 200
+    wait_for(lambda: questions.count == 1, 10, message="Bee School's questions dropped")
+    store = installations.RedisInstallationStore(redis_conn, CLIENT_ID)
+    assert store.find_bot(enterprise_id=None, team_id=bees.team) is None
+    assert store.find_bot(enterprise_id=None, team_id=algebra.team) is not None
+    [left] = [Question.model_validate(job.args[0]) for job in questions.get_jobs()]
+    assert left.target.team == algebra.team
+    for user in ("U0BEA0001", "U0BEA0002"):
+        assert not redis_conn.zcard(f"{limits.PREFIX}flight:user:slack:{user}")
+    assert redis_conn.zcard(f"{limits.PREFIX}flight:user:slack:U0ANN0001") == 1
+
+
+def test_oauth_mode_needs_the_client_secret_and_no_bot_token(env: dict[str, str]) -> None:
+    from tests.slack.test_cli import run_slack
+
+    result = run_slack({k: v for k, v in env.items() if k != "SLACK_CLIENT_SECRET"})
+    assert result.returncode == 2 and "SLACK_CLIENT_SECRET" in result.stderr
+    assert CLIENT_SECRET not in result.stderr
+
+
+def test_socket_mode_still_serves_add_to_slack_on_the_port(
+    settings: Settings, fake: FakeSlackOAuth, redis_conn: redis.Redis
+) -> None:
+    """Socket Mode needs no public URL for events, but the install page and its redirect are web pages."""
+    from bots.slack.app import build_app, web_app
+
+    async def connected() -> bool:
+        return True
+
+    bolt = build_app(settings, redis_conn)
+    server = ThreadedApp(lambda: web_app(None, redis_conn, connected, oauth=bolt.oauth_flow)).start()
+    try:
+        page = httpx.get(server.url + "/slack/install", params={"team": ALGEBRA.team})
+        assert page.status_code == 200 and "Add to Slack" in page.text
+        assert httpx.get(server.url + "/slack/oauth_redirect").status_code == 400  # no state cookie
+        assert httpx.post(server.url + "/slack/events", content="{}").status_code == 404  # over the socket
+        assert httpx.get(server.url + "/health").json() == {"ok": True, "redis": True, "socket_mode": True}
+    finally:
+        server.stop()
