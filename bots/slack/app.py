@@ -24,28 +24,21 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
-from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack import clients, installations
+from bots.slack import clients, installations, oauth
 from bots.slack.config import SlackConfig
 from bots.slack.handlers import Handlers
 from bots.slack.ingest import Ingest
 from bots.slack.uninstall import Uninstalls
-from mathbot import defaults, queue
+from mathbot import queue
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/health"
-INSTALL_PATH = "/slack/install"
-"""The "Add to Slack" page (OAuth mode): a link to Slack's consent page, and the state cookie."""
-REDIRECT_PATH = "/slack/oauth_redirect"
-"""Where Slack sends the installer back with a code (the app's Redirect URL, OAuth mode)."""
 HOST = "0.0.0.0"
 
 EXIT_OK = 0
@@ -76,64 +69,21 @@ def _build(
     config = config or SlackConfig.from_settings(settings)
     client = clients.async_web_client(settings, config)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    store = _installation_store(settings, connection)
-    oauth = _oauth(settings, connection, client, store) if store is not None else None
+    store = oauth.installation_store(settings, connection)
+    oauth_settings = None
+    if store is not None:
+        oauth_settings = oauth.oauth_settings(settings, connection, client, store, _bolt_logger())
     app = AsyncApp(
-        client=client, signing_secret=secret, name="mathbot", logger=_bolt_logger(), oauth_settings=oauth
+        client=client,
+        signing_secret=secret,
+        name="mathbot",
+        logger=_bolt_logger(),
+        oauth_settings=oauth_settings,
     )
     handlers = Handlers(Ingest(settings, config, connection, client), connection, config.keep_seconds)
     handlers.register(app)
     Uninstalls(settings, connection, store).register(app)
     return app, handlers
-
-
-def _installation_store(
-    settings: Settings, connection: redis.Redis
-) -> installations.RedisInstallationStore | None:
-    if not installations.oauth_enabled(settings):
-        return None
-    assert settings.slack_client_id
-    return installations.RedisInstallationStore(connection, settings.slack_client_id)
-
-
-def _oauth(
-    settings: Settings,
-    connection: redis.Redis,
-    client: AsyncWebClient,
-    store: installations.RedisInstallationStore,
-) -> AsyncOAuthSettings:
-    """AsyncApp's settings for the OAuth install flow and per-workspace authorization.
-
-    Bolt's own authorize, bot tokens only, with its cache on: a workspace's auth.test is called once
-    per process, not for every event (the store is still read first, so an uninstall counts at once).
-    """
-    assert settings.slack_client_id and settings.slack_client_secret
-    client_id, client_secret = settings.slack_client_id, settings.slack_client_secret.get_secret_value()
-    oauth_settings = AsyncOAuthSettings(
-        client_id=client_id,
-        client_secret=client_secret,
-        scopes=list(installations.BOT_SCOPES),
-        user_scopes=[],
-        redirect_uri=settings.slack_redirect_url,
-        install_path=INSTALL_PATH,
-        redirect_uri_path=REDIRECT_PATH,
-        authorization_url=clients.authorize_url(settings),
-        installation_store=store,
-        installation_store_bot_only=True,
-        state_store=installations.RedisOAuthStateStore(connection, defaults.SLACK_OAUTH_STATE_TTL),
-        state_expiration_seconds=defaults.SLACK_OAUTH_STATE_TTL,
-        logger=_bolt_logger(),
-    )
-    oauth_settings.authorize = AsyncInstallationStoreAuthorize(
-        logger=_bolt_logger(),
-        installation_store=store,
-        client_id=client_id,
-        client_secret=client_secret,
-        bot_only=True,
-        cache_enabled=True,
-        client=client,
-    )
-    return oauth_settings
 
 
 class _TokenFromClient(logging.Filter):
@@ -156,10 +106,10 @@ def web_app(
     bolt: AsyncApp | None,
     connection: redis.Redis,
     socket_connected: Callable[[], Awaitable[bool]] | None = None,
-    oauth: AsyncOAuthFlow | None = None,
+    flow: AsyncOAuthFlow | None = None,
 ) -> web.Application:
     """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health, and with
-    an OAuth flow (`oauth`, else `bolt`'s) GET /slack/install and GET /slack/oauth_redirect.
+    an OAuth flow (`flow`, else `bolt`'s) GET /slack/install and GET /slack/oauth_redirect.
 
     /health answers 503 when Redis does not answer or, in Socket Mode (`socket_connected` given),
     while the WebSocket to Slack is down (the client reconnects by itself; the probe says so meanwhile).
@@ -185,23 +135,10 @@ def web_app(
     if bolt is not None:
         app.router.add_post(EVENTS_PATH, events)
     app.router.add_get(HEALTH_PATH, health)
-    flow = oauth or (bolt.oauth_flow if bolt is not None else None)
+    flow = flow or (bolt.oauth_flow if bolt is not None else None)
     if flow is not None:
-        _add_oauth_routes(app, flow)
+        oauth.add_routes(app, flow)
     return app
-
-
-def _add_oauth_routes(app: web.Application, flow: AsyncOAuthFlow) -> None:
-    """ "Add to Slack" and its redirect, handled by Bolt's OAuth flow."""
-
-    async def install(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
-
-    async def redirect(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
-
-    app.router.add_get(flow.install_path, install)
-    app.router.add_get(flow.redirect_uri_path, redirect)
 
 
 def create_web_app(settings: Settings, connection: redis.Redis | None = None) -> web.Application:
@@ -212,14 +149,14 @@ def create_web_app(settings: Settings, connection: redis.Redis | None = None) ->
 
 def run(settings: Settings) -> int:
     """Serve until SIGTERM/SIGINT; the exit code for the CLI."""
-    oauth = installations.oauth_enabled(settings)
-    if not settings.slack_bot_token and not oauth:
+    distributed = installations.oauth_enabled(settings)
+    if not settings.slack_bot_token and not distributed:
         log.error(
             "SLACK_BOT_TOKEN is not set (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for Add to Slack): "
             "create the app from deploy/slack-manifest.yml (docs/slack.md)"
         )
         return EXIT_CONFIG
-    if oauth and not settings.slack_client_secret:
+    if distributed and not settings.slack_client_secret:
         log.error("SLACK_CLIENT_ID is set but not SLACK_CLIENT_SECRET (Basic Information → App Credentials)")
         return EXIT_CONFIG
     if not settings.slack_app_token and not settings.slack_signing_secret:
@@ -245,7 +182,7 @@ async def _serve(settings: Settings) -> int:
     if settings.slack_app_token is not None:
         handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     front = (
-        web_app(None, connection, handler.client.is_connected, oauth=bolt.oauth_flow)
+        web_app(None, connection, handler.client.is_connected, flow=bolt.oauth_flow)
         if handler is not None
         else web_app(bolt, connection)
     )
@@ -258,7 +195,7 @@ async def _serve(settings: Settings) -> int:
     else:
         log.info("listening on port %d: POST %s, GET %s", settings.port, EVENTS_PATH, HEALTH_PATH)
     if bolt.oauth_flow is not None:
-        log.info("Add to Slack: GET %s on port %d (redirect %s)", INSTALL_PATH, settings.port, REDIRECT_PATH)
+        log.info("Add to Slack: GET %s on port %d", oauth.INSTALL_PATH, settings.port)
     try:
         await stop.wait()
     finally:
@@ -276,12 +213,7 @@ async def _signed_in(settings: Settings, bolt: AsyncApp, connection: redis.Redis
     """Single-workspace mode: check SLACK_BOT_TOKEN (auth.test) and say whose it is. OAuth mode: say how
     many workspaces are installed (each token is checked by Bolt on its workspace's first request)."""
     if installations.oauth_enabled(settings):
-        if settings.slack_bot_token:
-            log.warning("SLACK_BOT_TOKEN is ignored: SLACK_CLIENT_ID is set, tokens come from installs")
-        store = _installation_store(settings, connection)
-        assert store is not None
-        count = await asyncio.to_thread(store.installed)
-        log.info("OAuth mode (client id %s): %d workspace(s) installed", settings.slack_client_id, count)
+        await oauth.announce(settings, connection)
         return True
     try:
         me = await bolt.client.auth_test()

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from bots.slack import app, handlers, installations
+from bots.slack import oauth as slack_oauth
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "deploy" / "slack-manifest.yml"
@@ -66,5 +67,5 @@ def test_scopes_cover_every_method_the_code_calls() -> None:
 def test_add_to_slack_asks_for_the_manifest_s_scopes_and_comes_back_to_the_redirect_path() -> None:
     oauth = manifest()["oauth_config"]
     assert list(installations.BOT_SCOPES) == oauth["scopes"]["bot"]
-    assert oauth["redirect_urls"] == ["https://YOUR-HOST" + app.REDIRECT_PATH]
+    assert oauth["redirect_urls"] == ["https://YOUR-HOST" + slack_oauth.REDIRECT_PATH]
     assert "user" not in oauth["scopes"]  # bot tokens only: the install flow asks for no user scopes

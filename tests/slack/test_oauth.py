@@ -285,7 +285,7 @@ def test_socket_mode_still_serves_add_to_slack_on_the_port(
         return True
 
     bolt = build_app(settings, redis_conn)
-    server = ThreadedApp(lambda: web_app(None, redis_conn, connected, oauth=bolt.oauth_flow)).start()
+    server = ThreadedApp(lambda: web_app(None, redis_conn, connected, flow=bolt.oauth_flow)).start()
     try:
         page = httpx.get(server.url + "/slack/install", params={"team": ALGEBRA.team})
         assert page.status_code == 200 and "Add to Slack" in page.text
