@@ -14,6 +14,7 @@ MathbotError                    everything mathbot raises on purpose; `.user_mes
 ├── TimedOut                    the question ran past mathbot's time limit (MATHBOT_JOB_TIMEOUT)
 ├── WorkerLost                  the worker answering it died, and it will not be started again
 ├── Undeliverable               an answer exists but the chat refused the final message
+├── NotInstalled                the chat no longer lets mathbot in there (uninstalled): drop the question
 └── QueueError                  Redis is unreachable or the queue refuses more work
     ├── LimitReached            the asker or the channel has too many questions in flight or this hour
     └── Busy                    the queue is full: back off
@@ -130,6 +131,13 @@ class Undeliverable(MathbotError):
 
     def __init__(self) -> None:
         super().__init__(messages.UNDELIVERABLE)
+
+
+class NotInstalled(MathbotError):
+    """mathbot has no token for the question's workspace any more (the app was uninstalled, or its token
+    revoked): nobody can be told, and trying again cannot help, so the question is dropped."""
+
+    asking_again_helps = False
 
 
 class QueueError(MathbotError):

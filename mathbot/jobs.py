@@ -53,7 +53,10 @@ class ReplyTarget(BaseModel):
     user: str | None = None
     """Platform id of the person who asked (for cancellation and limits; never pinged)."""
     team: str | None = None
-    """Slack workspace or Discord guild id, for per-workspace rate budgets."""
+    """Slack workspace or Discord guild id, for per-workspace rate budgets (and, for Slack installed
+    through "Add to Slack", the workspace whose bot token answers)."""
+    enterprise: str | None = None
+    """Slack Enterprise Grid org id of `team`, if any: an org-wide install answers for all its workspaces."""
     conversation: str | None = None
     """Where the chat has no thread for a question (a Discord DM), the id that ties it to its follow-ups:
     the first question's message id. None: the thread (or the channel) is the conversation."""

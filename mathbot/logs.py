@@ -15,10 +15,21 @@ _URL_TOKENS = re.compile(
 """Discord interaction tokens, which discord.py logs at DEBUG (in webhook URLs and in the raw
 INTERACTION_CREATE payload): each is a credential for 15 minutes, and not one of our settings."""
 
+_SLACK_TOKENS = re.compile(r"\bxox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+")
+"""Slack tokens by their shape: those of workspaces installed through "Add to Slack" are no setting
+either (slack_sdk logs oauth.v2.access's response, token included, at DEBUG)."""
+
+_OAUTH_CODES = re.compile(
+    r"([?&](?:code|state)=)[^&\s\"']+"  # ?code=…&state=… in the redirect's access-log line
+    r"|(['\"](?:code|state)['\"]:\s*\[?['\"])[^'\"]+"  # 'code': '…' / 'code': ['…'] in logged dicts
+)
+"""An OAuth install's one-time code and state (the redirect's access-log line; Bolt's and slack_sdk's
+DEBUG lines): short-lived, but a credential while they live."""
+
 
 class RedactSecrets(logging.Filter):
     """Replaces every known secret value in a record's final message (and exception text) with [redacted],
-    and so the Discord interaction tokens found in webhook URLs."""
+    and so Slack tokens (by their shape) and the Discord interaction tokens found in webhook URLs."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -27,6 +38,8 @@ class RedactSecrets(logging.Filter):
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+        text = _SLACK_TOKENS.sub(REDACTED, text)
+        text = _OAUTH_CODES.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
         return _URL_TOKENS.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:

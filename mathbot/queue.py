@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -14,6 +15,7 @@ from rq import Retry as JobRetry
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from mathbot import defaults, limits, messages, questions, runs
@@ -138,6 +140,25 @@ def cancel(
         job.cancel()
     limits.release(connection, question, settings)
     return "cancelled", question
+
+
+def cancel_where(
+    settings: Settings, connection: redis.Redis, match: Callable[[Question], bool]
+) -> list[Question]:
+    """Cancel every queued or running question that `match` picks (say, those of a chat workspace that
+    removed mathbot) as `cancel` does: off the queue or stopped, limits released. Returns them."""
+    queue = question_queue(settings, connection)
+    ids = [*queue.get_job_ids(), *StartedJobRegistry(queue=queue).get_job_ids()]
+    cancelled = []
+    jobs = Job.fetch_many(ids, connection=connection, serializer=JSONSerializer)
+    for job in [j for j in jobs if j is not None]:  # None: finished and gone meanwhile
+        try:
+            question = Question.model_validate(job.args[0])
+        except (IndexError, ValueError):
+            continue
+        if match(question) and cancel(question.id, settings, connection)[0] == "cancelled":
+            cancelled.append(question)
+    return cancelled
 
 
 def workers_alive(settings: Settings, connection: redis.Redis) -> int:

@@ -47,7 +47,13 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         log.info("question=%s is %s; nothing to do", question.id, runs.state(connection, question.id))
         return {"status": runs.state(connection, question.id) or "duplicate"}
     log.info("question=%s run=%d started", question.id, gate.run)
-    reply = platforms.reply_for(question.target, settings)
+    try:
+        reply = platforms.reply_for(question.target, settings)
+    except errors.NotInstalled as exc:  # uninstalled while it waited: no one to answer, nothing to retry
+        log.warning("question=%s dropped: %s", question.id, exc.detail)
+        gate.finish("cancelled", settings.result_ttl)
+        limits.release(connection, question, settings)
+        return {"status": "dropped", "error": "NotInstalled", "message": exc.user_message}
     try:
         answer = _generate(question, _progress(reply, gate), settings)
     except Superseded:
@@ -205,7 +211,11 @@ def after_failure(job: Job, will_retry: bool, reason: str) -> None:
         gate = runs.Gate(connection, question.id, runs.begin(connection, question.id, settings.result_ttl))
         if gate.standing() is not runs.Standing.OPEN:
             return  # the asker already has the last word (the answer, or the canceller's message)
-        reply = platforms.reply_for(question.target, settings)
+        try:
+            reply = platforms.reply_for(question.target, settings)
+        except errors.NotInstalled:
+            log.warning("question=%s no one to tell: mathbot is no longer installed there", question.id)
+            return
         if will_retry:
             with gate.turn(runs.FINAL_WAIT_SECONDS, final=True) as standing:
                 if standing is runs.Standing.OPEN:

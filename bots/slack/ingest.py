@@ -46,6 +46,10 @@ class Ask:
     """The exact conversation to ask again ("Try again"); None: the thread's history plus `text`."""
     samples: int = 1
     """Samples to draw at once; above 1 the majority's answer is shown ("Check with N samples")."""
+    enterprise: str | None = None
+    """The Enterprise Grid org of `team`, if any."""
+    client: AsyncWebClient | None = None
+    """The request's client, holding its workspace's token (Bolt's); None: the adapter's own."""
 
 
 class Ingest:
@@ -70,26 +74,27 @@ class Ingest:
         with contextlib.suppress(redis.RedisError):
             await asyncio.to_thread(claims.unclaim, self.connection, *keys)
 
-    async def say(self, channel: str, thread: str, text: str) -> None:
+    async def say(self, channel: str, thread: str, text: str, client: AsyncWebClient | None = None) -> None:
         """A short notice in the thread (empty or oversized question); best effort."""
         try:
-            await self.client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+            await (client or self.client).chat_postMessage(channel=channel, thread_ts=thread, text=text)
         except SLACK_ERRORS as exc:
             log.warning("channel=%s thread=%s notice not posted: %s", channel, thread, why(exc))
 
     async def submit(self, ask: Ask, dedupe_keys: Sequence[str] = ()) -> str | None:
         """Post the placeholder (already showing the queue position), enqueue; the question id, or None."""
         ids = f"channel={ask.channel} thread={ask.thread}"
+        client = ask.client or self.client
         if ask.turns is None and not ask.text.strip():
-            await self.say(ask.channel, ask.thread, messages.EMPTY_QUESTION)
+            await self.say(ask.channel, ask.thread, messages.EMPTY_QUESTION, client)
             return None
         if len(ask.text) > defaults.MAX_QUESTION_CHARS:  # refused before it costs a placeholder
             refusal = messages.question_too_many_chars(len(ask.text), defaults.MAX_QUESTION_CHARS)
-            await self.say(ask.channel, ask.thread, refusal)
+            await self.say(ask.channel, ask.thread, refusal, client)
             return None
         first = await self._first_words(ask.channel)
         try:
-            posted = await self.client.chat_postMessage(
+            posted = await client.chat_postMessage(
                 channel=ask.channel, thread_ts=ask.thread, text=first.text, blocks=first.blocks
             )
         except SLACK_ERRORS as exc:
@@ -103,6 +108,7 @@ class Ingest:
             placeholder=posted["ts"],
             user=ask.user,
             team=ask.team,
+            enterprise=ask.enterprise,
         )
         try:
             enqueued = await asyncio.to_thread(self._enqueue, target, ask)
@@ -110,7 +116,9 @@ class Ingest:
             log.warning(
                 "%s placeholder=%s not queued: %s %s", ids, target.placeholder, type(exc).__name__, exc.detail
             )
-            await self._edit(target.channel, target.placeholder or "", blocks.error_message(exc, None))
+            await self._edit(
+                target.channel, target.placeholder or "", blocks.error_message(exc, None), client=client
+            )
             return None
         log.info(
             "%s placeholder=%s question=%s queued at position %d",
@@ -158,7 +166,9 @@ class Ingest:
                 )
         return enqueued
 
-    async def cancel(self, channel: str, ts: str, user: str) -> queue.CancelOutcome:
+    async def cancel(
+        self, channel: str, ts: str, user: str, client: AsyncWebClient | None = None
+    ) -> queue.CancelOutcome:
         """Cancel the question of placeholder `ts` for `user` and make the placeholder say so, for good.
 
         All of it happens through the question's gate (`mathbot.runs`): an answer being shown finishes
@@ -177,7 +187,7 @@ class Ingest:
             if outcome == "cancelled":
                 team = question.target.team
                 await asyncio.to_thread(EditBudget(self.connection, team, self.config.edits_per_minute).spend)
-                await self._edit(channel, ts, blocks.cancelled(), "cancelled edit")
+                await self._edit(channel, ts, blocks.cancelled(), "cancelled edit", client)
         log.info(
             "channel=%s placeholder=%s question=%s cancel by user=%s: %s",
             channel,
@@ -188,10 +198,19 @@ class Ingest:
         )
         return outcome
 
-    async def _edit(self, channel: str, ts: str, message: blocks.Message, what: str = "edit") -> None:
+    async def _edit(
+        self,
+        channel: str,
+        ts: str,
+        message: blocks.Message,
+        what: str = "edit",
+        client: AsyncWebClient | None = None,
+    ) -> None:
         """Edit message `ts`; best effort (a failure is logged)."""
         try:
-            await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            await (client or self.client).chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks
+            )
         except SLACK_ERRORS as exc:
             log.warning("channel=%s placeholder=%s %s failed: %s", channel, ts, what, why(exc))
 

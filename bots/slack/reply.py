@@ -8,7 +8,7 @@ import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bots.slack import blocks, clients, store, texts
+from bots.slack import blocks, clients, installations, store, texts
 from bots.slack.config import SlackConfig
 from bots.slack.ratelimit import EditBudget
 from mathbot import claims, questions, render
@@ -243,14 +243,21 @@ def _why(exc: BaseException) -> str:
 
 
 def make_reply(target: ReplyTarget, settings: Settings) -> SlackReply:
-    """The worker's entry point (see `mathbot.platforms`)."""
+    """The worker's entry point (see `mathbot.platforms`). Speaks with
+    the token of the target's workspace; raises `NotInstalled` when mathbot has none there any more."""
     from mathbot.queue import connect
 
     config = SlackConfig.from_settings(settings)
+    connection = connect(settings)
+    try:
+        token = installations.bot_token(settings, connection, team=target.team, enterprise=target.enterprise)
+    except MathbotError:
+        connection.close()
+        raise
     return SlackReply(
         target,
-        clients.web_client(settings, config),
-        clients.web_client(settings, config, wait_on_429=False),
-        connect(settings),
+        clients.web_client(settings, config, token=token),
+        clients.web_client(settings, config, token=token, wait_on_429=False),
+        connection,
         config,
     )
