@@ -19,10 +19,10 @@ import redis
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack import blocks, texts
+from bots.slack import blocks
 from bots.slack.config import SlackConfig
 from bots.slack.ratelimit import EditBudget
-from mathbot import claims, defaults, messages, questions, queue, runs, threads
+from mathbot import claims, defaults, messages, present, questions, queue, runs, threads
 from mathbot.errors import MathbotError, QueueError
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.settings import Settings
@@ -140,7 +140,7 @@ class Ingest:
         try:
             position = await asyncio.to_thread(waiting) + 1
         except redis.RedisError:
-            return blocks.Message(texts.RECEIVED)
+            return blocks.Message(present.RECEIVED)
         return blocks.pending(messages.queued(position), blocks.action_value(channel, ""))
 
     def _enqueue(self, target: ReplyTarget, ask: Ask) -> queue.Enqueued:

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bots.slack import blocks, clients, installations, store, texts
 from bots.slack.config import SlackConfig
 from bots.slack.ratelimit import EditBudget
-from mathbot import claims, questions, render
+from mathbot import claims, present, questions, render
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
@@ -109,7 +109,7 @@ class SlackReply:
     def answer(self, answer: Answer) -> None:
         channel, ts = self.target.channel, self.target.placeholder or ""
         if not ts:
-            ts = self.placeholder(texts.RECEIVED) or ""
+            ts = self.placeholder(present.RECEIVED) or ""
         value = blocks.action_value(channel, ts)
         if answer.reasoning.strip():
             store.save_reasoning(
@@ -151,7 +151,7 @@ class SlackReply:
     def error(self, error: MathbotError) -> None:
         ts = self.target.placeholder
         if not ts:
-            ts = self.placeholder(texts.RECEIVED)
+            ts = self.placeholder(present.RECEIVED)
         if not ts:
             return
         message = blocks.error_message(error, blocks.action_value(self.target.channel, ts))
