@@ -1,4 +1,5 @@
-"""Logging for entry points: one format with ids in every line, and secrets scrubbed from all output."""
+"""Logging for entry points: one format with ids in every line, secrets scrubbed from all output, and
+every entry one line of bounded length (nothing a request carries can forge or flood a log entry)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ import re
 from collections.abc import Iterable
 
 REDACTED = "[redacted]"
+
+MAX_MESSAGE_CHARS = 1000
+"""Longest logged message (after formatting); the rest is dropped with a count. Ids and reasons fit in
+a few hundred characters: only a pasted body or an echoed payload is ever longer."""
+
+MAX_TRACEBACK_CHARS = 20_000
+"""Longest logged traceback (each of its lines is also capped at MAX_MESSAGE_CHARS)."""
 
 _URL_TOKENS = re.compile(
     r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.\-]{20,}"  # /webhooks/<app>/<token>, /interactions/<id>/…
@@ -39,11 +47,55 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters (tab aside) and Unicode line breaks: each could end an entry or rewrite a terminal."""
+
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def escape_controls(text: str) -> str:
+    """`text` with newlines and other control characters written as escapes (`\\n`, `\\x1b`)."""
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group(0)) or repr(m.group(0))[1:-1], text)
+
+
+def cap(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, saying how many were dropped."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+
+class OneLine(logging.Filter):
+    """Makes every record one line of bounded length: control characters in the message escaped, the
+    message capped at MAX_MESSAGE_CHARS; a traceback stays multi-line, but each of its lines is
+    indented (no line of it can pass for an entry of its own), escaped and capped, and so its total."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = cap(escape_controls(record.getMessage()), MAX_MESSAGE_CHARS), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = _indented(record.exc_text)
+        if record.stack_info:
+            record.stack_info = _indented(record.stack_info)
+        return True
+
+
+def _indented(text: str) -> str:
+    lines = (cap(escape_controls(line), MAX_MESSAGE_CHARS) for line in text.split("\n"))
+    return cap(
+        "\n".join(line if not line or line[0].isspace() else "  " + line for line in lines),
+        MAX_TRACEBACK_CHARS,
+    )
+
+
 def setup(level: str, secrets: Iterable[str]) -> None:
-    """Configure the root logger once, in an entry point: stderr, timestamps, secrets scrubbed."""
+    """Configure the root logger once, in an entry point: stderr, timestamps, secrets scrubbed, one
+    line per entry."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(RedactSecrets(secrets))  # before the cap: a secret cut in two is not scrubbed
+    handler.addFilter(OneLine())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
