@@ -3,6 +3,7 @@ every entry one line of bounded length (nothing a request carries can forge or f
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Iterable
@@ -24,9 +25,33 @@ _URL_TOKENS = re.compile(
 INTERACTION_CREATE payload): each is a credential for 15 minutes, and not one of our settings."""
 
 
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s/@]+(?=@)")
+"""The password of `scheme://user:password@host` (REDIS_URL, TGI_URL, or any URL a library prints)."""
+
+_BASIC = re.compile(r"\b(Basic\s+)([A-Za-z0-9+/]{4,}={0,2})")
+_BEARER = re.compile(r"\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+
+
+def scrub_credentials(text: str) -> str:
+    """`text` without credentials in any form: URL passwords, `Basic …` and `Bearer …` values (pure;
+    for log lines, error details and messages alike). Settings' own secrets: `RedactSecrets`."""
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _BASIC.sub(lambda m: m.group(1) + REDACTED if _is_basic(m.group(2)) else m.group(0), text)
+    return _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def _is_basic(value: str) -> bool:
+    """Whether `value` is HTTP Basic credentials (base64 of `user:password`), not a word ("Basic facts")."""
+    try:
+        return b":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except ValueError:
+        return False
+
+
 class RedactSecrets(logging.Filter):
     """Replaces every known secret value in a record's final message (and exception text) with [redacted],
-    and so the Discord interaction tokens found in webhook URLs."""
+    and so credentials in any form (`scrub_credentials`) and the Discord interaction tokens found in
+    webhook URLs."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -35,6 +60,7 @@ class RedactSecrets(logging.Filter):
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+        text = scrub_credentials(text)
         return _URL_TOKENS.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -1,11 +1,14 @@
-"""The log redactor: settings' secrets and Discord interaction tokens in URLs never reach a log line."""
+"""The log redactor and the one-line filter: settings' secrets, credentials in any form and Discord
+interaction tokens never reach a log line; nothing logged can forge or flood an entry."""
 
 from __future__ import annotations
 
 import io
 import logging
 
-from mathbot.logs import MAX_MESSAGE_CHARS, REDACTED, OneLine, RedactSecrets
+from mathbot.errors import from_http
+from mathbot.logs import MAX_MESSAGE_CHARS, REDACTED, OneLine, RedactSecrets, scrub_credentials
+from mathbot.settings import Settings
 
 
 def logged(message: str, *args: object, secrets: tuple[str, ...] = ()) -> str:
@@ -88,3 +91,33 @@ def test_a_traceback_stays_readable_but_no_line_of_it_passes_for_an_entry() -> N
     assert lines[1] == "  Traceback (most recent call last):"
     assert "  ValueError: bad body" in lines and "  " + FORGED in lines  # indented: a continuation
     assert max(len(line) for line in lines) < MAX_MESSAGE_CHARS + 100
+
+
+def test_credentials_in_any_form_are_scrubbed() -> None:
+    line = (
+        "GET http://tgi:pa55word@gpu-1:8080/v1 failed; REDIS_URL=redis://:hunter22@redis:6379/0; "
+        "echo: {'Authorization': 'Basic dXNlcjpwYTU1d29yZA==', 'x': 'Bearer sk-live-0123456789'}"
+    )
+    out = scrub_credentials(line)
+    for secret in ("pa55word", "hunter22", "dXNlcjpwYTU1d29yZA", "sk-live-0123456789"):
+        assert secret not in out
+    assert f"http://tgi:{REDACTED}@gpu-1:8080/v1" in out and f"redis://:{REDACTED}@redis:6379/0" in out
+    assert f"'Basic {REDACTED}'" in out and f"Bearer {REDACTED}" in out
+    assert REDACTED in logged(line) and "hunter22" not in logged(line)  # every log line, via the filter
+
+
+def test_words_that_only_look_like_credentials_stay() -> None:
+    line = "Basic arithmetic: see https://example.org/a@b and user@example.org; Bearer bonds"
+    assert scrub_credentials(line) == line
+
+
+def test_passwords_in_settings_urls_are_known_secrets() -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, REDIS_URL="redis://:r3dis-pass@h:6379/0", TGI_URL="http://a:b%40cdefg@h1,http://h2"
+    )
+    assert {"r3dis-pass", "b@cdefg"} <= set(settings.secrets())
+
+
+def test_an_error_detail_carries_no_credentials() -> None:
+    error = from_http(500, "proxy http://u:secret-pw@tgi failed, Authorization: Basic dTpzZWNyZXQtcHc=")
+    assert "secret-pw" not in error.detail and "dTpzZWNyZXQtcHc" not in error.detail
