@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import redis
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 from rq import Callback, Queue, Worker
 from rq import Retry as JobRetry
@@ -19,6 +20,7 @@ from rq.serializers import JSONSerializer
 from mathbot import defaults, limits, messages
 from mathbot.errors import EmptyQuestion, InputError, QuestionTooLong, QueueError
 from mathbot.jobs import Question, ReplyTarget
+from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
 
 JOB_FUNC = "workers.answer.answer_question"
@@ -48,6 +50,72 @@ def connect(settings: Settings) -> redis.Redis:
         retry=Retry(ExponentialBackoff(cap=4.0, base=0.25), RECONNECT_ATTEMPTS),
         retry_on_error=[redis.ConnectionError, redis.TimeoutError],
     )
+
+
+START_TIMEOUT = 3.0
+"""Seconds a command waits for Redis when it starts: a first connection answers at once or not at all
+(the ~20 s retry of `connect` is for a Redis restarting under a running service)."""
+
+START_HINT = (
+    "start one with `redis-server` (or `make redis` in a mathbot checkout), or point REDIS_URL at yours"
+)
+
+log = logging.getLogger(__name__)
+
+
+class RedisUnusable(QueueError):
+    """REDIS_URL is malformed (`kind` "url") or nothing answers there ("unreachable"): the command stops
+    with `user_message`, one line."""
+
+    def __init__(self, message: str, kind: Literal["url", "unreachable"]) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def check_at_start(settings: Settings, *, serves: bool) -> None:
+    """Fail fast, with one line naming REDIS_URL (password masked), when it cannot hold the queue.
+
+    `serves`: workers and chat adapters, which run for weeks (as opposed to `mathbot ask`).
+    """
+    check_redis(settings.redis_url, serves=serves)
+
+
+def check_redis(url: str, *, serves: bool) -> None:
+    """`check_at_start` for a URL: one PING within START_TIMEOUT, no retries; raises `RedisUnusable`."""
+    where = f"REDIS_URL={scrub_credentials(url)}"
+    try:
+        client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=START_TIMEOUT,
+            socket_timeout=START_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
+    except ValueError as exc:
+        why = f" ({scrub_credentials(str(exc))})" if "://" in url else ""
+        raise RedisUnusable(
+            f"{where} is not a Redis URL{why}: write it as redis://HOST:6379/0 "
+            "(rediss:// for TLS, unix:///path/to/redis.sock)",
+            "url",
+        ) from None
+    with client:
+        _ping(client, url, where)
+
+
+def _ping(client: redis.Redis, url: str, where: str) -> None:
+    try:
+        client.ping()
+    except redis.AuthenticationError as exc:
+        raise RedisUnusable(
+            f"the Redis at {where} refused mathbot's credentials ({exc})", "unreachable"
+        ) from None
+    except redis.TimeoutError:
+        tls = " (rediss:// is TLS: does that Redis speak TLS?)" if url.startswith("rediss:") else ""
+        raise RedisUnusable(
+            f"no Redis answered at {where} within {START_TIMEOUT:.0f} s{tls}; {START_HINT}", "unreachable"
+        ) from None
+    except redis.ConnectionError as exc:
+        reason = scrub_credentials(str(exc)).rstrip(".")
+        raise RedisUnusable(f"no Redis answers at {where} ({reason}); {START_HINT}", "unreachable") from None
 
 
 class QuestionQueue(Queue):
