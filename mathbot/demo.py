@@ -121,11 +121,13 @@ def ensure_redis(url: str, stack: ExitStack) -> str:
     """The URL of a Redis that answers and keeps its keys: REDIS_URL's, or a throwaway local one started
     here. A REDIS_URL that is not a Redis URL stops the demo with one line (a typo to fix, not to hide)."""
     try:
-        queue.check_redis(url, serves=True)
+        queue.check_redis(url, serves=True, allow_eviction=_allows_eviction())
         return url
     except queue.RedisUnusable as exc:
         if exc.kind == "url":
             raise SystemExit(f"demo: {exc.user_message}") from None
+        if exc.kind == "evicts":
+            print(f"demo: not using REDIS_URL: {exc.user_message}", file=sys.stderr)
     binary = shutil.which("redis-server")
     if binary is None:
         try:
@@ -166,6 +168,10 @@ def ensure_redis(url: str, stack: ExitStack) -> str:
                 return local
         time.sleep(0.1)
     raise SystemExit("demo: the throwaway Redis did not start")
+
+
+def _allows_eviction() -> bool:
+    return os.environ.get(queue.ALLOW_EVICTION_VAR, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def spawn(args: list[str], env: dict[str, str], quiet: bool) -> subprocess.Popen[bytes]:

@@ -60,14 +60,16 @@ START_HINT = (
     "start one with `redis-server` (or `make redis` in a mathbot checkout), or point REDIS_URL at yours"
 )
 
+ALLOW_EVICTION_VAR = "MATHBOT_ALLOW_EVICTION"
+
 log = logging.getLogger(__name__)
 
 
 class RedisUnusable(QueueError):
-    """REDIS_URL is malformed (`kind` "url") or nothing answers there ("unreachable"): the command stops
-    with `user_message`, one line."""
+    """REDIS_URL is malformed (`kind` "url"), nothing answers there ("unreachable"), or that Redis may
+    evict the queue's keys ("evicts"): the command stops with `user_message`, one line."""
 
-    def __init__(self, message: str, kind: Literal["url", "unreachable"]) -> None:
+    def __init__(self, message: str, kind: Literal["url", "unreachable", "evicts"]) -> None:
         super().__init__(message)
         self.kind = kind
 
@@ -75,13 +77,20 @@ class RedisUnusable(QueueError):
 def check_at_start(settings: Settings, *, serves: bool) -> None:
     """Fail fast, with one line naming REDIS_URL (password masked), when it cannot hold the queue.
 
-    `serves`: workers and chat adapters, which run for weeks (as opposed to `mathbot ask`).
+    `serves` (workers and chat adapters, which run for weeks): also refuse a Redis that may evict keys,
+    unless MATHBOT_ALLOW_EVICTION is set (then warn).
     """
-    check_redis(settings.redis_url, serves=serves)
+    check_redis(settings.redis_url, serves=serves, allow_eviction=settings.allow_eviction)
 
 
-def check_redis(url: str, *, serves: bool) -> None:
-    """`check_at_start` for a URL: one PING within START_TIMEOUT, no retries; raises `RedisUnusable`."""
+def check_redis(url: str, *, serves: bool, allow_eviction: bool = False) -> None:
+    """`check_at_start` for a URL: one PING within START_TIMEOUT, no retries; raises `RedisUnusable`.
+
+    Eviction: RQ keeps queued questions in keys without an expiry, so a Redis with `maxmemory` and any
+    policy but `noeviction` silently drops them when another tenant fills it. Refused by default (a
+    warning scrolls by; lost questions are never noticed); a managed Redis that refuses CONFIG is warned
+    about, since it cannot be checked.
+    """
     where = f"REDIS_URL={scrub_credentials(url)}"
     try:
         client = redis.Redis.from_url(
@@ -99,6 +108,32 @@ def check_redis(url: str, *, serves: bool) -> None:
         ) from None
     with client:
         _ping(client, url, where)
+        if not serves:
+            return
+        try:
+            config = client.config_get("maxmemory*")
+        except redis.ResponseError as exc:  # CONFIG refused (a managed Redis, or an ACL without it)
+            log.warning(
+                "could not check the eviction policy of the Redis at %s (%s): it must be noeviction, or "
+                "queued questions can vanish when it is full",
+                where,
+                exc,
+            )
+            return
+    policy, maxmemory = str(config.get("maxmemory-policy", "noeviction")), int(config.get("maxmemory") or 0)
+    if maxmemory == 0 or policy == "noeviction":
+        return
+    problem = (
+        f"the Redis at {where} may evict keys (maxmemory {maxmemory} bytes, maxmemory-policy {policy}): "
+        "queued questions would vanish without a word when it fills up"
+    )
+    if not allow_eviction:
+        raise RedisUnusable(
+            f"{problem}. Set maxmemory-policy noeviction on it (redis-server --maxmemory-policy noeviction), "
+            f"or {ALLOW_EVICTION_VAR}=true to run anyway",
+            "evicts",
+        )
+    log.warning("%s (running anyway: %s is set)", problem, ALLOW_EVICTION_VAR)
 
 
 def _ping(client: redis.Redis, url: str, where: str) -> None:

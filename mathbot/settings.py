@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     discord_guilds: Annotated[list[int], NoDecode] = []
     """Discord guild ids that also get /solve registered per guild (instant, unlike global commands)."""
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
+    allow_eviction: bool = False
+    """Run on a Redis whose maxmemory-policy may evict keys (queued questions can vanish); off: refuse."""
 
     @field_validator("discord_guilds", mode="before")
     @classmethod
