@@ -192,19 +192,12 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
         raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
     queue = question_queue(settings, connection)
     try:
-        limits.admit(connection, question, settings, queued=queue.count)
-        queue.enqueue(
-            JOB_FUNC,
-            question.model_dump(mode="json"),
-            job_id=question.id,
-            job_timeout=settings.job_timeout,
-            result_ttl=settings.result_ttl,
-            failure_ttl=settings.failure_ttl,
-            retry=JobRetry(max=WORKER_LOST_RETRIES),
-            on_failure=Callback(ON_FAILURE),
-            description=f"{question.target.platform}: {question.text[:80]}",
-            meta={"platform": question.target.platform, "user": question.target.user},
-        )
+        limits.admit(connection, question, settings, queue.key)
+        try:
+            _push(queue, question, settings)
+        finally:
+            with suppress(redis.RedisError):  # else it expires by itself
+                limits.unreserve(connection, question.id, queue.key)
         position = queue.count
         if question.target.placeholder:
             connection.set(_placeholder_key(question.target), question.id, ex=settings.result_ttl)
@@ -213,6 +206,21 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
             limits.release(connection, question, settings)
         raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
     return Enqueued(question.id, max(position, 1))
+
+
+def _push(queue: QuestionQueue, question: Question, settings: Settings) -> None:
+    queue.enqueue(
+        JOB_FUNC,
+        question.model_dump(mode="json"),
+        job_id=question.id,
+        job_timeout=settings.job_timeout,
+        result_ttl=settings.result_ttl,
+        failure_ttl=settings.failure_ttl,
+        retry=JobRetry(max=WORKER_LOST_RETRIES),
+        on_failure=Callback(ON_FAILURE),
+        description=f"{question.target.platform}: {question.text[:80]}",
+        meta={"platform": question.target.platform, "user": question.target.user},
+    )
 
 
 def first_delivery(connection: redis.Redis, key: str, ttl: int) -> bool:
