@@ -29,6 +29,25 @@ JOB_FUNC = "workers.answer.answer_question"
 ON_FAILURE = "workers.answer.on_failure"
 """Runs when RQ finds a job whose worker vanished (it tells the asker, or that it starts over)."""
 
+JOB_FUNCTIONS = frozenset({JOB_FUNC})
+"""Every function a worker may run (add a new job function here). A job naming any other, put on the
+queue by anything that can write to Redis (`os.system`, say), is failed without being imported or called."""
+
+JOB_CALLBACKS = frozenset({ON_FAILURE})
+"""Every callback a job may name: RQ imports and calls those too."""
+
+
+def is_own_job(job: Job) -> bool:
+    """Whether `job` names only mathbot's job functions and callbacks, judged by name before anything is
+    imported; a payload that is not JSON (a pickle) is not mathbot's either."""
+    try:
+        func, instance = job.func_name, job.instance
+    except Exception:
+        return False
+    callbacks = {job._success_callback_name, job._failure_callback_name, job._stopped_callback_name}
+    return func in JOB_FUNCTIONS and instance is None and callbacks - {None, ""} <= JOB_CALLBACKS
+
+
 WORKER_LOST_RETRIES = 1
 """Times a question is started again from scratch when its worker dies mid-answer."""
 
