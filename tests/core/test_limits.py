@@ -12,7 +12,6 @@ from mathbot.errors import EmptyQuestion, QuestionTooLong
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
 
-
 QUEUE_KEY = "rq:queue:limits-test"
 
 
