@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from mathbot import messages
+from mathbot.logs import scrub_credentials
 
 
 class MathbotError(Exception):
@@ -42,8 +43,8 @@ class MathbotError(Exception):
     def __init__(self, user_message: str, *, detail: str = "") -> None:
         super().__init__(user_message)
         self.user_message = user_message
-        self.detail = detail
-        """Extra context for logs (never shown to users)."""
+        self.detail = scrub_credentials(detail)
+        """Extra context for logs (never shown to users), without credentials (a server may echo them)."""
 
 
 class InputError(MathbotError):

@@ -37,7 +37,8 @@ THREAD = "mathbot:thread:"
 
 LIMITS = "mathbot:limits:"
 """`flight:<scope>:<key>` (sorted set of questions in flight) and `hour:<scope>:<key>:<hour>` (counter),
-for per-user and per-channel limits. TTL: the job timeout (flight), one hour (hour)."""
+for per-user and per-channel limits; `reserved:<queue key>` (places taken in a queue between admission and
+the push, so the cap is one atomic step). TTL: the job timeout (flight), one hour (hour), 30 s (reserved)."""
 
 CONSOLE = "mathbot:console:"
 """`<question id>`: the stream of events `mathbot ask` reads (progress, answer, error). TTL: one day."""

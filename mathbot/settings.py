@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -77,6 +78,8 @@ class Settings(BaseSettings):
     discord_guilds: Annotated[list[int], NoDecode] = []
     """Discord guild ids that also get /solve registered per guild (instant, unlike global commands)."""
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
+    allow_eviction: bool = False
+    """Run on a Redis whose maxmemory-policy may evict keys (queued questions can vanish); off: refuse."""
 
     @field_validator("discord_guilds", mode="before")
     @classmethod
@@ -109,7 +112,18 @@ class Settings(BaseSettings):
             self.slack_client_secret,
             self.discord_bot_token,
         )
-        return [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        urls = [*self.tgi_url.split(","), self.redis_url]
+        return found + [password for url in urls if (password := _password(url.strip()))]
+
+
+def _password(url: str) -> str | None:
+    """The password in a URL's `user:password@`, decoded (the URL form itself is scrubbed by pattern)."""
+    try:
+        parts = urlsplit(url)
+        return parts.password and unquote(parts.password)
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -53,6 +53,20 @@ class MathbotWorker(Worker):
         super().__init__(_json_queues(queues, kwargs.get("connection")), *args, **kwargs)
         liveness.use_redis_clock(self.connection)  # in every worker process, however it was started
 
+    def execute_job(self, job: Job, queue: Any) -> None:
+        """Run only mathbot's own jobs (`mathbot.queue.JOB_FUNCTIONS`): any other is failed here, in the
+        worker, before a work horse could import or call it; nobody is told (no asker asked it)."""
+        if questions.is_own_job(job):
+            super().execute_job(job, queue)
+            return
+        reason = "not one of mathbot's job functions: failed without running it"
+        log.warning("job=%s names %.200r, %s", job.id, _named(job), reason)
+        with self.connection.pipeline() as pipe:
+            job.set_status(JobStatus.FAILED, pipeline=pipe)
+            queue.failed_job_registry.add(job, ttl=job.failure_ttl, exc_string=reason, pipeline=pipe)
+            pipe.lrem(queue.intermediate_queue_key, 1, job.id)
+            pipe.execute()
+
     def get_heartbeat_ttl(self, job: Job) -> int:
         """Until the next heartbeat, plus the grace; never less than the grace, also past the job
         timeout (RQ lets a horse run 60 s beyond it before killing it: that is not an abandoned job)."""
@@ -95,6 +109,13 @@ class MathbotWorker(Worker):
         after_failure(
             job, will_retry=status in (JobStatus.QUEUED, JobStatus.SCHEDULED), reason=exc_string[:200]
         )
+
+
+def _named(job: Job) -> str:
+    try:
+        return job.func_name or ""
+    except Exception:
+        return "an unreadable payload"
 
 
 def _json_queues(queues: Any, connection: Any) -> list[questions.QuestionQueue]:

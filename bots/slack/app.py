@@ -27,7 +27,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_sdk.errors import SlackApiError
 
-from bots.slack import clients, installations, oauth
+from bots.slack import clients, gate, installations, oauth
 from bots.slack.config import SlackConfig
 from bots.slack.handlers import Handlers
 from bots.slack.ingest import Ingest
@@ -86,6 +86,10 @@ def _build(
     return app, handlers
 
 
+def _signing_secret(settings: Settings) -> str:
+    return settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+
+
 class _TokenFromClient(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN itself and warns that it is unused when a client is given: our client
     is built from that very token (with SLACK_API_URL and retries), so the warning only misleads."""
@@ -107,16 +111,26 @@ def web_app(
     connection: redis.Redis,
     socket_connected: Callable[[], Awaitable[bool]] | None = None,
     flow: AsyncOAuthFlow | None = None,
+    secret: str = "",
 ) -> web.Application:
     """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health, and with
     an OAuth flow (`flow`, else `bolt`'s) GET /slack/install and GET /slack/oauth_redirect.
 
+    A request that is not signed with the app's signing secret, or that Bolt could not read, is refused
+    at the door (`gate`) with 401 or 400 and one short log line, never its body.
     /health answers 503 when Redis does not answer or, in Socket Mode (`socket_connected` given),
     while the WebSocket to Slack is down (the client reconnects by itself; the probe says so meanwhile).
     """
 
     async def events(request: web.Request) -> web.Response:
         assert bolt is not None
+        body = await request.read()
+        rejected = gate.check(body, request.headers, secret)
+        if rejected is not None:
+            log.info(
+                "rejected %s %s (%d bytes): %s", request.method, request.path, len(body), rejected.reason
+            )
+            return web.json_response({"ok": False, "error": rejected.reason}, status=rejected.status)
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     async def health(request: web.Request) -> web.Response:
@@ -144,7 +158,7 @@ def web_app(
 def create_web_app(settings: Settings, connection: redis.Redis | None = None) -> web.Application:
     """Bolt app and HTTP front in one call (tests serve this against a fake Slack API)."""
     connection = connection or queue.connect(settings)
-    return web_app(build_app(settings, connection), connection)
+    return web_app(build_app(settings, connection), connection, secret=_signing_secret(settings))
 
 
 def run(settings: Settings) -> int:
@@ -192,7 +206,7 @@ async def _serve(settings: Settings) -> int:
     front = (
         web_app(None, connection, handler.client.is_connected, flow=bolt.oauth_flow)
         if handler is not None
-        else web_app(bolt, connection)
+        else web_app(bolt, connection, secret=_signing_secret(settings))
     )
     runner = web.AppRunner(front, shutdown_timeout=5)
     await runner.setup()

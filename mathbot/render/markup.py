@@ -164,6 +164,11 @@ def _prose_latex(text: str, flavor: Flavor, store: _Store) -> str:
 
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
 _LINK = re.compile(r"\[([^[\]\n]+)\]\((https?://[^)\s]+)\)")
+_ADDRESS = re.compile(
+    r"[a-z][a-z0-9+.-]*://|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", re.IGNORECASE
+)
+"""A link label that reads as an address (a scheme, `www.`, a domain name): masked, such a link would show
+one site and open another, so it is shown as its real target instead."""
 # The body of a span never runs over its own delimiter ("**a **b" fails at the second "**"), which
 # keeps matching linear: with ".+?" a long line of unpaired markers took seconds (quadratic).
 _EMPHASIS = [
@@ -189,17 +194,20 @@ def _inline_markdown(line: str, flavor: Flavor, store: _Store) -> str:
     if flavor == "console":
         return re.sub(r"\\([$%&#_{}])", r"\1", line)
 
+    def bare(url: str) -> str:
+        return store.add_inline(slack_entities(url) if flavor == "slack" else url)
+
     def link(match: re.Match[str]) -> str:
         label, url = match.group(1), match.group(2)
+        if _ADDRESS.search(label):  # it would show one address and open another: show where it goes
+            return bare(url)
         label_text = _inline_markdown(label, flavor, store)
         if flavor == "slack":
             return store.add_inline(f"<{url}|{label_text.replace('|', '∣')}>")
         return store.add_inline(f"[{label_text}]({url})")
 
     line = _LINK.sub(link, line)
-    line = _URL.sub(
-        lambda m: store.add_inline(slack_entities(m.group(0)) if flavor == "slack" else m.group(0)), line
-    )
+    line = _URL.sub(lambda m: bare(m.group(0)), line)
     line = re.sub(r"\\([!-/:-@\[-`{-~])", lambda m: store.add_inline(escape_plain(m.group(1), flavor)), line)
     for pattern, open_, close in _EMPHASIS:
         line = pattern.sub(_wrap_with(open_, close), line)
