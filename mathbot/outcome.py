@@ -1,9 +1,15 @@
-"""What a worker reports back through a reply: progress while generating, then an answer."""
+"""What a worker reports back through a reply: progress while generating, then an answer.
+
+Pydantic dataclasses: built positionally like plain ones, and validated back from JSON (`load_answer`,
+`load_progress`) where they travel (the console's event stream).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
+from pydantic.dataclasses import dataclass
 
 Phase = Literal["queued", "starting", "thinking", "answering", "retrying"]
 
@@ -61,3 +67,19 @@ class Answer:
     """Oldest thread turns left out to fit the token budget (the reply says so when > 0)."""
     vote: Vote | None = None
     """Set when the question was asked with several samples: this answer is the majority's."""
+
+
+def dump(value: Progress | Answer) -> dict[str, Any]:
+    """A progress report or an answer as JSON-ready data."""
+    data: dict[str, Any] = TypeAdapter(type(value)).dump_python(value, mode="json")
+    return data
+
+
+def load_answer(data: Any) -> Answer:
+    """An answer back from `dump`'s data (validated)."""
+    return TypeAdapter(Answer).validate_python(data)
+
+
+def load_progress(data: Any) -> Progress:
+    """A progress report back from `dump`'s data (validated)."""
+    return TypeAdapter(Progress).validate_python(data)

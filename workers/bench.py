@@ -21,7 +21,7 @@ import uuid
 import httpx
 import redis
 
-from bots.console import events
+from bots.console import stream
 from mathbot.demo import ensure_redis, free_port, spawn, stop, wait_http
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.queue import enqueue, workers_alive
@@ -128,7 +128,7 @@ def measure_load(
     def follow(q: Question) -> None:
         cursor, conn = "0", redis.Redis.from_url(settings.redis_url)
         while q.target.channel not in done and time.monotonic() - t0 < 1800:
-            for event_id, kind, _ in events.read(conn, q.target.channel, cursor, block_ms=1000):
+            for event_id, kind, _ in stream.read(conn, q.target.channel, cursor, block_ms=1000):
                 cursor = event_id
                 if kind == "progress" and q.target.channel not in firsts:
                     firsts[q.target.channel] = time.monotonic() - t0

@@ -9,22 +9,31 @@ from typing import Any, TextIO
 
 import redis
 
-from bots.console import events, format
+from bots.console import layout, stream
+from bots.console.texts import (
+    EXIT_ANSWERED,
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TIMEOUT,
+    EXIT_TRUNCATED,
+    exit_code,
+)
 from mathbot import defaults, messages, queue, render
-from mathbot.errors import InputError, MathbotError
+from mathbot.errors import MathbotError
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
+from mathbot.outcome import Progress, load_answer, load_progress
 from mathbot.settings import Settings
 
-EXIT_ANSWERED = 0
-EXIT_FAILED = 1
-"""The question could not be answered (server down, worker lost, ...)."""
-EXIT_BAD_INPUT = 2
-"""Empty or too long: asking the same again will not help."""
-EXIT_TRUNCATED = 3
-"""The model ran out of tokens before a final answer."""
-EXIT_TIMEOUT = 4
-"""No answer within --timeout (the question may still be answered later)."""
-EXIT_INTERRUPTED = 130
+__all__ = [
+    "EXIT_ANSWERED",
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_TIMEOUT",
+    "EXIT_TRUNCATED",
+    "ask",
+]
 
 NO_WORKER_HINT_AFTER = 10.0
 """Seconds a question may wait with no worker alive before `ask` says so."""
@@ -61,9 +70,9 @@ def ask(
         enqueued = queue.enqueue(question, settings, connection)
     except MathbotError as exc:
         print(f"mathbot: {exc.user_message}", file=err)
-        return EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_FAILED
+        return exit_code(exc)
     status = StatusLine(err)
-    status.show(format.progress_line({"phase": "queued", "position": enqueued.position}))
+    status.show(layout.progress_line(Progress("queued", position=enqueued.position)))
     try:
         final = _follow(connection, question, settings, status, timeout)
     except KeyboardInterrupt:
@@ -85,18 +94,16 @@ def ask(
     kind, body = final
     if kind == "error":
         print(f"mathbot: {body['message']}", file=err)
-        return EXIT_BAD_INPUT if body["kind"] in ("QuestionTooLong", "EmptyQuestion") else EXIT_FAILED
-    print(format.answer_text(body), file=out)
+        return int(body["exit"])
+    answer = load_answer(body)
+    print(layout.answer_text(answer), file=out)
     if reasoning_path is not None:
         _, content = render.reasoning_file(
-            body["reasoning"],
-            tokens=body["completion_tokens"],
-            seconds=body["thinking_seconds"],
-            problem=text,
+            answer.reasoning, tokens=answer.completion_tokens, seconds=answer.thinking_seconds, problem=text
         )
         reasoning_path.write_bytes(content)
         print(f"mathbot: reasoning written to {reasoning_path}", file=err)
-    return EXIT_TRUNCATED if body["truncated"] else EXIT_ANSWERED
+    return EXIT_TRUNCATED if answer.truncated else EXIT_ANSWERED
 
 
 def _follow(
@@ -106,10 +113,10 @@ def _follow(
     started = time.monotonic()
     cursor, hinted = "0", False
     while time.monotonic() - started < timeout:
-        for event_id, kind, body in events.read(connection, question.id, cursor, block_ms=1000):
+        for event_id, kind, body in stream.read(connection, question.id, cursor, block_ms=1000):
             cursor = event_id
             if kind == "progress":
-                status.show(format.progress_line(body))
+                status.show(layout.progress_line(load_progress(body)))
             elif kind in ("answer", "error"):
                 return kind, body
         waited = time.monotonic() - started

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import redis
 
-from bots.console import events
+from bots.console import stream, texts
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
-from mathbot.outcome import Answer, Progress
+from mathbot.outcome import Answer, Progress, dump
 from mathbot.settings import Settings
 
 
@@ -18,22 +16,18 @@ class ConsoleReply:
         self.channel, self.connection = target.channel, connection
 
     def placeholder(self, text: str) -> str | None:
-        events.publish(self.connection, self.channel, "placeholder", {"text": text})
+        stream.publish(self.connection, self.channel, "placeholder", {"text": text})
         return self.channel
 
     def progress(self, progress: Progress) -> None:
-        events.publish(self.connection, self.channel, "progress", asdict(progress))
+        stream.publish(self.connection, self.channel, "progress", dump(progress))
 
     def answer(self, answer: Answer) -> None:
-        events.publish(self.connection, self.channel, "answer", asdict(answer))
+        stream.publish(self.connection, self.channel, "answer", dump(answer))
 
     def error(self, error: MathbotError) -> None:
-        events.publish(
-            self.connection,
-            self.channel,
-            "error",
-            {"kind": type(error).__name__, "message": error.user_message},
-        )
+        body = {"kind": type(error).__name__, "message": error.user_message, "exit": texts.exit_code(error)}
+        stream.publish(self.connection, self.channel, "error", body)
 
 
 def make_reply(target: ReplyTarget, settings: Settings) -> ConsoleReply:

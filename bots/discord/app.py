@@ -20,10 +20,9 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from bots.discord import handlers, state
-from bots.discord.cancel import CancelButton
+from bots.discord.buttons import Button
 from bots.discord.commands import solve_command
 from bots.discord.ingest import NO_MENTIONS, Ingest
-from bots.discord.retry import RetryButton, VoteButton
 from mathbot import queue
 from mathbot.settings import Settings
 
@@ -54,7 +53,7 @@ class MathbotClient(discord.Client):
     async def setup_hook(self) -> None:
         """After login, before the gateway: choose the gateway address, register the slash commands
         and route clicks on the cancel and "Try again" buttons (also on messages posted before a restart)."""
-        self.add_dynamic_items(CancelButton, RetryButton, VoteButton)
+        self.add_dynamic_items(Button)
         await self._choose_gateway()
         await self._sync_commands()
         try:
@@ -113,21 +112,21 @@ class MathbotClient(discord.Client):
             log.exception("discord message=%s channel=%s failed", message.id, message.channel.id)
 
     async def on_cancel_click(self, interaction: discord.Interaction) -> None:
-        """A click on a cancel button (dispatched by `CancelButton.callback`)."""
+        """A click on a cancel button (dispatched by `buttons.Button.callback`)."""
         try:
             await handlers.on_cancel(self.ctx, interaction)
         except Exception:
             log.exception("discord cancel interaction=%s failed", interaction.id)
 
     async def on_retry_click(self, interaction: discord.Interaction) -> None:
-        """A click on a "Try again" button (dispatched by `RetryButton.callback`)."""
+        """A click on a "Try again" button (dispatched by `buttons.Button.callback`)."""
         try:
             await handlers.on_retry(self.ctx, interaction)
         except Exception:
             log.exception("discord retry interaction=%s failed", interaction.id)
 
     async def on_vote_click(self, interaction: discord.Interaction) -> None:
-        """A click on a "Check with N samples" button (dispatched by `VoteButton.callback`)."""
+        """A click on a "Check with N samples" button (dispatched by `buttons.Button.callback`)."""
         try:
             await handlers.on_vote(self.ctx, interaction)
         except Exception:

@@ -24,7 +24,7 @@ from typing import Literal
 import discord
 import redis
 
-from bots.discord import format
+from bots.discord import layout, texts
 from bots.discord.ingest import NO_MENTIONS, Ingest, Unpostable
 from mathbot import messages
 from mathbot.jobs import ReplyTarget, Sampling
@@ -137,7 +137,7 @@ async def _empty_in_thread(ctx: Context, message: discord.Message, mentioned: bo
     # Without the privileged intent an unmentioned message arrives with empty content: say once
     # per thread (a day) how to be heard, instead of staying silent.
     if blind and await ctx.ingest.first_delivery(f"discord:hint:{message.channel.id}", ttl=HINT_TTL):
-        await _say(message.channel, format.MENTION_HINT, reference=message)
+        await _say(message.channel, texts.MENTION_HINT, reference=message)
 
 
 async def _mention(ctx: Context, message: discord.Message, text: str) -> None:
@@ -169,11 +169,11 @@ async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str,
         return
     text = problem.strip()
     if not text or not can_post(interaction):
-        refusal = format.CANNOT_POST if text else messages.EMPTY_QUESTION
+        refusal = texts.CANNOT_POST if text else messages.EMPTY_QUESTION
         log.info("discord solve interaction=%s refused: %s", interaction.id, refusal[:40])
         await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return
-    content, embeds = format.problem_post(text, interaction.user.display_name)
+    content, embeds = layout.problem_post(text, interaction.user.display_name)
     callback = await interaction.response.send_message(
         content,
         embeds=[discord.Embed.from_dict(e) for e in embeds],
@@ -191,7 +191,7 @@ async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str,
     )
     if not await _solve_in(ctx, interaction, post, text, Sampling(samples=samples)):
         try:  # the token lasts 15 minutes: the asker hears it even though the channel refused us
-            await interaction.followup.send(format.CANNOT_POST, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(texts.CANNOT_POST, ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("discord interaction=%s could not say it cannot post: %s", interaction.id, exc)
 
@@ -291,7 +291,7 @@ async def on_cancel(ctx: Context, interaction: discord.Interaction) -> None:
         return
     try:
         await interaction.followup.send(
-            format.CANCEL_REFUSED[outcome], ephemeral=True, allowed_mentions=NO_MENTIONS
+            texts.CANCEL_REFUSED[outcome], ephemeral=True, allowed_mentions=NO_MENTIONS
         )
     except discord.HTTPException as exc:
         log.warning("discord interaction=%s could not answer the click: %s", interaction.id, exc)
@@ -334,7 +334,7 @@ async def _on_ask_again(
     refusal = await _ask_again(ctx, message, str(interaction.user.id), kind)
     if refusal is None:
         return
-    refusals = format.VOTE_REFUSED if kind == "vote" else format.RETRY_REFUSED
+    refusals = texts.VOTE_REFUSED if kind == "vote" else texts.RETRY_REFUSED
     try:
         await interaction.followup.send(refusals[refusal], ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as exc:
@@ -346,7 +346,7 @@ async def _ask_again(
 ) -> str | None:
     """Ask the question answered in `message` again for `user` (as it was, or with the vote's samples):
     None when done (or refused in the new placeholder, in plain words), else the key of what to tell
-    the clicker (`format.RETRY_REFUSED` / `format.VOTE_REFUSED`)."""
+    the clicker (`texts.RETRY_REFUSED` / `texts.VOTE_REFUSED`)."""
     try:
         question = await ctx.ingest.question_on(str(message.id))
     except redis.RedisError as exc:
@@ -423,7 +423,7 @@ async def start_thread(message: discord.Message, text: str) -> discord.Thread | 
     """A public thread started from the message, named after the problem; None if Discord refuses."""
     try:
         return await message.create_thread(
-            name=format.thread_name(text), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            name=layout.thread_name(text), auto_archive_duration=THREAD_ARCHIVE_MINUTES
         )
     except (discord.HTTPException, ValueError) as exc:
         log.warning("discord channel=%s message=%s no thread: %s", message.channel.id, message.id, exc)

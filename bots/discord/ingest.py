@@ -19,9 +19,9 @@ from typing import Literal
 import discord
 import redis
 
-from bots.discord import format
-from bots.discord.cancel import view as cancel_view
-from mathbot import claims, defaults, messages, questions, queue, runs, threads
+from bots.discord import layout
+from bots.discord.buttons import cancel_view
+from mathbot import claims, defaults, messages, present, questions, queue, runs, threads
 from mathbot.errors import MathbotError
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.queue import CancelOutcome
@@ -89,7 +89,7 @@ class Ingest:
         recorded again. `sampling` carries the samples to draw (majority voting) and any overrides."""
         try:
             placeholder = await channel.send(
-                format.RECEIVED,
+                present.RECEIVED,
                 allowed_mentions=NO_MENTIONS,
                 reference=reference,  # type: ignore[arg-type]  # None is accepted: no reply
             )
@@ -141,11 +141,11 @@ class Ingest:
         except MathbotError as exc:
             log.info("discord channel=%s refused: %s %s", target.channel, type(exc).__name__, exc.detail)
             _let_go(gate)
-            return format.error_text(exc.user_message), None, None
+            return layout.error_text(exc.user_message), None, None
         except redis.RedisError as exc:
             log.warning("discord channel=%s queue unreachable: %s", target.channel, type(exc).__name__)
             _let_go(gate)
-            return format.error_text(messages.QUEUE_DOWN), None, None
+            return layout.error_text(messages.QUEUE_DOWN), None, None
         log.info(
             "discord question=%s queued at %d channel=%s thread=%s user=%s turns=%d",
             question.id,

@@ -11,7 +11,7 @@ from functools import partial
 
 import redis
 
-from bots.discord import format, state
+from bots.discord import layout, state, texts
 from bots.discord.rest import (
     MISSING_PERMISSIONS,
     THREAD_ARCHIVED,
@@ -20,7 +20,7 @@ from bots.discord.rest import (
     RateLimited,
     RestClient,
 )
-from mathbot import questions
+from mathbot import present, questions
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
@@ -53,7 +53,7 @@ class DiscordReply:
         rest: RestClient,
         connection: redis.Redis,
         *,
-        follow_up: str = format.FOLLOW_UP,
+        follow_up: str = texts.FOLLOW_UP,
         vote_samples: int = 0,
         keep_seconds: int = PARTS_TTL,
     ) -> None:
@@ -77,8 +77,8 @@ class DiscordReply:
             self.rest.edit_message(
                 self.channel,
                 self.message,
-                format.progress_text(progress),
-                components=format.cancel_components(),  # still cancellable; the answer's edit drops it
+                layout.progress_text(progress),
+                components=layout.cancel_components(),  # still cancellable; the answer's edit drops it
                 best_effort=True,
             )
         except RateLimited as exc:
@@ -95,26 +95,26 @@ class DiscordReply:
     def answer(self, answer: Answer) -> None:
         """Deliver the answer; where Discord refuses its files (no Attach Files permission), deliver
         the text alone rather than nothing."""
-        parts = format.answer_parts(answer, follow_up=self.follow_up, vote_samples=self.vote_samples)
+        parts = layout.answer_parts(answer, follow_up=self.follow_up, vote_samples=self.vote_samples)
         try:
             self._deliver(parts)
         except DiscordError as exc:
             if exc.code != MISSING_PERMISSIONS or not any(part.files for part in parts):
                 raise
             log.warning("%s files refused (Attach Files missing?); delivering the text alone", self._ids())
-            parts = format.answer_parts(
+            parts = layout.answer_parts(
                 answer, follow_up=self.follow_up, attach=False, vote_samples=self.vote_samples
             )
             self._deliver(parts)
         log.info("%s answer delivered in %d message(s)", self._ids(), len(parts))
 
     def error(self, error: MathbotError) -> None:
-        self._deliver([format.error_part(error)])
+        self._deliver([layout.error_part(error)])
         log.info("%s error delivered: %s", self._ids(), type(error).__name__)
 
-    def _deliver(self, parts: Sequence[format.Part]) -> None:
+    def _deliver(self, parts: Sequence[layout.Part]) -> None:
         """First part into the placeholder, the rest as further messages, each edited if already posted."""
-        head = self.placeholder(format.RECEIVED)
+        head = self.placeholder(present.RECEIVED)
         assert head is not None
         posted = {0: head, **questions.parts(self.connection, "discord", head)}  # 0: a replaced placeholder
         for index, part in enumerate(parts):
@@ -129,7 +129,7 @@ class DiscordReply:
             self._unarchived(partial(self.rest.delete_message, self.channel, posted[index]))
             questions.drop_part(self.connection, "discord", head, index)
 
-    def _edit(self, message_id: str, part: format.Part) -> bool:
+    def _edit(self, message_id: str, part: layout.Part) -> bool:
         """Edit a message of the answer; False when it was deleted (then it is posted anew). The edit
         replaces the message's buttons: the cancel button goes, "Try again" comes where the part has it."""
         try:
@@ -183,7 +183,7 @@ def make_reply(target: ReplyTarget, settings: Settings) -> DiscordReply:
 def follow_up_hint(target: ReplyTarget, message_content: bool) -> str:
     """How to continue the conversation where this answer lands (nothing for a channel without a thread)."""
     if target.thread:
-        return format.FOLLOW_UP if message_content else format.FOLLOW_UP_MENTION
+        return texts.FOLLOW_UP if message_content else texts.FOLLOW_UP_MENTION
     if target.team is None:
-        return format.FOLLOW_UP_DM
+        return texts.FOLLOW_UP_DM
     return ""

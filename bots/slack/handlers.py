@@ -15,7 +15,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack import blocks, events, store, texts
+from bots.slack import blocks, routing, store, texts
 from bots.slack.ingest import SLACK_ERRORS, Ask, Ingest, why
 from mathbot import claims, messages, questions, render, threads
 from mathbot.errors import QueueError
@@ -59,7 +59,7 @@ class Handlers:
 
     def register(self, app: AsyncApp) -> None:
         app.event("app_mention")(self.on_event)
-        app.event("message")(self.on_event)  # every subtype: `events.route` keeps the questions
+        app.event("message")(self.on_event)  # every subtype: `routing.route` keeps the questions
         app.command(SOLVE_COMMAND)(self.on_solve)
         app.action(blocks.REASONING_ACTION)(self.on_show_reasoning)
         app.action(blocks.RETRY_ACTION)(self.on_retry)
@@ -72,7 +72,7 @@ class Handlers:
         """A mention, DM or thread reply: one path for both deliveries of a mention (app_mention and
         message), deduped on the event id (Slack's retries) and on the message itself."""
         self._track()
-        incoming = events.route(event, context.bot_user_id, _workspace(context, body.get("team_id")))
+        incoming = routing.route(event, context.bot_user_id, _workspace(context, body.get("team_id")))
         if incoming is None:
             return
         if incoming.kind == "thread_reply" and not await self._is_known_thread(incoming):
@@ -116,7 +116,7 @@ class Handlers:
         )
         await self.ingest.submit(ask, dedupe_keys=keys)
 
-    async def _is_known_thread(self, incoming: events.Incoming) -> bool:
+    async def _is_known_thread(self, incoming: routing.Incoming) -> bool:
         """A reply without a mention is a follow-up only in a thread mathbot answers in."""
         if not incoming.text:
             return False
@@ -139,7 +139,7 @@ class Handlers:
     ) -> None:
         """`/solve <problem>`: a visible root message quoting the problem, the answer in its thread."""
         self._track()
-        text = events.clean_text(command.get("text") or "", None)
+        text = routing.clean_text(command.get("text") or "", None)
         if not text:
             await ack(text=texts.USAGE, response_type="ephemeral")  # shown only to the asker
             return

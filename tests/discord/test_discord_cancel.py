@@ -17,7 +17,7 @@ import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bots.discord import format
+from bots.discord import layout, texts
 from bots.discord.reply import make_reply
 from mathbot import messages, questions, runs
 from mathbot.errors import ServerTimeout
@@ -58,7 +58,7 @@ def wait_for_button(fake: FakeDiscord, thread: int | str, *, showing: str = "") 
         if not found or showing not in found[0]["content"]:
             return None
         custom_ids = [c.get("custom_id") for row in found[0]["components"] for c in row["components"]]
-        return found[0] if format.CANCEL_ID in custom_ids else None
+        return found[0] if layout.CANCEL_ID in custom_ids else None
 
     return processes.wait_for(ready, timeout=20, message=f"the cancel button in {thread}")
 
@@ -128,7 +128,7 @@ def test_the_asker_cancels_a_queued_question(
     shown = wait_for_button(fake, thread, showing="Queued:")  # no worker yet: it stays queued
     question = question_of(redis_url, shown["id"])
 
-    click = discord_fake.run(fake.click(shown["id"], format.CANCEL_ID))
+    click = discord_fake.run(fake.click(shown["id"], layout.CANCEL_ID))
     assert_answered_in_time(fake, click)
     assert wait_cancelled(fake, thread)["components"] == [], "the button goes with the cancel"
     assert job_status(redis_url, question) == JobStatus.CANCELED
@@ -160,7 +160,7 @@ def test_a_run_still_going_cannot_undo_the_cancel(
         assert question is not None
         gate = runs.Gate(connection, question_id, runs.begin(connection, question_id, 60))
         reply = make_reply(question.target, settings)
-        discord_fake.run(fake.click(shown["id"], format.CANCEL_ID))
+        discord_fake.run(fake.click(shown["id"], layout.CANCEL_ID))
         wait_cancelled(fake, thread)
         with pytest.raises(worker.Superseded):
             worker._progress(reply, gate)(Progress("thinking", 120, 4.0))
@@ -185,18 +185,18 @@ def test_only_the_asker_can_cancel(
     thread = asked["id"]
     shown = wait_for_button(fake, thread)
 
-    click = discord_fake.run(fake.click(shown["id"], format.CANCEL_ID, author=BOB))
+    click = discord_fake.run(fake.click(shown["id"], layout.CANCEL_ID, author=BOB))
     assert_answered_in_time(fake, click)
     processes.wait_for(lambda: fake.followups, timeout=10, message="the reply to Bob")
     (reply,) = fake.followups
-    assert reply["content"] == format.CANCEL_REFUSED["not_yours"]
+    assert reply["content"] == texts.CANCEL_REFUSED["not_yours"]
     assert reply["flags"] & 64, "only Bob sees it"
     assert reply["id"] not in {m["id"] for m in fake.bot_messages(thread)}
 
     head = answered(fake, thread)[0]
     assert head["content"].startswith("## Final answer: 70"), "Bob's click cancelled nothing"
     shown = [c["custom_id"] for row in head["components"] for c in row["components"]]
-    assert shown == [format.VOTE_ID], "the answer carries no cancel button, only the vote's"
+    assert shown == [layout.VOTE_ID], "the answer carries no cancel button, only the vote's"
     assert sim_stats(sim)["clients_disconnected"] == 0
     assert_safe_and_small(fake)
 
@@ -210,9 +210,9 @@ def test_a_click_that_races_the_answer_cancels_nothing(
     head = answered(fake, asked["id"])[0]
 
     # clicked just before the answer's edit reached Discord: the click still carries the button
-    discord_fake.run(fake.click(head["id"], format.CANCEL_ID, seen=with_button))
+    discord_fake.run(fake.click(head["id"], layout.CANCEL_ID, seen=with_button))
     processes.wait_for(lambda: fake.followups, timeout=10, message="the reply to the click")
-    assert fake.followups[0]["content"] == format.CANCEL_REFUSED["finished"]
+    assert fake.followups[0]["content"] == texts.CANCEL_REFUSED["finished"]
     assert placeholder(fake, asked["id"])["content"].startswith("## Final answer: 70")
 
 
@@ -232,7 +232,7 @@ def test_the_asker_cancels_a_running_question(
     assert sim_stats(sim)["in_flight"] == 1
     question = question_of(redis_url, shown["id"])
 
-    click = discord_fake.run(fake.click(shown["id"], format.CANCEL_ID, author=ALICE))
+    click = discord_fake.run(fake.click(shown["id"], layout.CANCEL_ID, author=ALICE))
     assert_answered_in_time(fake, click)
     wait_cancelled(fake, thread)
     processes.wait_for(

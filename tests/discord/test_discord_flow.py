@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bots.discord import format
+from bots.discord import layout, texts
 from tests.conftest import DATA_DIR, require_data
 from tests.discord.conftest import FakeServer, discord_env, start_bot, start_fake
 from tests.discord.fake_discord import (
@@ -71,7 +71,7 @@ def assert_safe_and_small(fake: FakeDiscord) -> None:
         assert mentions is not None, f"{call.method} {call.path} has no allowed_mentions"
         assert mentions.get("parse") == [], mentions
         assert not mentions.get("users") and not mentions.get("roles") and not mentions.get("replied_user")
-        assert len(payload.get("content") or "") <= format.CONTENT_LIMIT
+        assert len(payload.get("content") or "") <= layout.CONTENT_LIMIT
         embeds = payload.get("embeds") or []
         assert len(embeds) <= 10
         assert sum(len(e.get("description", "")) + len(e.get("title", "")) for e in embeds) <= 6000
@@ -188,7 +188,7 @@ def test_direct_messages_are_answered_in_the_dm_and_a_reply_follows_up(
     assert messages[0]["content"].startswith("## Final answer: 70")
     assert messages[0]["message_reference"]["message_id"] == asked["id"]
     assert thread_calls(fake) == []
-    assert format.FOLLOW_UP_DM in messages[-1]["content"]
+    assert texts.FOLLOW_UP_DM in messages[-1]["content"]
     assert [m["role"] for m in sim_messages(sim)] == ["user"]
 
     discord_fake.run(fake.send_message("Why 56?", channel=dm, reply_to=int(messages[0]["id"])))
@@ -322,15 +322,15 @@ def test_without_the_message_content_intent_follow_ups_need_a_mention(
         asked = served.run(fake.send_message(aime(1)["problem"], mention_bot=True))
         thread = int(asked["id"])
         messages = answered(fake, thread)
-        assert format.FOLLOW_UP_MENTION in messages[-1]["content"]
+        assert texts.FOLLOW_UP_MENTION in messages[-1]["content"]
 
         silent = served.run(fake.send_message("and why 56?", channel=thread))  # arrives with empty content
         processes.wait_for(
-            lambda: any(m["content"] == format.MENTION_HINT for m in fake.bot_messages(thread)),
+            lambda: any(m["content"] == texts.MENTION_HINT for m in fake.bot_messages(thread)),
             timeout=10,
             message="the mention hint",
         )
-        hint = next(m for m in fake.bot_messages(thread) if m["content"] == format.MENTION_HINT)
+        hint = next(m for m in fake.bot_messages(thread) if m["content"] == texts.MENTION_HINT)
         assert hint["message_reference"]["message_id"] == silent["id"]
 
         served.run(fake.send_message("and why 56?", channel=thread, mention_bot=True))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 from typing import Any
 
-from bots.discord import format
+from bots.discord import texts
 from tests.discord.conftest import FakeServer
 from tests.discord.fake_discord import (
     CREATE_PUBLIC_THREADS,
@@ -104,7 +104,7 @@ def test_slash_solve_where_mathbot_cannot_post_says_so_privately_at_once(
         callback = next(c for c in fake.calls if c.path.startswith(f"/interactions/{iid}/"))
         assert isinstance(callback.json, dict)
         assert callback.json["type"] == 4 and callback.json["data"]["flags"] & 64, "ephemeral"
-        assert callback.json["data"]["content"] == format.CANNOT_POST
+        assert callback.json["data"]["content"] == texts.CANNOT_POST
         assert fake.bot_messages(channel) == [], "nothing visible, nothing queued"
     assert thread_calls(fake) == []
     assert_safe_and_small(fake)

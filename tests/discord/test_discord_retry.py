@@ -19,7 +19,7 @@ import redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from bots.discord import format
+from bots.discord import layout, texts
 from mathbot import messages
 from tests.discord.conftest import FakeServer, discord_env, start_bot
 from tests.discord.fake_discord import BOB, FakeDiscord, snowflake
@@ -65,7 +65,7 @@ def wait_for_retry(fake: FakeDiscord, channel: int | str, *, showing: str) -> di
 
     def ready() -> dict[str, Any] | None:
         for message in fake.bot_messages(channel):
-            if showing in message["content"] and format.RETRY_ID in retry_ids(message):
+            if showing in message["content"] and layout.RETRY_ID in retry_ids(message):
                 return message
         return None
 
@@ -122,21 +122,21 @@ def test_the_asker_retries_a_truncated_answer_once(
     cut = wait_for_retry(fake, thread, showing=messages.TRUNCATED)
     assert cut["content"].startswith("## No final answer")
     assert cut == fake.bot_messages(thread)[0], "the button is on the answer's first message"
-    assert format.CANCEL_ID not in retry_ids(cut)
+    assert layout.CANCEL_ID not in retry_ids(cut)
 
     # Bob's click: refused, only Bob sees it, nothing changes
-    click = discord_fake.run(fake.click(cut["id"], format.RETRY_ID, author=BOB))
+    click = discord_fake.run(fake.click(cut["id"], layout.RETRY_ID, author=BOB))
     assert_answered_in_time(fake, click)
     refused = wait_followups(fake, 1)
-    assert refused["content"] == format.RETRY_REFUSED["not_yours"] == "Only the person who asked can retry."
+    assert refused["content"] == texts.RETRY_REFUSED["not_yours"] == "Only the person who asked can retry."
     assert refused["flags"] & 64, "only Bob sees it"
     time.sleep(QUIET)
     assert len(fake.bot_messages(thread)) == 1
-    assert format.RETRY_ID in retry_ids(fake.bot_messages(thread)[0]), "Alice can still retry"
+    assert layout.RETRY_ID in retry_ids(fake.bot_messages(thread)[0]), "Alice can still retry"
 
     # Alice's click: a new question in the same thread, answered normally; the old button goes
     with_button = dict(fake.bot_messages(thread)[0])
-    click = discord_fake.run(fake.click(cut["id"], format.RETRY_ID))
+    click = discord_fake.run(fake.click(cut["id"], layout.RETRY_ID))
     assert_answered_in_time(fake, click)
     answer = wait_for_answer_after(fake, thread, cut)
     assert answer["channel_id"] == thread
@@ -152,8 +152,8 @@ def test_the_asker_retries_a_truncated_answer_once(
 
     # a redelivered click and a second click (a client still showing the button) ask nothing again
     discord_fake.run(fake.redeliver_interaction(click))
-    discord_fake.run(fake.click(cut["id"], format.RETRY_ID, seen=with_button))
-    assert wait_followups(fake, 2)["content"] == format.RETRY_REFUSED["already"]
+    discord_fake.run(fake.click(cut["id"], layout.RETRY_ID, seen=with_button))
+    assert wait_followups(fake, 2)["content"] == texts.RETRY_REFUSED["already"]
     time.sleep(QUIET)
     assert len(fake.followups) == 2
     assert len([m for m in fake.bot_messages(thread) if m["content"].startswith("## ")]) == 2
@@ -176,7 +176,7 @@ def test_a_server_error_offers_try_again(
     assert failed["content"].startswith("⚠️")
     httpx.delete(sim.url + "/_sim/faults").raise_for_status()  # the server is back
 
-    click = discord_fake.run(fake.click(failed["id"], format.RETRY_ID))
+    click = discord_fake.run(fake.click(failed["id"], layout.RETRY_ID))
     assert_answered_in_time(fake, click)
     answer = wait_for_answer_after(fake, thread, failed)
     assert fake.bot_messages(thread)[0]["components"] == []
@@ -224,22 +224,22 @@ def test_a_refused_retry_keeps_the_button(
     # Alice has another question queued (no worker now): her retry is refused by the in-flight limit
     other = discord_fake.run(fake.send_message("What is 2+2?", mention_bot=True))
     queued = wait_for_button(fake, other["id"], showing="Queued:")
-    discord_fake.run(fake.click(cut["id"], format.RETRY_ID))
+    discord_fake.run(fake.click(cut["id"], layout.RETRY_ID))
     said = nth_message(fake, thread, 1, showing="⚠️")
-    assert said["content"] == format.error_text(messages.too_many_in_flight("user", 1))
+    assert said["content"] == layout.error_text(messages.too_many_in_flight("user", 1))
     assert said["components"] == [], "a refusal has nothing to cancel"
-    assert format.RETRY_ID in retry_ids(fake.bot_messages(thread)[0]), "the button stays for later"
+    assert layout.RETRY_ID in retry_ids(fake.bot_messages(thread)[0]), "the button stays for later"
 
     # once the other question is cancelled, the same button asks again
-    discord_fake.run(fake.click(queued["id"], format.CANCEL_ID))
+    discord_fake.run(fake.click(queued["id"], layout.CANCEL_ID))
     processes.wait_for(
         lambda: fake.bot_messages(other["id"])[0]["content"] == messages.CANCELLED,
         timeout=10,
         message="the other question to be cancelled",
     )
-    discord_fake.run(fake.click(cut["id"], format.RETRY_ID))
+    discord_fake.run(fake.click(cut["id"], layout.RETRY_ID))
     again = nth_message(fake, thread, 2, showing="Queued:")
-    assert format.CANCEL_ID in retry_ids(again)
+    assert layout.CANCEL_ID in retry_ids(again)
     assert fake.bot_messages(thread)[0]["components"] == []
     assert fake.followups == []
 
@@ -274,11 +274,11 @@ def test_the_button_works_in_a_dm_after_the_adapter_restarts(
 
     second = start_bot(env, fake, tmp_path / "discord-2.log")
     try:
-        click = discord_fake.run(fake.click(cut["id"], format.RETRY_ID))
+        click = discord_fake.run(fake.click(cut["id"], layout.RETRY_ID))
         assert_answered_in_time(fake, click)
         answer = wait_for_answer_after(fake, dm, cut)
         assert answer["channel_id"] == str(dm)
-        assert format.FOLLOW_UP_DM in answer["content"]
+        assert texts.FOLLOW_UP_DM in answer["content"]
         assert fake.bot_messages(dm)[0]["components"] == []
         assert_asked_again(redis_url, cut, answer)
     finally:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bots.discord import format
+from bots.discord import layout, texts
 from tests.discord.conftest import FakeServer, discord_env
 from tests.discord.fake_discord import BOB, FakeDiscord
 from tests.discord.test_discord_cancel import assert_answered_in_time, edits_of, sim_stats
@@ -65,18 +65,18 @@ def test_check_with_five_samples_replaces_a_wrong_answer_with_the_majority(
     thread = asked["id"]
     first = final_answer(fake, thread)
     assert first["content"].startswith("## Final answer: 105")  # one sample, and it is wrong
-    assert button_ids(first) == [format.VOTE_ID]
+    assert button_ids(first) == [layout.VOTE_ID]
     assert button_labels(first) == ["Check with 5 samples"]
     with_button = copy.deepcopy(first)  # as a client that has not seen the button go would show it
 
     # Bob may not spend Alice's samples: told privately, nothing asked
-    click = discord_fake.run(fake.click(first["id"], format.VOTE_ID, author=BOB))
+    click = discord_fake.run(fake.click(first["id"], layout.VOTE_ID, author=BOB))
     assert_answered_in_time(fake, click)
     processes.wait_for(lambda: fake.followups, timeout=10, message="the reply to Bob")
-    assert fake.followups[0]["content"] == format.VOTE_REFUSED["not_yours"]
+    assert fake.followups[0]["content"] == texts.VOTE_REFUSED["not_yours"]
     assert fake.followups[0]["flags"] & 64
 
-    click = discord_fake.run(fake.click(first["id"], format.VOTE_ID))
+    click = discord_fake.run(fake.click(first["id"], layout.VOTE_ID))
     assert_answered_in_time(fake, click)
     checked = final_answer(fake, thread, after=int(first["id"]))
     assert checked["content"].startswith("## Final answer: 70")
@@ -90,9 +90,9 @@ def test_check_with_five_samples_replaces_a_wrong_answer_with_the_majority(
     assert sim_stats(sim)["generations_started"] == 1 + 5
 
     # a second click on a stale copy of the button asks nothing again
-    discord_fake.run(fake.click(first["id"], format.VOTE_ID, seen=with_button))
+    discord_fake.run(fake.click(first["id"], layout.VOTE_ID, seen=with_button))
     processes.wait_for(lambda: len(fake.followups) >= 2, timeout=10, message="the reply to the 2nd click")
-    assert fake.followups[1]["content"] == format.VOTE_REFUSED["already"]
+    assert fake.followups[1]["content"] == texts.VOTE_REFUSED["already"]
     time.sleep(1)
     assert sim_stats(sim)["generations_started"] == 6
     assert_safe_and_small(fake)

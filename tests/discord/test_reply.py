@@ -9,10 +9,10 @@ from dataclasses import replace
 import pytest
 import redis
 
-from bots.discord import format
+from bots.discord import layout, texts
 from bots.discord.reply import DiscordReply, follow_up_hint
 from bots.discord.rest import RestClient
-from mathbot import messages, runs
+from mathbot import messages, present, runs
 from mathbot.errors import Cancelled, EmptyQuestion, MathbotError, QuestionTooLong, ServerUnavailable
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.outcome import Answer, Progress
@@ -24,7 +24,7 @@ from workers import answer as worker
 
 @pytest.fixture
 def reply(rest: RestClient, redis_conn: redis.Redis) -> DiscordReply:
-    placeholder = rest.create_message(str(CHANNEL_ID), format.RECEIVED)
+    placeholder = rest.create_message(str(CHANNEL_ID), present.RECEIVED)
     target = ReplyTarget(platform="discord", channel=str(CHANNEL_ID), placeholder=placeholder["id"], user="7")
     return DiscordReply(target, rest, redis_conn)
 
@@ -124,9 +124,9 @@ def test_follow_up_hints_depend_on_where_the_answer_lands() -> None:
     thread = ReplyTarget(platform="discord", channel="1", thread="2", team="3")
     dm = ReplyTarget(platform="discord", channel="1")
     channel = ReplyTarget(platform="discord", channel="1", team="3")
-    assert follow_up_hint(thread, True) == format.FOLLOW_UP
-    assert follow_up_hint(thread, False) == format.FOLLOW_UP_MENTION
-    assert follow_up_hint(dm, True) == format.FOLLOW_UP_DM
+    assert follow_up_hint(thread, True) == texts.FOLLOW_UP
+    assert follow_up_hint(thread, False) == texts.FOLLOW_UP_MENTION
+    assert follow_up_hint(dm, True) == texts.FOLLOW_UP_DM
     assert follow_up_hint(channel, True) == ""
 
 
@@ -155,9 +155,9 @@ def test_progress_carries_the_cancel_button_and_the_end_removes_it(
 ) -> None:
     reply.progress(Progress("thinking", 10, 1.0))
     (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
-    assert message["components"] == format.cancel_components()
+    assert message["components"] == layout.cancel_components()
     (button,) = message["components"][0]["components"]
-    assert button["custom_id"] == format.CANCEL_ID and button["type"] == 2
+    assert button["custom_id"] == layout.CANCEL_ID and button["type"] == 2
     if end == "answer":
         reply.answer(long_answer(1))
     else:
@@ -181,7 +181,7 @@ def test_a_retryable_error_replaces_cancel_with_try_again(
     reply.error(error)
     (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
     assert message["content"] == "⚠️ " + error.user_message
-    assert message["components"] == format.retry_components()
+    assert message["components"] == layout.retry_components()
 
 
 @pytest.mark.parametrize("error", [EmptyQuestion(), QuestionTooLong(9000, 4000), Cancelled()])
@@ -201,7 +201,7 @@ def test_a_truncated_answer_carries_try_again_on_its_first_message_only(
     head, *rest = discord_fake.fake.bot_messages(CHANNEL_ID)
     assert rest, "a long answer: several messages"
     assert messages.TRUNCATED in head["content"]
-    assert head["components"] == format.retry_components()
+    assert head["components"] == layout.retry_components()
     assert all(m["components"] == [] for m in rest)
 
 
@@ -209,14 +209,14 @@ def test_a_replaced_placeholder_gets_the_button_too(reply: DiscordReply, discord
     discord_fake.fake.messages.pop(int(reply.message or 0))
     reply.error(ServerUnavailable(messages.SERVER_DOWN))
     (message,) = discord_fake.fake.bot_messages(CHANNEL_ID)
-    assert message["id"] != reply.message and message["components"] == format.retry_components()
+    assert message["id"] != reply.message and message["components"] == layout.retry_components()
 
 
 @pytest.fixture
 def thread_reply(rest: RestClient, redis_conn: redis.Redis, discord_fake: FakeServer) -> DiscordReply:
     """A question answered in a thread: its placeholder is the thread's first bot message."""
     thread = discord_fake.run(discord_fake.fake.open_thread("What is 6 * 7?"))
-    placeholder = rest.create_message(str(thread), format.RECEIVED)
+    placeholder = rest.create_message(str(thread), present.RECEIVED)
     target = ReplyTarget(
         platform="discord",
         channel=str(CHANNEL_ID),
@@ -266,4 +266,4 @@ def test_an_answer_where_files_are_refused_is_delivered_without_them(
     head, *more = fake.bot_messages(CHANNEL_ID)
     assert head["content"].startswith("## Final answer: 42") and more
     assert all(m["attachments"] == [] for m in (head, *more))
-    assert format.NO_ATTACHMENTS in more[-1]["content"]
+    assert texts.NO_ATTACHMENTS in more[-1]["content"]

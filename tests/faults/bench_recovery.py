@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import redis
 
-from bots.console import events
+from bots.console import stream
 from mathbot import queue
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
@@ -51,7 +51,7 @@ class Bench:
         return q
 
     def events(self, q: Question) -> list[tuple[str, dict[str, Any]]]:
-        return [(kind, body) for _, kind, body in events.read(self.connection, q.id, "0", block_ms=1)]
+        return [(kind, body) for _, kind, body in stream.read(self.connection, q.id, "0", block_ms=1)]
 
     def finals(self, q: Question) -> list[tuple[str, dict[str, Any]]]:
         return [(k, b) for k, b in self.events(q) if k in ("answer", "error")]

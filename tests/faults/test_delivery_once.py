@@ -14,7 +14,7 @@ import pytest
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from bots.console import events
+from bots.console import stream
 from mathbot import queue
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings, get_settings
@@ -42,12 +42,12 @@ def console_question(settings: Settings, connection) -> Question:
 
 
 def kinds(connection, q: Question) -> list[str]:
-    return [k for _, k, _ in events.read(connection, q.id, "0", block_ms=1)]
+    return [k for _, k, _ in stream.read(connection, q.id, "0", block_ms=1)]
 
 
 def tokens(connection, q: Question) -> int:
     found = [
-        b.get("tokens", 0) for _, k, b in events.read(connection, q.id, "0", block_ms=1) if k == "progress"
+        b.get("tokens", 0) for _, k, b in stream.read(connection, q.id, "0", block_ms=1) if k == "progress"
     ]
     return max(found, default=0)
 

@@ -52,10 +52,10 @@ def test_queued_questions_survive_a_redis_restart(private_redis, private_env, tm
     private_redis.restart(down_for=0.5)
     worker = processes.start(["worker", "--burst"], private_env, log=tmp_path / "worker.log")
     worker.wait(timeout=60)
-    from bots.console import events
+    from bots.console import stream
 
     for q in asked:
-        kinds = [k for _, k, _ in events.read(connection, q.id, "0", block_ms=1)]
+        kinds = [k for _, k, _ in stream.read(connection, q.id, "0", block_ms=1)]
         assert kinds.count("answer") == 1, (q.id, kinds)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bots.console import events
+from bots.console import stream
 from mathbot import queue, runs
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
@@ -40,7 +40,7 @@ def ask_in_background(settings: Settings, connection) -> Question:
 
 
 def collect(connection, q: Question) -> list[tuple[str, dict]]:
-    return [(kind, body) for _, kind, body in events.read(connection, q.id, "0", block_ms=1)]
+    return [(kind, body) for _, kind, body in stream.read(connection, q.id, "0", block_ms=1)]
 
 
 def finals(connection, q: Question) -> list[tuple[str, dict]]:
@@ -261,4 +261,4 @@ def test_ctrl_c_in_ask_cancels_the_question(settings, sim, redis_conn, worker) -
     qid = key.rsplit(":", 1)[1]
     assert runs.state(redis_conn, qid) == "cancelled"
     time.sleep(2.0)
-    assert not [k for _, k, _ in events.read(redis_conn, qid, "0", block_ms=1) if k in ("answer", "error")]
+    assert not [k for _, k, _ in stream.read(redis_conn, qid, "0", block_ms=1) if k in ("answer", "error")]

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_TRUNCATED, ask
+from mathbot import messages
 from mathbot.settings import Settings
 from tests.conftest import DATA_DIR, NO_DATA, settings_env
 from tests.support import processes
@@ -52,7 +53,7 @@ def test_progress_is_reported_while_generating(settings, sim, worker) -> None:
     code, out, err = run_ask(aime_2025(2)["problem"], settings)
     assert code == EXIT_ANSWERED, err
     lines = err.splitlines()
-    assert lines[0].startswith("queued")
+    assert lines[0] == messages.queued(1)  # the same words as on Slack and Discord
     counts = [int(line.split(" · ")[1].split()[0].replace(",", "")) for line in lines if " tokens · " in line]
     assert len(counts) >= 3, lines
     assert counts == sorted(counts) and counts[-1] > counts[0]

@@ -7,9 +7,9 @@ from typing import Any
 
 import redis
 
-from mathbot import defaults
+from mathbot import defaults, keys
 
-STREAM_PREFIX = "mathbot:console:"
+STREAM_PREFIX = keys.CONSOLE
 
 
 def stream_key(channel: str) -> str:

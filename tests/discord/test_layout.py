@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bots.discord import format
+from bots.discord import layout, texts
 from mathbot import messages
 from mathbot.errors import (
     Cancelled,
@@ -43,13 +43,13 @@ def answer(**changes: object) -> Answer:
 
 
 def test_short_answer_is_one_message_with_the_final_answer_on_top() -> None:
-    (part,) = format.answer_parts(answer())
+    (part,) = layout.answer_parts(answer())
     lines = part.content.split("\n")
     assert lines[0] == "## Final answer: 70"
     assert "b + 7 ∣ 56" in part.content and "**70**" in part.content
     assert "\\boxed" not in part.content and "$" not in part.content
     assert lines[-1].startswith("-# 4,321 tokens · thought for 1:23 · full reasoning attached")
-    assert format.FOLLOW_UP in lines[-1]
+    assert texts.FOLLOW_UP in lines[-1]
     names = [f.filename for f in part.files]
     assert names[-1] == "reasoning.md" and names[:-1] == ["formula-1.png"]
     assert part.files[0].data.startswith(b"\x89PNG")
@@ -62,40 +62,40 @@ def test_long_answer_is_split_under_the_content_limit_with_nothing_lost() -> Non
         f"Step {i}: we check that $x_{{{i}}} = {i}^2 + {i}$ holds for every case. " * 6 for i in range(60)
     ]
     long = answer(solution="\n\n".join(paragraphs) + "\n\nSo the answer is $\\boxed{70}$.")
-    parts = format.answer_parts(long, images=False)
+    parts = layout.answer_parts(long, images=False)
     assert len(parts) > 5
-    assert all(0 < len(p.content) <= format.CONTENT_LIMIT for p in parts)
+    assert all(0 < len(p.content) <= layout.CONTENT_LIMIT for p in parts)
     assert parts[0].content.startswith("## Final answer: 70")
     assert all(not p.files for p in parts[:-1]) and parts[-1].files[-1].filename == "reasoning.md"
     joined = "\n\n".join(p.content for p in parts)
     for i in (0, 17, 59):
         assert f"Step {i}:" in joined
-    assert joined.rstrip().endswith(format.FOLLOW_UP)
+    assert joined.rstrip().endswith(texts.FOLLOW_UP)
 
 
 def test_formula_images_are_bounded() -> None:
     displays = "\n\n".join(f"\\[ x^{{{i}}} + y^{{{i}}} = z^{{{i}}} \\]" for i in range(10))
-    (part,) = format.answer_parts(answer(solution=displays + "\n\nThus $\\boxed{70}$."))
+    (part,) = layout.answer_parts(answer(solution=displays + "\n\nThus $\\boxed{70}$."))
     images = [f for f in part.files if f.filename.endswith(".png")]
-    assert len(images) == format.MAX_FORMULA_IMAGES
+    assert len(images) == layout.MAX_FORMULA_IMAGES
     assert len(part.files) <= 10
 
 
 def test_truncated_answer_says_so_and_shows_what_there_is() -> None:
     cut = answer(solution="", final=None, truncated=True, finish_reason="length")
-    (part,) = format.answer_parts(cut)
+    (part,) = layout.answer_parts(cut)
     assert part.content.startswith("## No final answer")
     assert messages.TRUNCATED in part.content
     assert [f.filename for f in part.files] == ["reasoning.md"]
-    assert list(part.components) == format.retry_components(), "a truncated answer offers a retry"
+    assert list(part.components) == layout.retry_components(), "a truncated answer offers a retry"
     (row,) = part.components
     (button,) = row["components"]
-    assert button["custom_id"] == format.RETRY_ID and button["label"] == "Try again"
+    assert button["custom_id"] == layout.RETRY_ID and button["label"] == "Try again"
     assert button["emoji"] == {"name": "🔁"}
 
 
 def test_a_complete_answer_has_no_buttons() -> None:
-    assert all(part.components == () for part in format.answer_parts(answer(), images=False))
+    assert all(part.components == () for part in layout.answer_parts(answer(), images=False))
 
 
 def test_dropped_turns_and_aime_note_are_shown() -> None:
@@ -103,33 +103,33 @@ def test_dropped_turns_and_aime_note_are_shown() -> None:
     odd = answer(
         question=aime_style, final="\\frac{1}{2}", solution="So $\\boxed{\\frac{1}{2}}$.", dropped_turns=3
     )
-    content = format.answer_parts(odd, images=False)[0].content
+    content = layout.answer_parts(odd, images=False)[0].content
     assert messages.dropped_turns(3) in content
     assert "AIME answers are integers 0–999" in content
 
 
 def test_model_output_cannot_ping() -> None:
     rude = answer(solution="Hey @everyone and <@123456789012345678>: $\\boxed{70}$", final="70")
-    content = format.answer_parts(rude, images=False)[0].content
+    content = layout.answer_parts(rude, images=False)[0].content
     assert "@everyone" not in content and "<@123456789012345678>" not in content
 
 
 def test_progress_lines() -> None:
-    assert format.progress_text(Progress("queued", position=3)) == messages.queued(3)
-    line = format.progress_text(Progress("thinking", 1234, 42.0, "so $x_1 = 5$ and <@1> @here are next"))
+    assert layout.progress_text(Progress("queued", position=3)) == messages.queued(3)
+    line = layout.progress_text(Progress("thinking", 1234, 42.0, "so $x_1 = 5$ and <@1> @here are next"))
     head, snippet = line.split("\n")
     assert head == "**Thinking…** · 1,234 tokens · 0:42"
     assert snippet.startswith("> ") and "@here" not in snippet and "<@1>" not in snippet
-    retry = format.progress_text(
+    retry = layout.progress_text(
         Progress("retrying", elapsed=5.0, detail="Server overloaded. Retrying in 8 s.")
     )
     assert retry.endswith("Server overloaded. Retrying in 8 s.")
-    huge = format.progress_text(Progress("thinking", 1, 1.0, "word " * 5000))
-    assert len(huge) <= format.CONTENT_LIMIT
+    huge = layout.progress_text(Progress("thinking", 1, 1.0, "word " * 5000))
+    assert len(huge) <= layout.CONTENT_LIMIT
 
 
 def test_error_text_is_plain_and_safe() -> None:
-    assert format.error_text("The server is down. @everyone") == "⚠️ The server is down. @\u200beveryone"
+    assert layout.error_text("The server is down. @everyone") == "⚠️ The server is down. @\u200beveryone"
 
 
 def test_try_again_only_where_asking_again_could_help() -> None:
@@ -142,25 +142,25 @@ def test_try_again_only_where_asking_again_could_help() -> None:
         MathbotError(messages.TIMED_OUT),
     ]
     for error in could_pass:
-        part = format.error_part(error)
-        assert part.content == format.error_text(error.user_message)
-        assert list(part.components) == format.retry_components(), error
+        part = layout.error_part(error)
+        assert part.content == layout.error_text(error.user_message)
+        assert list(part.components) == layout.retry_components(), error
     for error in (EmptyQuestion(), QuestionTooLong(9000, 4000), Cancelled()):
-        assert format.error_part(error).components == (), error
+        assert layout.error_part(error).components == (), error
 
 
 def test_thread_names_fit_discord() -> None:
     assert (
-        format.thread_name(PROBLEM)
+        layout.thread_name(PROBLEM)
         == "Find the sum of all integer bases b > 9 for which 17_b is a divisor of 97_b."
     )
-    long = format.thread_name("Compute " + "the value of $x^2$ " * 30)
-    assert 1 <= len(long) <= format.THREAD_NAME_LIMIT and long.endswith("…")
-    assert format.thread_name("   \n  ") == format.DEFAULT_THREAD_NAME
+    long = layout.thread_name("Compute " + "the value of $x^2$ " * 30)
+    assert 1 <= len(long) <= layout.THREAD_NAME_LIMIT and long.endswith("…")
+    assert layout.thread_name("   \n  ") == texts.DEFAULT_THREAD_NAME
 
 
 def test_slash_problem_post_quotes_the_problem_or_uses_an_embed() -> None:
-    content, embeds = format.problem_post(PROBLEM, "Alice")
+    content, embeds = layout.problem_post(PROBLEM, "Alice")
     assert content.startswith("**Alice** asked:\n>>> Find the sum") and embeds == []
-    content, embeds = format.problem_post("word " * 900, "Alice")
-    assert content == "**Alice** asked:" and len(embeds[0]["description"]) <= format.EMBED_DESCRIPTION_LIMIT
+    content, embeds = layout.problem_post("word " * 900, "Alice")
+    assert content == "**Alice** asked:" and len(embeds[0]["description"]) <= layout.EMBED_DESCRIPTION_LIMIT
