@@ -1,6 +1,6 @@
 """Splitting R1 output into reasoning and answer, and concluding: final answer or truncated."""
 
-from mathbot import boxes, extract
+from mathbot import extract
 
 
 def test_r1_shape_without_opening_tag() -> None:
@@ -25,16 +25,6 @@ def test_unclosed_reasoning_is_all_reasoning() -> None:
     parts = extract.split("Still thinking about \\boxed{3} maybe")
     assert not parts.closed
     assert parts.answer == ""
-
-
-def test_last_boxed_is_brace_matched_and_last() -> None:
-    text = "first \\boxed{1}, then \\boxed{\\frac{a}{b^{2}}} and finally \\boxed{\\dfrac{3}{4}}."
-    assert boxes.last_boxed(text) == "\\dfrac{3}{4}"
-    assert boxes.last_boxed("\\boxed{\\{1, 2\\}}") == "\\{1, 2\\}"
-    assert boxes.last_boxed("so \\boxed 5.") == "5"
-    assert boxes.last_boxed("\\fbox{42}") == "42"
-    assert boxes.last_boxed("no answer here") is None
-    assert boxes.last_boxed("\\boxed{unclosed") is None
 
 
 def test_tracker_detects_close_tag_split_across_deltas() -> None:
