@@ -15,7 +15,7 @@ while a box earlier in a solution can be an intermediate result (`x = \\boxed{4}
   (`$b = 2a + 1$`), a consequence word ("so", "thus", "then", "substituting", "we"…), a "Final
   Answer" heading (what comes before it is not the conclusion), more than a dozen words, or a new
   sentence that neither starts with a part label nor enumerates ("The other solution is …").
-* Identical boxes are given once (a model that boxes its answer twice).
+* A box repeated (the same canonical spelling: `70`, `070`) is given once.
 
 The parts are joined with ", " — the way math-verify reads several boxes (it joins them with commas
 and reads the result as a set), so `3, -5` = `-5, 3` and a pair `14, 205` stays a pair, not 14205.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mathbot.equivalence import canonical
 from mathbot.tex import group_end
 
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])\s*")
@@ -97,11 +98,10 @@ def final_boxes(text: str) -> tuple[str, ...]:
         if not connects(text[previous.end : chosen[-1].start]):
             break
         chosen.append(previous)
-    parts: list[str] = []
+    parts: dict[str, str] = {}
     for box in reversed(chosen):
-        if box.content not in parts:
-            parts.append(box.content)
-    return tuple(parts)
+        parts.setdefault(canonical(box.content), box.content)
+    return tuple(parts.values())
 
 
 def final_answer(text: str) -> str | None:
@@ -153,11 +153,13 @@ _LABEL = re.compile(
 _MATH = re.compile(r"[=+*/^_<>\\{}|]")
 _CONSEQUENCE = re.compile(
     r"\b(?:so|thus|hence|therefore|then|now|next|since|because|which|where|we|us|our|gives?|get|gets"
-    r"|implies|substitut\w*|plug\w*|using|use|compute\w*|calculat\w*|find|finding|check\w*|verif\w*)\b",
+    r"|implies|substitut\w*|plug\w*|using|use|compute\w*|calculat\w*|find|finding|check\w*|verif\w*)\b"
+    r"|所以|因此|因而|于是|从而|则|代入|得到|可得|我们|计算|验证",  # R1 distills conclude in Chinese at times
     re.IGNORECASE,
 )
-_FINAL_HEADING = re.compile(r"final\s+answer", re.IGNORECASE)
-_SENTENCE = re.compile(r"[.!?]\s+(\(?[A-Za-z]\w*)")
+_FINAL_HEADING = re.compile(r"final\s+answer|最终答案", re.IGNORECASE)
+_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|vs|etc|e\.g|i\.e|approx)\.", re.IGNORECASE)
+_SENTENCE = re.compile(r"[.!?。]\s*(\(?[A-Za-z]\w*)")
 _ENUMERATING = re.compile(r"\b(?:other|another|also|second|third|fourth|remaining|too|as well)\b", re.I)
 
 
@@ -170,7 +172,7 @@ def connects(gap: str) -> bool:
     text = _MARKDOWN.sub(" ", text)
     text = _LABEL.sub("", text.rstrip())
     labelled = bool(_PART.search(text))
-    text = _PART.sub(" ", text)
+    text = _ABBREVIATION.sub(" ", _PART.sub(" ", text))
     if _MATH.search(text) or _CONSEQUENCE.search(text):
         return False
     if len(re.findall(r"[A-Za-z]+", text)) > MAX_GAP_WORDS:

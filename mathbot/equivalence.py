@@ -12,7 +12,9 @@ Two answers are the same when:
 
 Readings: a bare decimal comma (`1,5`, no space, not three digits after it) may be a decimal or a
 list of two numbers, so it is read both ways and agrees with `1.5` and with `1, 5`; `1{,}5` is a
-decimal; `1,000` and `1{,}000` are a thousand; `14, 205` (with a space) is a pair, never 14205.
+decimal; `1,000` and `1{,}000` are a thousand; `14, 205` (with a space) is a pair, never 14205. A
+list whose values are all equal (`\\frac{1}{2}, 0.5`: one answer boxed in two forms) also reads as
+that one value.
 
 math-verify bounds its work with SIGALRM, the signal RQ uses for job timeouts: it runs only in a
 forked child (`mathbot.forked.call`) under a deadline. Where that child fails or runs out of time
@@ -143,18 +145,29 @@ def linked(answers: Sequence[str], same: Same) -> list[int]:
 def _verifier() -> Callable[[_Prepared, _Prepared], bool]:
     """In the child: math-verify in both directions, each reading parsed once."""
     from math_verify import parse, verify
+    from sympy import FiniteSet
 
     parsed: dict[str, list[object]] = {}
+
+    def both_ways(left: object, right: object) -> bool:
+        options = {"timeout_seconds": VERIFY_TIMEOUT, "allow_set_relation_comp": True}
+        return bool(verify(left, right, **options) and verify(right, left, **options))
+
+    def one_value(candidates: list[object]) -> list[object]:
+        """A list of equal values (`\\frac{1}{2}, 0.5`: one answer written two ways) also reads as
+        that value."""
+        for value in candidates:
+            if isinstance(value, FiniteSet) and len(value.args) > 1:
+                first, *rest = value.args
+                if all(both_ways(first, other) for other in rest):
+                    return [*candidates, first]
+        return candidates
 
     def forms(answer: _Prepared) -> list[list[object]]:
         for form in answer.forms:
             if form not in parsed:
-                parsed[form] = parse(f"${form}$", parsing_timeout=VERIFY_TIMEOUT)
+                parsed[form] = one_value(parse(f"${form}$", parsing_timeout=VERIFY_TIMEOUT))
         return [parsed[form] for form in answer.forms if parsed[form]]
-
-    def both_ways(left: list[object], right: list[object]) -> bool:
-        options = {"timeout_seconds": VERIFY_TIMEOUT, "allow_set_relation_comp": True}
-        return bool(verify(left, right, **options) and verify(right, left, **options))
 
     def same(a: _Prepared, b: _Prepared) -> bool:
         decided = _quick(a, b)

@@ -214,6 +214,23 @@ The functions are:
 \]""",
         ("x = 1", "x = -2"),
     ),
+    Ending(
+        "names in parentheses between boxes",
+        r"So the answer is \(\boxed{60}\) (Mr. Andre) and \(\boxed{15}\) (Mrs. Andre).",
+        ("60", "15"),
+    ),
+    Ending(
+        "one value in two forms",
+        r"The horizontal asymptote is $$ \boxed{\frac{4}{3}} \text{ or } \boxed{1.333\ldots} $$",
+        (r"\frac{4}{3}", r"1.333\ldots"),
+    ),
+    Ending("a repeated integer", r"So $n = \boxed{70}$, i.e. $\boxed{070}$.", ("70",)),
+    Ending("chinese and", r"所以方程的解为 $\boxed{2}$ 和 $\boxed{5}$。", ("2", "5")),
+    Ending(
+        "chinese intermediate",
+        r"由第一个方程得 $\boxed{a=3}$，代入第二个方程，所以 $b = \boxed{7}$。",
+        ("7",),
+    ),
     Ending("dollar pairs", r"$\boxed{2}$ and $\boxed{5}$", ("2", "5")),
     Ending(
         "thousands in a list",

@@ -28,6 +28,13 @@ VOTE_CASES: tuple[VoteCase, ...] = (
         [{0, 1, 2, 3}, {4}],
         "12 \\text{ meters}",
     ),
+    case(
+        "area units",
+        ["12\\text{ cm}^2", "12", "12 \\text{ square units}", "12 \\text{ cm}^2", "24"],
+        [{0, 1, 2, 3}, {4}],
+        "12\\text{ cm}^2",
+    ),
+    case("money", ["\\$12", "12 \\text{ dollars}", "12", "12.50"], [{0, 1, 2}, {3}], "12"),
     case("percent", ["35\\%", "35 percent", "35\\%", "30\\%", "35\\text{\\%}"], [{0, 1, 2, 4}, {3}], "35\\%"),
     case(
         "fraction and decimal",
