@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mathbot import boxes
+from tests.conftest import DATA_DIR, NO_DATA
 from tests.core.endings import ENDINGS, Ending
 
 
@@ -75,3 +78,12 @@ def test_blank_boxes() -> None:
 )
 def test_what_connects_two_boxes(gap: str, joins: bool) -> None:
     assert boxes.connects(gap) is joins
+
+
+@pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)
+def test_every_official_answer_comes_back_out_of_a_box() -> None:
+    """The 630 official answers of the shared problem sets, boxed the way the model boxes them."""
+    answers = [str(json.loads(line)["answer"]) for path in DATA_DIR.glob("*.jsonl") for line in path.open()]
+    assert len(answers) >= 600
+    for answer in answers:
+        assert boxes.final_answer(f"Thus, the answer is $\\boxed{{{answer}}}$.") == answer.strip()

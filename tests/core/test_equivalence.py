@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mathbot import equivalence
+from mathbot.boxes import final_answer, last_boxed
 from mathbot.equivalence import canonical, compare, grade, grade_all, readings, same_answer
 
 
@@ -100,6 +101,16 @@ def test_grading_multi_part_and_unit_answers() -> None:
     assert not grade("3", "3, -5")
     assert grade("12\\,\\text{cm}", "12")
     assert grade_all(["\\frac{1}{2}", "0.5", "\\frac{1}{3}"], "\\dfrac{1}{2}") == [True, True, False]
+
+
+def test_a_two_box_ending_grades_against_a_two_part_official_answer() -> None:
+    """HMMT 2025's two-root answer: the last box alone was graded wrong; both boxes, in any order, right."""
+    ending = (
+        r"The real solutions are \(\boxed{\dfrac{-1+\sqrt{17}}{2}}\) and \(\boxed{\dfrac{-1-\sqrt{17}}{2}}\)."
+    )
+    official = "\\frac{-1+\\sqrt{17}}{2}, \\frac{-1-\\sqrt{17}}{2}"
+    swapped = "\\frac{-1-\\sqrt{17}}{2}, \\frac{-1+\\sqrt{17}}{2}"
+    assert grade_all([final_answer(ending), last_boxed(ending), swapped], official) == [True, False, True]
 
 
 def test_an_undecided_comparison_is_none_and_grades_wrong() -> None:
