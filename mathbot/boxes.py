@@ -34,6 +34,10 @@ _BARE = re.compile(r"[^\s$.,;{}\\]+")
 """`\\boxed 5`: a box without braces holds one token."""
 
 
+MAX_UNCLOSED = 16
+"""Unclosed boxes scanned before giving up on the rest of a text (a model stuck repeating `\\boxed{`)."""
+
+
 @dataclass(frozen=True)
 class Box:
     """One `\\boxed{...}` in a text: its content (stripped) and where the whole box starts and ends."""
@@ -45,14 +49,18 @@ class Box:
 
 def boxes(text: str) -> list[Box]:
     """Every box of `text` in order, brace-matched; a box inside another box is part of it, and
-    `\\boxed{\\boxed{5}}` holds 5. An unclosed `\\boxed{` is not a box."""
+    `\\boxed{\\boxed{5}}` holds 5. An unclosed `\\boxed{` is not a box (a box inside it still is),
+    and past `MAX_UNCLOSED` of them the rest of the text has no boxes: each costs a scan to the end."""
     found: list[Box] = []
-    at = 0
+    at = unclosed = 0
     while (match := _BOX.search(text, at)) is not None:
         start, open_at = match.start(), match.end()
         if text.startswith("{", open_at):
             end = group_end(text, open_at)
             if end < 0:
+                unclosed += 1
+                if unclosed > MAX_UNCLOSED:
+                    break
                 at = open_at
                 continue
             content = _strip(text[open_at + 1 : end - 1])
@@ -74,11 +82,12 @@ def _strip(content: str) -> str:
 
 
 def _unwrap(content: str) -> str:
-    while True:
-        inner = boxes(content)
-        if len(inner) != 1 or inner[0].start != 0 or inner[0].end != len(content):
-            return content
-        content = inner[0].content
+    for _ in range(3):  # `\boxed{\boxed{5}}` happens; deeper nesting is not worth a scan each
+        match = _BOX.match(content)
+        if match is None or group_end(content, match.end()) != len(content):
+            break
+        content = _strip(content[match.end() + 1 : -1])
+    return content
 
 
 def last_boxed(text: str) -> str | None:
@@ -139,11 +148,11 @@ _DELIMITERS = re.compile(r"\$+|\\[\[\]()]|\\\\|&|\\(?:begin|end)\{(?:aligned|ali
 _SPACING = re.compile(
     r"\\(?:q?quad|enspace|[,;:! ]|hspace\*?\{[^{}]*\}|vspace\*?\{[^{}]*\}|newline|displaystyle)(?![A-Za-z])|~"
 )
-_MARKDOWN = re.compile(r"^\s*(?:[-•+]|\d{1,2}[.)])\s+|[*#>`]", re.MULTILINE)
+_MARKDOWN = re.compile(r"^\s*[-•+]\s+|[*#>`]", re.MULTILINE)
 _PART = re.compile(
     r"(?<![\w(])(?:\((?:[a-h]|[ivx]{1,4}|[IVX]{1,4}|\d{1,2})\)|(?:[a-h]|[IVX]{1,4}|\d{1,2})\)(?=\s)"
-    r"|(?:part|case|question|problem)\s*\(?[\w]{1,4}\)?)\s*[.:]?",
-    re.IGNORECASE,
+    r"|^\s*(?:[a-h]|[IVX]{1,4}|\d{1,2})\.(?=\s)|(?:part|case|question|problem)\s*\(?[\w]{1,4}\)?)\s*[.:]?",
+    re.IGNORECASE | re.MULTILINE,
 )
 _LABEL = re.compile(
     r"(?:\(\s*[A-Za-z](?:_\{?\w+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\w+\}?)?)*\s*\)"

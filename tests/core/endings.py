@@ -190,6 +190,13 @@ The functions are:
         (r"\dfrac{\pi}{3}", "[-1, 2]"),
     ),
     Ending(
+        "numbered parts",
+        r"""**Final Answer**
+1. The general term is \(\boxed{a_n = 3^{n-1}}\).
+2. The sum of the first \(n\) terms is \(\boxed{\dfrac{3^n - 1}{2}}\).""",
+        ("a_n = 3^{n-1}", r"\dfrac{3^n - 1}{2}"),
+    ),
+    Ending(
         "min and max respectively",
         r"The minimum and maximum values are \(\boxed{1}\) and \(\boxed{5}\), respectively.",
         ("1", "5"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -87,3 +88,13 @@ def test_every_official_answer_comes_back_out_of_a_box() -> None:
     assert len(answers) >= 600
     for answer in answers:
         assert boxes.final_answer(f"Thus, the answer is $\\boxed{{{answer}}}$.") == answer.strip()
+
+
+def test_a_model_stuck_repeating_boxes_is_read_quickly() -> None:
+    """A repetition loop of unclosed or nested boxes (a 16K-token answer) must not stall the job."""
+    started = time.perf_counter()
+    assert boxes.final_answer("\\boxed{\\frac{1}{2" * 5000) is None
+    assert boxes.final_answer("\\boxed{" * 3000 + "1" + "}" * 3000) is not None
+    assert boxes.final_answer("We get $\\boxed{3}$ again. " * 3000) == "3"
+    assert time.perf_counter() - started < 2.0
+    assert boxes.final_answer("\\boxed{5$. Actually it is \\boxed{6}.") == "6"  # a typo before the answer
