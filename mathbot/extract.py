@@ -36,10 +36,10 @@ def own_text(text: str) -> str:
     dropped up to the assistant marker that opens the reply, a runaway next turn after an
     end-of-turn token is dropped, and any other template token is removed."""
     if _TEMPLATE.match(text.lstrip()):
-        opening = [m for m in _PROMPT_END.finditer(text) if text[m.end() :].lstrip().startswith(OPEN)]
-        ends = opening or list(_PROMPT_END.finditer(text))
-        if ends:
-            text = text[ends[0].end() :]
+        ends = list(_PROMPT_END.finditer(text))
+        opening = [m for m in ends if text[m.end() :].lstrip().startswith(OPEN)]
+        if ends:  # the reply opens `<think>` (R1's template); else it follows the prompt's last turn
+            text = text[(opening[0] if opening else ends[-1]).end() :]
     turn_end = _TURN_END.search(text)
     if turn_end:
         text = text[: turn_end.start()]

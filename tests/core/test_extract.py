@@ -159,6 +159,15 @@ def test_end_of_sentence_and_a_runaway_next_turn_never_reach_a_user() -> None:
     assert streamed([(ascii_runaway, "")], "stop").solution == "So $\\boxed{7}$."
 
 
+def test_an_echoed_thread_without_think_is_all_prompt() -> None:
+    echo = (
+        "<｜begin▁of▁sentence｜><｜User｜>Q1<｜Assistant｜>A1 \\boxed{4}<｜end▁of▁sentence｜>"
+        "<｜User｜>Q2<｜Assistant｜>"
+    )
+    ended = streamed([(echo, ""), ("", "Hmm, Q2 asks")], "length")
+    assert ended.truncated and ended.solution == "" and "A1" not in shown(ended)
+
+
 def test_ascii_template_echo() -> None:
     ended = streamed([("<|User|>Find x.<|Assistant|><think>\nx is 2</think>$\\boxed{2}$", "")], "stop")
     assert ended == extract.Conclusion("x is 2", "$\\boxed{2}$", "2", False)
