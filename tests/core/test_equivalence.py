@@ -24,6 +24,7 @@ from mathbot.equivalence import canonical, compare, grade, grade_all, readings, 
         ("1,5", "1,5"),
         ("14, 205", "14, 205"),
         ("14,205", "14205"),
+        ("3, -5", "3,-5"),
         ("(1, 4), (4, 1)", "(1, 4),(4, 1)"),
     ],
 )
