@@ -54,7 +54,7 @@ class Answer:
     reasoning: str
     solution: str
     final: str | None
-    """The content of the last brace-matched \\boxed{} (LaTeX), or None when there is none."""
+    """The final answer (LaTeX: the concluding statement's boxes, several joined as a list), or None."""
     truncated: bool
     """True when the token budget ran out before an answer: never present it as an answer."""
     finish_reason: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from mathbot import reasoning
+from mathbot import extract
 from mathbot.errors import EmptyQuestion, QuestionTooLong
 from mathbot.jobs import Turn
 
@@ -32,7 +32,7 @@ def build_messages(turns: Sequence[Turn]) -> list[Message]:
     for turn in turns:
         content = turn.content.strip()
         if turn.role == "assistant":
-            content = reasoning.split(content).answer if reasoning.CLOSE in content else content
+            content = extract.split(content).answer if extract.CLOSE in content else content
         if content:
             messages.append({"role": turn.role, "content": content})
     # Consecutive same-role turns (several people replying in a thread) merge into one message.

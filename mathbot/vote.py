@@ -1,45 +1,46 @@
-"""Self-consistency: group several samples' final answers by mathematical equivalence, majority first.
+"""Self-consistency: group several samples' final answers by meaning, the majority first.
 
 Sampling the model k times and taking the most common final answer is worth ~20 points on AIME
 for Fathom-R1-14B (pass@1 52.7 % → cons@64 76.7 %), so mathbot offers it to users ("Check with
-more samples"). Answers are first compared as normalised strings (AIME integers, identical LaTeX);
-only answers that still differ are compared with math-verify (`\\frac{1}{2}` = `0.5` = `\\tfrac12`).
+more samples"). Answers are compared with `mathbot.equivalence` (canonical spelling, exact numbers,
+then math-verify both ways in a child process): `12 \\text{ m}` = `12`, `35\\%` = `35 percent`,
+`\\dfrac{15}{8}` = `1.875`, `x=3` = `3`, while the pair `14, 205` is not 14205.
 
-math-verify bounds its work with SIGALRM, the signal RQ uses for job timeouts: called inside a job
-it would silently cancel the job's timeout. So it runs in a forked child process with its own
-timeouts on, under a hard deadline; when that child fails or runs out of time, the string
-grouping stands (never an error: a vote is a bonus over the answers themselves).
+The grouping depends on the answers, never on the order the samples came in:
+
+* A group is a chain of equal answers (the connected components of "same answer"). math-verify's
+  equality is not transitive (`35\\%` equals both `35` and `0.35`); chaining makes the groups
+  independent of which answer is looked at first, and adding samples only ever merges groups.
+* A group is shown by its most common canonical answer (an integer plainly: `070` → `70`), in the
+  spelling most of those samples used; ties between spellings go to the shorter, then the first in
+  character order.
+* Groups are ordered by size; **a tie in size goes to the group whose canonical answer comes first**:
+  integers by value, before any other answer, then other answers in character order. Arbitrary but
+  reproducible: the same answers always elect the same winner, whichever sample finished first.
 """
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
-import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-log = logging.getLogger(__name__)
-
-VERIFY_DEADLINE = 30.0
-"""Seconds the math-verify child may take for one tally before the string grouping stands."""
-
-VERIFY_TIMEOUT = 5
-"""math-verify's own per-call timeout (parse and verify), seconds, inside the child process."""
+from mathbot import boxes
+from mathbot.equivalence import VERIFY_DEADLINE, Same, canonical, partition
 
 
 @dataclass(frozen=True)
 class Group:
-    """Samples whose final answers are equivalent; `answer` is the first one's LaTeX."""
+    """Samples whose final answers are the same mathematics; `answer` is how the group is shown."""
 
     answer: str
     members: tuple[int, ...]
-    """Indexes of the samples (in the order given) that gave this answer."""
+    """Indexes of the samples (in the order given) that gave this answer, ascending."""
 
 
 @dataclass(frozen=True)
 class Tally:
-    """The answers of `samples` samples, grouped; the largest group first (ties: the earliest)."""
+    """The answers of `samples` samples, grouped; the largest group first (ties: see the module)."""
 
     groups: tuple[Group, ...]
     samples: int
@@ -58,95 +59,55 @@ class Tally:
         """Samples with no final answer (truncated, or no \\boxed{})."""
         return self.samples - sum(len(g.members) for g in self.groups)
 
+    def decided(self, pending: int) -> bool:
+        """True when no answers of `pending` more samples can change the winner.
 
-_SPACING = re.compile(r"\\[,;:! ]|\\q?quad\b|~")
-_SIZING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])")
-_TEXT = re.compile(r"\\(?:text|mathrm|textbf|mathbf|operatorname)\s*\{([^{}]*)\}")
-_DEGREES = re.compile(r"\^\s*\{?\\circ\}?|°")
-_INTEGER = re.compile(r"[+]?0*(\d+)(?:\.0+)?")
-
-
-def normalize(answer: str) -> str:
-    """A canonical string for cheap comparison: spacing, sizing, \\text{}, degrees and \\dfrac ignored."""
-    text = _TEXT.sub(r"\1", answer)
-    text = _SIZING.sub("", _SPACING.sub("", text))
-    text = _DEGREES.sub("", text).replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    text = re.sub(r"\s+", "", text).rstrip(".").strip("$")
-    integer = _INTEGER.fullmatch(text)
-    return str(int(integer.group(1))) if integer else text
+        Sound for chained groups: one new answer may link several groups into one, so the winner is
+        safe only when it outnumbers all other answers and the pending samples together (a tie
+        could go either way). With no answer yet, only an empty vote with nothing pending is decided.
+        """
+        if not self.groups:
+            return pending == 0
+        others = sum(len(g.members) for g in self.groups[1:])
+        return self.agree > others + pending
 
 
-Same = Callable[[str, str], bool]
+def order(key: str) -> tuple[int, int, str]:
+    """The order of canonical answers that breaks ties: integers by value, then the rest as text."""
+    return (0, int(key), "") if key.isdigit() else (1, 0, key)
 
 
 def tally(
     finals: Sequence[str | None], *, same: Same | None = None, deadline: float = VERIFY_DEADLINE
 ) -> Tally:
-    """Group the samples' final answers (None: that sample gave none).
+    """Group the samples' final answers (None or an empty answer: that sample gave none).
 
-    `same` decides equivalence of two normalised-different answers; by default math-verify, in a
-    child process bounded by `deadline` seconds.
+    `same` replaces the comparison of two answers (tests); by default `mathbot.equivalence`, its
+    math-verify child bounded by `deadline` seconds (past it, canonical spellings and exact numbers
+    still group; a vote is never an error).
     """
-    # Pass 1: identical normalised strings.
     by_key: dict[str, list[int]] = {}
-    first: dict[str, str] = {}
     for index, final in enumerate(finals):
-        key = normalize(final) if final is not None else ""
-        if key:
-            by_key.setdefault(key, []).append(index)
-            first.setdefault(key, final or "")
-    keys = list(by_key)
-    # Pass 2: merge keys that are mathematically equal (only when more than one distinct answer).
-    merged = _merge(keys, same, deadline) if len(keys) > 1 else [[k] for k in keys]
-    groups = [
-        Group(_shown(cluster[0], first), tuple(sorted(i for k in cluster for i in by_key[k])))
-        for cluster in merged
-    ]
-    groups.sort(key=lambda g: (-len(g.members), g.members[0]))
-    return Tally(tuple(groups), len(finals))
+        if final is not None and not boxes.is_blank(final):
+            by_key.setdefault(canonical(final), []).append(index)
+    keys = sorted(by_key, key=order)
+    spelling = {key: _spelling([finals[i] or "" for i in by_key[key]]) for key in keys}
+    labels = partition([spelling[key] for key in keys], same=same, deadline=deadline)
+    clusters: dict[int, list[str]] = {}
+    for key, label in zip(keys, labels, strict=True):
+        clusters.setdefault(label, []).append(key)
+    groups = []
+    for cluster in clusters.values():
+        shown = min(cluster, key=lambda k: (-len(by_key[k]), order(k)))
+        members = tuple(sorted(i for k in cluster for i in by_key[k]))
+        groups.append(
+            (Group(shown if shown.isdigit() else spelling[shown], members), min(map(order, cluster)))
+        )
+    groups.sort(key=lambda pair: (-len(pair[0].members), pair[1]))
+    return Tally(tuple(group for group, _ in groups), len(finals))
 
 
-def _shown(key: str, first: dict[str, str]) -> str:
-    """How a group's answer is shown: an integer plainly (`070` → `70`), else the first sample's LaTeX."""
-    return key if key.isdigit() else first[key]
-
-
-def _merge(keys: list[str], same: Same | None, deadline: float) -> list[list[str]]:
-    """Clusters of keys (greedy: each joins the first cluster whose representative equals it)."""
-    if same is not None:
-        return _cluster(keys, same)
-    context = multiprocessing.get_context("fork")  # a fresh process: math-verify's SIGALRM is its own
-    pool = context.Pool(1)
-    try:
-        return pool.apply_async(_cluster_math_verify, (keys,)).get(timeout=deadline)
-    except Exception as exc:  # timeout, a crash, math-verify missing: the string grouping stands
-        log.warning("math-verify grouping failed (%s): answers compared as text", type(exc).__name__)
-        return [[k] for k in keys]
-    finally:
-        pool.terminate()
-        pool.join()
-
-
-def _cluster(keys: list[str], same: Same) -> list[list[str]]:
-    clusters: list[list[str]] = []
-    for key in keys:
-        for cluster in clusters:
-            if same(cluster[0], key):
-                cluster.append(key)
-                break
-        else:
-            clusters.append([key])
-    return clusters
-
-
-def _cluster_math_verify(keys: list[str]) -> list[list[str]]:
-    """In the child process: parse each answer once, then compare representatives pairwise."""
-    from math_verify import parse, verify
-
-    parsed = {k: parse(f"${k}$", parsing_timeout=VERIFY_TIMEOUT) for k in keys}
-
-    def same(a: str, b: str) -> bool:
-        left, right = parsed[a], parsed[b]
-        return bool(left and right and verify(left, right, timeout_seconds=VERIFY_TIMEOUT))
-
-    return _cluster(keys, same)
+def _spelling(written: list[str]) -> str:
+    """The most common way the samples wrote one canonical answer (ties: shorter, then text order)."""
+    counts = Counter(w.strip() for w in written)
+    return min(counts, key=lambda w: (-counts[w], len(w), w))

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mathbot import defaults, errors, messages, reasoning
+from mathbot import defaults, errors, extract, messages
 from mathbot.jobs import Question
 from mathbot.outcome import Answer, Progress
 from mathbot.prompt import Counter, fit
@@ -158,7 +158,7 @@ def _attempt(
         params.seed,
         budget.dropped_turns,
     )
-    tracker = reasoning.StreamTracker()
+    tracker = extract.StreamTracker()
     throttle = Throttle(settings.progress_interval, clock)
     tokens, finish, usage_tokens = 0, "", None
     thinking_done: float | None = None
@@ -179,17 +179,13 @@ def _attempt(
     if not finish:
         raise errors.ServerUnavailable(messages.SERVER_FAILING, detail="stream ended without a finish reason")
     elapsed = clock() - started
-    parts = tracker.result()
-    if not parts.closed and finish != "length":  # a model that skipped thinking: all of it is the answer
-        parts = reasoning.Split("", parts.reasoning, True)
-    final = reasoning.last_boxed(parts.answer) if parts.closed else None
-    truncated = final is None and (finish == "length" or not parts.closed)
+    ended = extract.conclude(tracker.result(), finish)
     return Answer(
         question=question.text,
-        reasoning=parts.reasoning,
-        solution=parts.answer,
-        final=final,
-        truncated=truncated,
+        reasoning=ended.reasoning,
+        solution=ended.solution,
+        final=ended.final,
+        truncated=ended.truncated,
         finish_reason=finish,
         prompt_tokens=budget.prompt_tokens,
         completion_tokens=usage_tokens or tokens,

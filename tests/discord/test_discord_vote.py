@@ -80,7 +80,7 @@ def test_check_with_five_samples_replaces_a_wrong_answer_with_the_majority(
     assert_answered_in_time(fake, click)
     checked = final_answer(fake, thread, after=int(first["id"]))
     assert checked["content"].startswith("## Final answer: 70")
-    assert "3 of 5 samples agree; other answers: 105 (1), 81 (1)." in checked["content"]
+    assert "3 of 5 samples agree; other answers: 81 (1), 105 (1)." in checked["content"]
     assert "tokens in 5 samples" in "".join(m["content"] for m in fake.bot_messages(thread))
     assert checked["message_reference"]["message_id"] == first["id"], "it says what it checks"
     assert button_ids(checked) == [], "a majority answer offers no second check"

@@ -59,7 +59,7 @@ def test_check_with_five_samples_answers_with_the_majority(
         checked = flows.final(fake_slack, second, timeout=60)
     assert flows.headline(checked) == "Final answer: 70"
     shown = flows.all_text(checked)
-    assert "3 of 5 samples agree; other answers: 105 (1), 81 (1)." in shown
+    assert "3 of 5 samples agree; other answers: 81 (1), 105 (1)." in shown
     assert "tokens in 5 samples" in shown
     assert buttons(checked) == [blocks.REASONING_ACTION], "a majority answer offers no second check"
     progress = [c.args["text"] for c in fake_slack.updates(second) if not flows.is_final(c)]
