@@ -13,6 +13,7 @@ MathbotError                    everything mathbot raises on purpose; `.user_mes
 ├── Cancelled                   the asker cancelled the question
 ├── TimedOut                    the question ran past mathbot's time limit (MATHBOT_JOB_TIMEOUT)
 ├── WorkerLost                  the worker answering it died, and it will not be started again
+├── QuestionLost                its job vanished from Redis before a worker took it (evicted)
 ├── Undeliverable               an answer exists but the chat refused the final message
 ├── NotInstalled                the chat no longer lets mathbot in there (uninstalled): drop the question
 └── QueueError                  Redis is unreachable or the queue refuses more work
@@ -125,6 +126,14 @@ class WorkerLost(MathbotError):
 
     def __init__(self) -> None:
         super().__init__(messages.WORKER_LOST)
+
+
+class QuestionLost(MathbotError):
+    """The question's job vanished from Redis before a worker took it (a Redis that evicts keys): its
+    id was still on the queue, the job hash with its payload was gone."""
+
+    def __init__(self) -> None:
+        super().__init__(messages.QUESTION_LOST)
 
 
 class Undeliverable(MathbotError):

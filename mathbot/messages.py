@@ -23,6 +23,7 @@ SERVER_BUDGET = (
 )
 QUEUE_DOWN = "mathbot could not queue your question (its queue is unreachable). Please try again in a minute."
 WORKER_LOST = "The worker answering this question stopped unexpectedly and it could not be finished."
+QUESTION_LOST = "mathbot lost your question before it could be answered; please ask again."
 WORKER_RESTARTED = "The worker answering this question stopped; another one is starting it over."
 UNDELIVERABLE = (
     "mathbot worked out an answer but could not post it here (the chat refused it). Please ask again."

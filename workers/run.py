@@ -20,7 +20,7 @@ from rq.worker_pool import WorkerPool
 from mathbot import platforms
 from mathbot import queue as questions
 from mathbot.settings import Settings
-from workers import liveness
+from workers import liveness, lost
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,23 @@ WORKER_TTL = 60
 """Seconds a worker's registration outlives its heartbeat; idle workers wake every WORKER_TTL - 15 s."""
 
 
+class WorkerQueue(questions.QuestionQueue):
+    """The question queue as a worker takes from it: an id whose job hash is gone (evicted) is reported
+    to its asker (`workers.lost`) before RQ skips it, which it does without a word."""
+
+    @classmethod
+    def lmove(cls, connection: Any, queue_key: str, timeout: int | None) -> Any:
+        taken = super().lmove(connection, queue_key, timeout)
+        lost.check_taken(connection, taken)
+        return taken
+
+    @classmethod
+    def lpop(cls, queue_keys: Any, timeout: int | None, connection: Any = None) -> Any:
+        taken = super().lpop(queue_keys, timeout, connection=connection)
+        lost.check_taken(connection, taken)
+        return taken
+
+
 class MathbotWorker(Worker):
     """RQ's forking worker, JSON payloads, quick sweeps, and the asker told when a job dies."""
 
@@ -46,7 +63,7 @@ class MathbotWorker(Worker):
         # Always JSON queues: RQ's WorkerPool builds each worker's queues as plain `Queue(name)` (pickle)
         # and passes `queue_class=Queue`; the registry sweeps then read job payloads with pickle and
         # cannot tell the asker about a question whose worker died.
-        kwargs["queue_class"] = questions.QuestionQueue
+        kwargs["queue_class"] = WorkerQueue
         kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
         kwargs.setdefault("job_monitoring_interval", JOB_MONITORING_INTERVAL)
         kwargs.setdefault("worker_ttl", WORKER_TTL)
@@ -118,17 +135,17 @@ def _named(job: Job) -> str:
         return "an unreadable payload"
 
 
-def _json_queues(queues: Any, connection: Any) -> list[questions.QuestionQueue]:
-    """The queues (names or Queue objects, one or many) as JSON-serialising QuestionQueues."""
+def _json_queues(queues: Any, connection: Any) -> list[WorkerQueue]:
+    """The queues (names or Queue objects, one or many) as JSON-serialising WorkerQueues."""
     found = [queues] if isinstance(queues, str | Queue) else list(queues)
     out = []
     for queue in found:
-        if isinstance(queue, questions.QuestionQueue):
+        if isinstance(queue, WorkerQueue):
             out.append(queue)
         elif isinstance(queue, Queue):
-            out.append(questions.QuestionQueue(queue.name, connection=connection or queue.connection))
+            out.append(WorkerQueue(queue.name, connection=connection or queue.connection))
         else:
-            out.append(questions.QuestionQueue(str(queue), connection=connection))
+            out.append(WorkerQueue(str(queue), connection=connection))
     return out
 
 
@@ -153,7 +170,7 @@ def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
             connection=connection,
             num_workers=processes,
             worker_class=MathbotWorker,
-            queue_class=questions.QuestionQueue,
+            queue_class=WorkerQueue,
             serializer=JSONSerializer,
         )
         pool.start(burst=burst, logging_level=level)
