@@ -63,6 +63,20 @@ def test_answer_twice_edits_the_same_messages(reply: DiscordReply, discord_fake:
     assert fake.bot_messages(CHANNEL_ID)[0]["content"].startswith("## Final answer: 42")
 
 
+def test_a_60000_character_answer_is_ten_messages_in_the_thread(
+    reply: DiscordReply, discord_fake: FakeServer
+) -> None:
+    fake = discord_fake.fake
+    answer = long_answer(75)
+    assert len(answer.solution) > 60_000
+    reply.answer(answer)
+    shown = fake.bot_messages(CHANNEL_ID)
+    assert len(shown) == layout.MAX_MESSAGES
+    assert shown[0]["content"].startswith("## Final answer: 42")
+    assert [a["filename"] for a in shown[-1]["attachments"]] == ["reasoning.md", layout.SOLUTION_FILENAME]
+    assert "the attached solution.md" in shown[-1]["content"]
+
+
 def test_a_shorter_second_answer_removes_leftover_parts(
     reply: DiscordReply, discord_fake: FakeServer
 ) -> None:
