@@ -186,6 +186,7 @@ def _fault_state(state: SimState) -> dict[str, Any]:
         "tokens_per_second": state.tokens_per_second,
         "unhealthy": state.unhealthy,
         "accuracy": state.accuracy,
+        "solution_paragraphs": state.solution_paragraphs,
     }
 
 
@@ -203,6 +204,8 @@ async def faults_post(request: web.Request) -> web.Response:
         state.unhealthy = spec.unhealthy
     if spec.accuracy is not None:
         state.accuracy = spec.accuracy
+    if spec.solution_paragraphs is not None:
+        state.solution_paragraphs = spec.solution_paragraphs
     return web.json_response(_fault_state(state))
 
 

@@ -57,6 +57,7 @@ class SimState:
         self.stats = Stats()
         self.tokens_per_second = config.tokens_per_second
         self.accuracy = config.accuracy
+        self.solution_paragraphs = config.solution_paragraphs
         self.unhealthy = False
         self.in_flight = 0
         self._seeds = random.Random(config.seed)
@@ -82,6 +83,7 @@ class SimState:
         self.faults.clear()
         self.tokens_per_second = self.config.tokens_per_second
         self.accuracy = self.config.accuracy
+        self.solution_paragraphs = self.config.solution_paragraphs
         self.unhealthy = False
 
     def reset_stats(self) -> None:
