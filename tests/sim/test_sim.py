@@ -529,9 +529,26 @@ def test_unhealthy_fault_and_bad_fault_specs(sim: SimServer) -> None:
         "tokens_per_second": FAST["tokens_per_second"],
         "unhealthy": False,
         "accuracy": 1.0,
+        "solution_paragraphs": 0,
     }
     assert httpx.get(f"{sim.url}/health").status_code == 200
     assert httpx.post(f"{sim.url}/_sim/faults", json={"accuracy": 1.5}).status_code == 400
+    assert httpx.post(f"{sim.url}/_sim/faults", json={"solution_paragraphs": -1}).status_code == 400
+
+
+def test_solution_paragraphs_make_a_long_solution_with_the_same_answer(sim: SimServer) -> None:
+    def solution() -> str:
+        body = httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(), timeout=30).json()
+        return str(body["choices"][0]["message"]["content"]).split("</think>")[-1]
+
+    short = solution()
+    assert (
+        httpx.post(f"{sim.url}/_sim/faults", json={"solution_paragraphs": 40}).json()["solution_paragraphs"]
+        == 40
+    )
+    long = solution()
+    assert len(long) > len(short) + 4000
+    assert short.endswith("$\\boxed{70}$.") and long.endswith("$\\boxed{70}$.")
 
 
 def test_stats_count_requests_per_endpoint(sim: SimServer) -> None:
