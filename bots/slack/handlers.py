@@ -207,7 +207,8 @@ class Handlers:
     async def on_retry(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """ "Try again": ask the stored question once more, in the same thread (once per answer)."""
+        """ "Try again": ask the stored question once more, in the same thread (once per answer; only
+        for the asker)."""
         self._track()
         await ack()
         await self._ask_again(body, action, client, vote=False)
@@ -228,11 +229,18 @@ class Handlers:
         if where is None:
             return
         channel, ts = where
+        user = (body.get("user") or {}).get("id")
         claim = store.claim_name(store.VOTED if vote else store.RETRIED, channel, ts)
         try:
             question = await asyncio.to_thread(
                 questions.behind, self.connection, "slack", ts, channel=channel
             )
+            if question is not None and question.target.user and question.target.user != user:
+                log.info(
+                    "channel=%s placeholder=%s button refused to user=%s: not the asker", channel, ts, user
+                )
+                await self._whisper(client, body, texts.VOTE_NOT_YOURS if vote else texts.RETRY_NOT_YOURS)
+                return
             fresh = question is not None and await asyncio.to_thread(
                 claims.claim, self.connection, claim, self.keep_seconds
             )
@@ -243,7 +251,6 @@ class Handlers:
             already = texts.VOTE_ALREADY if vote else texts.RETRY_ALREADY
             await self._whisper(client, body, texts.RETRY_GONE if question is None else already)
             return
-        user = (body.get("user") or {}).get("id")
         samples = self.ingest.settings.vote_samples if vote else question.sampling.samples
         log.info("channel=%s placeholder=%s asked again by user=%s samples=%d", channel, ts, user, samples)
         target = question.target
