@@ -191,27 +191,22 @@ class Enqueued:
     """1 = next to be picked up."""
 
 
-def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
+def enqueue(
+    question: Question, settings: Settings, connection: redis.Redis, *, admitted: bool = False
+) -> Enqueued:
     """Check and put a question on the queue as a JSON payload.
 
     Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `errors.Busy` / `errors.LimitReached`
     when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
-    `MathbotError` whose `user_message` the adapter shows as is.
+    `MathbotError` whose `user_message` the adapter shows as is. `admitted`: `admit` already checked
+    and counted it in (the same question id), so it is only queued now.
     """
-    text = question.text.strip()
-    if not text:
-        raise EmptyQuestion()
-    if len(text) > defaults.MAX_QUESTION_CHARS:
-        raise QuestionTooLong(
-            len(text) // 3,
-            0,
-            message=messages.question_too_many_chars(len(text), defaults.MAX_QUESTION_CHARS),
-        )
-    if question.sampling.samples > settings.max_samples:
-        raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
+    if not admitted:
+        _check(question, settings)
     queue = question_queue(settings, connection)
     try:
-        limits.admit(connection, question, settings, queue.key)
+        if not admitted:
+            limits.admit(connection, question, settings, queue.key)
         try:
             _push(queue, question, settings)
         finally:
@@ -224,6 +219,40 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
             limits.release(connection, question, settings)
         raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
     return Enqueued(question.id, max(position, 1))
+
+
+def admit(question: Question, settings: Settings, connection: redis.Redis) -> None:
+    """Check the question and count it in (the asker's and the channel's limits, a place in the queue)
+    without queueing it yet, raising what `enqueue` raises. For an adapter that shows something before
+    the question is queued (a placeholder): a refused question then costs no chat message at all. Follow
+    with `enqueue(..., admitted=True)` within `limits.RESERVATION_SECONDS`, or `withdraw`."""
+    _check(question, settings)
+    try:
+        limits.admit(connection, question, settings, question_queue(settings, connection).key)
+    except redis.RedisError as exc:
+        raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
+
+
+def withdraw(question: Question, settings: Settings, connection: redis.Redis) -> None:
+    """An admitted question will not be queued after all: it no longer counts, its place goes back."""
+    with suppress(redis.RedisError):
+        limits.release(connection, question, settings)
+        limits.unreserve(connection, question.id, question_queue(settings, connection).key)
+
+
+def _check(question: Question, settings: Settings) -> None:
+    """Refuse what cannot be asked as it is: empty, too long, too many samples."""
+    text = question.text.strip()
+    if not text:
+        raise EmptyQuestion()
+    if len(text) > defaults.MAX_QUESTION_CHARS:
+        raise QuestionTooLong(
+            len(text) // 3,
+            0,
+            message=messages.question_too_many_chars(len(text), defaults.MAX_QUESTION_CHARS),
+        )
+    if question.sampling.samples > settings.max_samples:
+        raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
 
 
 def _push(queue: QuestionQueue, question: Question, settings: Settings) -> None:

@@ -113,6 +113,7 @@ class Handlers:
             incoming.team,
             enterprise=_enterprise(context),
             client=client,
+            ts=incoming.ts,
         )
         await self.ingest.submit(ask, dedupe_keys=keys)
 
@@ -146,18 +147,23 @@ class Handlers:
         await ack()
         channel, user = command["channel_id"], command["user_id"]
         name = await self._name(client, user, command.get("user_name") or "someone")
-        try:
-            root = await client.chat_postMessage(channel=channel, text=blocks.solve_root(name, text))
-        except SLACK_ERRORS as exc:
-            error = why(exc)
-            log.warning("channel=%s /solve root message not posted: %s", channel, error)
-            notice = texts.NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else None
-            await respond(text=notice or texts.post_failed(error), response_type="ephemeral")
-            return
-        log.info("channel=%s ts=%s /solve from user=%s", channel, root["ts"], user)
+
+        async def post_root() -> str | None:
+            """The visible message quoting the problem (posted once the question is admitted)."""
+            try:
+                root = await client.chat_postMessage(channel=channel, text=blocks.solve_root(name, text))
+            except SLACK_ERRORS as exc:
+                error = why(exc)
+                log.warning("channel=%s /solve root message not posted: %s", channel, error)
+                notice = texts.NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else None
+                await respond(text=notice or texts.post_failed(error), response_type="ephemeral")
+                return None
+            log.info("channel=%s ts=%s /solve from user=%s", channel, root["ts"], user)
+            return str(root["ts"])
+
         team = _workspace(context, command.get("team_id"))
-        ask = Ask(channel, root["ts"], text, user, team, enterprise=_enterprise(context), client=client)
-        await self.ingest.submit(ask)
+        ask = Ask(channel, "", text, user, team, enterprise=_enterprise(context), client=client)
+        await self.ingest.submit(ask, root=post_root)
 
     async def on_show_reasoning(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient

@@ -159,11 +159,12 @@ def test_queue_down_is_told_in_the_thread(fake_slack: FakeSlack, settings: Setti
         notice = wait_for(lambda: fake_slack.posted(CHANNEL, "1699999999.060000"), 10, message="the notice")
         assert messages.QUEUE_DOWN in notice[0].args["text"]
 
+        # /solve is refused before its problem is posted: only its asker hears why.
         body = signing.command("What is 2 + 2?", CHANNEL, ADA, fake_slack.url + "/response/command")
         assert signing.post(app.url, body, signing.FORM).status_code == 200
-        root = wait_for(lambda: fake_slack.roots(CHANNEL), 10, message="the /solve root")[0]
-        error = flows.final(fake_slack, flows.placeholder(fake_slack, CHANNEL, root.response["ts"]))
-        assert messages.QUEUE_DOWN in error.args["text"]
+        error = wait_for(lambda: fake_slack.calls_to("chat.postEphemeral"), 10, message="the /solve refusal")
+        assert messages.QUEUE_DOWN in error[0].args["text"] and error[0].args["user"] == ADA
+        assert fake_slack.roots(CHANNEL) == [], "no message quoting a problem that cannot be answered"
 
         assert httpx.get(app.url + "/health").status_code == 503
     finally:
