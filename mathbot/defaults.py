@@ -99,6 +99,10 @@ five samples recovers most of the ~20 points that cons@64 gains over pass@1 on A
 MAX_SAMPLES = 8
 """Most samples one question may ask for (each is a full generation on the server)."""
 
+VOTE_EARLY_STOP = True
+"""Stop a vote's unfinished samples once they cannot change its answer: their streams close and the
+server's GPU is free for other questions sooner (the card says how many were stopped)."""
+
 SAMPLES_LIMIT = 16
 """Hard ceiling of samples in a job payload, whatever MATHBOT_MAX_SAMPLES says."""
 

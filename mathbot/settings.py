@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     """Samples drawn by the "Check with N samples" buttons."""
     max_samples: int = Field(defaults.MAX_SAMPLES, ge=1, le=defaults.SAMPLES_LIMIT)
     """Most samples one question may ask for (`mathbot ask --samples`, Discord's `samples` option)."""
+    vote_early_stop: bool = defaults.VOTE_EARLY_STOP
+    """Stop a vote's unfinished samples once they cannot change its answer; off: every sample is drawn."""
     discord_guilds: Annotated[list[int], NoDecode] = []
     """Discord guild ids that also get /solve registered per guild (instant, unlike global commands)."""
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT

@@ -2,7 +2,8 @@
 
 `mathbot discord` on the fake Discord, a real `mathbot worker` with a fixed base seed, and the TGI
 simulator wrong half of the time: with seeds 121-125 it boxes 105, 70, 81, 70, 70 for AIME 2025 #1
-(official answer 70), so the one-sample answer is wrong and the majority of five is right.
+(official answer 70), so the one-sample answer is wrong and the majority of five is right. The worker
+draws every sample (MATHBOT_VOTE_EARLY_STOP off), so the card shows the whole vote whatever the timing.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ SEED = "121"
 @pytest.fixture
 def env(redis_url: str, sim: ThreadedApp, discord_fake: FakeServer) -> dict[str, str]:
     httpx.post(sim.url + "/_sim/faults", json={"accuracy": 0.5}).raise_for_status()
-    return discord_env(redis_url, sim.url, discord_fake.fake, MATHBOT_SEED=SEED)
+    return discord_env(
+        redis_url, sim.url, discord_fake.fake, MATHBOT_SEED=SEED, MATHBOT_VOTE_EARLY_STOP="false"
+    )
 
 
 def button_ids(message: dict[str, Any]) -> list[str]:
