@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REDIS_PORT ?= 6379
 
-.PHONY: demo test lint redis bench bench-slack bench-discord bench-faults clean
+.PHONY: demo test lint redis bench bench-votes bench-slack bench-discord bench-faults clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ redis: $(VENV)/.installed
 
 bench: $(VENV)/.installed redis
 	$(BIN)/python -m workers.bench
+
+## bench-votes: generation tokens that votes stopping early save, on the simulator (and a model of the rule)
+bench-votes: $(VENV)/.installed
+	$(BIN)/python -m workers.bench_votes
 
 ## bench-slack, bench-discord: chat API calls of one ~2-minute answer (fake Slack/Discord, real processes)
 bench-slack: $(VENV)/.installed redis

@@ -135,3 +135,27 @@ def tokens_used(completion_tokens: int, vote: Vote | None) -> str:
     if vote is None:
         return f"{completion_tokens:,} tokens"
     return f"{vote.tokens:,} tokens in {vote.samples} samples"
+
+
+def unknown_set(name: str, available: list[str]) -> str:
+    """`mathbot eval` refusing a set name it cannot find."""
+    found = f"the sets found are {', '.join(available)}" if available else "no problem sets were found"
+    return (
+        f"There is no problem set named {name!r}: {found} (MATHBOT_DATA_DIR names their folder); "
+        "or give a JSONL file of `problem` and `answer`."
+    )
+
+
+def unreadable_set(where: str, why: str) -> str:
+    """`mathbot eval` refusing a problem file (or a results folder) it cannot use."""
+    return f"Cannot use {where}: {why}."
+
+
+def eval_folder_busy(path: str) -> str:
+    """`mathbot eval` refusing a results folder another run is writing to."""
+    return f"Another `mathbot eval` is writing to {path}: wait for it to end, or give another --out."
+
+
+def eval_folder_differs(path: str, differences: str) -> str:
+    """`mathbot eval` refusing to mix samples drawn with another configuration into one report."""
+    return f"{path} holds samples drawn with another configuration ({differences}): give another --out."

@@ -184,6 +184,21 @@ def question_queue(settings: Settings, connection: redis.Redis) -> QuestionQueue
     return QuestionQueue(settings.queue, connection=connection)
 
 
+def eval_queue_name(settings: Settings) -> str:
+    """The queue of evaluation samples (`mathbot eval`): workers serve it after the users' queue."""
+    return settings.queue + defaults.EVAL_QUEUE_SUFFIX
+
+
+def eval_queue(settings: Settings, connection: redis.Redis) -> QuestionQueue:
+    return QuestionQueue(eval_queue_name(settings), connection=connection)
+
+
+def served_queues(settings: Settings) -> list[str]:
+    """What a worker listens on, in order: RQ takes a job from a later queue only when every earlier
+    one is empty, so an evaluation never holds back a user's question that is waiting."""
+    return [settings.queue, eval_queue_name(settings)]
+
+
 @dataclass(frozen=True)
 class Enqueued:
     question_id: str
@@ -191,8 +206,11 @@ class Enqueued:
     """1 = next to be picked up."""
 
 
-def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
-    """Check and put a question on the queue as a JSON payload.
+def enqueue(
+    question: Question, settings: Settings, connection: redis.Redis, *, evaluation: bool = False
+) -> Enqueued:
+    """Check and put a question on the queue as a JSON payload (with `evaluation`, on the evaluation
+    queue: a sample of `mathbot eval`).
 
     Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `errors.Busy` / `errors.LimitReached`
     when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
@@ -209,7 +227,7 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
         )
     if question.sampling.samples > settings.max_samples:
         raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
-    queue = question_queue(settings, connection)
+    queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
     try:
         limits.admit(connection, question, settings, queue.key)
         try:
@@ -291,6 +309,7 @@ def cancel_where(
     return cancelled
 
 
-def workers_alive(settings: Settings, connection: redis.Redis) -> int:
-    """How many workers listen on the question queue."""
-    return Worker.count(connection=connection, queue=question_queue(settings, connection))
+def workers_alive(settings: Settings, connection: redis.Redis, *, evaluation: bool = False) -> int:
+    """How many workers listen on the question queue (with `evaluation`: on the evaluation queue)."""
+    queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
+    return Worker.count(connection=connection, queue=queue)
