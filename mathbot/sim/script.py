@@ -186,7 +186,8 @@ def write_script(
         used += count_tokens(paragraph) + 1
     if endless:
         return Script("\n\n".join(paragraphs), "", answer)
-    paragraphs.append(f"Putting everything together, the answer should be ${answer}$. Let me write it up.")
+    said = answer.replace(BOXED, "")  # the reasoning boxes nothing
+    paragraphs.append(f"Putting everything together, the answer should be ${said}$. Let me write it up.")
     return Script("\n\n".join(paragraphs), _solution(answer, known, rng, wrong), answer)
 
 
