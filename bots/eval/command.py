@@ -109,10 +109,10 @@ def _run(evaluation: Evaluation, settings: Settings, connection: redis.Redis, st
     try:
         with Display(stderr, evaluation.counts()) as display:
             try:
-                workers = queue.workers_alive(settings, connection, evaluation=True)
-                if workers and workers <= settings.eval_concurrency:
-                    display.note(texts.FEW_WORKERS.format(workers=workers, cap=settings.eval_concurrency))
                 evaluation.start()
+                workers = queue.workers_alive(settings, connection, evaluation=True)
+                if not evaluation.complete and 0 < workers <= settings.eval_concurrency:
+                    display.note(texts.FEW_WORKERS.format(workers=workers, cap=settings.eval_concurrency))
                 display.update(evaluation.counts(), evaluation.eta())
                 while not evaluation.complete:
                     evaluation.step(

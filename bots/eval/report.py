@@ -144,7 +144,7 @@ def plot(path: Path, reports: list[SetReport], title: str) -> None:
         if report.name in PUBLISHED:
             first, voted = PUBLISHED[report.name]
             published = f"{report.name}: published pass@1 {first} %, cons@{PUBLISHED_K} {voted} %"
-            axes.plot([1, PUBLISHED_K], [first, voted], ":*", markersize=11, color=color, label=published)
+            axes.plot([1, PUBLISHED_K], [first, voted], "*", markersize=12, color=color, label=published)
     axes.set_xscale("log", base=2)
     ticks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= widest]
     axes.set_xticks(ticks, [str(k) for k in ticks])
