@@ -11,7 +11,7 @@ import redis
 from bots.eval import results
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
-from mathbot.outcome import Answer
+from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings
 
 
@@ -32,7 +32,7 @@ class EvalReply:
     def placeholder(self, text: str) -> str | None:
         return self.question_id
 
-    def progress(self, progress: Any) -> None:
+    def progress(self, progress: Progress) -> None:
         """Nothing to show: the run reports samples as they finish."""
 
     def answer(self, answer: Answer) -> None:

@@ -4,6 +4,7 @@
     jobs.jsonl      every sample handed to the queue: which question (job) answers it, and when
     <set>.jsonl     every finished sample, graded: the results, one JSON object a line
     summary.json, accuracy.png   the report of the last completed run
+    .lock           held while a run writes here (a second run on the same folder is refused)
 
 Both JSONL files are only appended to, a line at a time, each line flushed as it is written; a line
 cut short by a kill is skipped when read. A sample is done once its line is in `<set>.jsonl`; the same

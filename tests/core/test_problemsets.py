@@ -12,9 +12,12 @@ from tests.conftest import DATA_DIR, require_data
 
 
 def test_a_set_is_found_by_name_in_the_configured_folder(tmp_path: Path) -> None:
-    (tmp_path / "tiny.jsonl").write_text(
-        '{"id": 4, "problem": "What is 2+2?", "answer": 4.0}\n\n{"question": "And 1/2?", "answer": "\\\\frac{1}{2}"}\n'
-    )
+    rows = [
+        '{"id": 4, "problem": "What is 2+2?", "answer": 4.0}',
+        "",
+        r'{"question": "And 1/2?", "answer": "\\frac{1}{2}"}',
+    ]
+    (tmp_path / "tiny.jsonl").write_text("\n".join(rows) + "\n")
     found = load("tiny", tmp_path)
     assert found.name == "tiny" and found.path == tmp_path / "tiny.jsonl"
     assert [(p.id, p.problem, p.answer) for p in found.problems] == [
