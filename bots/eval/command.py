@@ -99,7 +99,11 @@ def _check(specs: list[str], samples: int, limit: int | None, settings: Settings
     found: dict[str, ProblemSet] = {}
     for spec in specs:
         problem_set = problemsets.load(spec, settings.data_dir)
-        found.setdefault(problem_set.name, problem_set)
+        same = found.setdefault(problem_set.name, problem_set)
+        if same.path.resolve() != problem_set.path.resolve():
+            raise InputError(
+                texts.SAME_NAME.format(name=problem_set.name, one=same.path, other=problem_set.path)
+            )
     return list(found.values())
 
 

@@ -1,6 +1,7 @@
 """The evaluation's Reply: a worker appends each finished sample to its run's stream, which `mathbot
 eval` reads. No progress (an evaluation counts samples, not tokens) and no reasoning: the status, the
-final answer and the numbers the report needs."""
+final answer and the numbers the report needs. A delivery tried again appends the result again; the
+run keeps the first one of each question."""
 
 from __future__ import annotations
 

@@ -196,8 +196,12 @@ class Evaluation:
             if not events:
                 return stored
             self.cursor = events[-1][0]
-            found = [(self.by_job[b["question"]], b) for _, b in events if b.get("question") in self.by_job]
-            stored += self._store([(k, b) for k, b in found if k not in self.done])
+            fresh: dict[SampleKey, dict] = {}
+            for _, body in events:  # a delivery tried twice may have sent its result twice: the first counts
+                key = self.by_job.get(body.get("question", ""))
+                if key is not None and key not in self.done:
+                    fresh.setdefault(key, body)
+            stored += self._store(list(fresh.items()))
             if not drain:
                 return stored
 

@@ -23,6 +23,9 @@ EXIT_INTERRUPTED = 130
 
 BAD_SAMPLES = "--samples must be at least 1 (got {samples})."
 BAD_LIMIT = "--limit must be at least 1 (got {limit})."
+SAME_NAME = (
+    "Two problem sets are named {name!r} ({one} and {other}): results are kept by set name; rename one."
+)
 
 NO_WORKER = "waiting for a worker: none serves the evaluation queue (start one with `mathbot worker`)"
 
