@@ -39,7 +39,7 @@ from rq import Worker
 from mathbot.sim import SimConfig, make_app
 from tests.conftest import DATA_DIR, TEST_REDIS_URL
 from tests.discord.conftest import FakeServer, start_bot
-from tests.discord.fake_discord import API_PREFIX, CHANNEL_ID, GUILD_ID, TOKEN, Call, FakeDiscord
+from tests.fakes.discord import API_PREFIX, CHANNEL_ID, GUILD_ID, TOKEN, Call, FakeDiscord
 from tests.support import bench, processes
 from tests.support.servers import ThreadedApp
 

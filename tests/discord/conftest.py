@@ -11,7 +11,7 @@ import pytest
 
 from bots.discord.rest import RestClient
 from tests.conftest import settings_env
-from tests.discord.fake_discord import GUILD_ID, TOKEN, FakeDiscord
+from tests.fakes.discord import GUILD_ID, TOKEN, FakeDiscord
 from tests.support import processes
 from tests.support.servers import ThreadedApp
 

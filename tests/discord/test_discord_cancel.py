@@ -21,8 +21,8 @@ from bots.discord.handlers import CANCEL_CONFIRM_DELAY
 from bots.discord.rest import RestClient
 from mathbot import messages, queue
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import ALICE, BOB, Call, FakeDiscord
 from tests.discord.test_discord_flow import aime, answered, assert_safe_and_small
+from tests.fakes.discord import ALICE, BOB, Call, FakeDiscord
 from tests.support import processes
 from tests.support.servers import ThreadedApp
 

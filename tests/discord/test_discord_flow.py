@@ -14,7 +14,7 @@ import httpx
 from bots.discord import format
 from tests.conftest import DATA_DIR, require_data
 from tests.discord.conftest import FakeServer, discord_env, start_bot, start_fake
-from tests.discord.fake_discord import (
+from tests.fakes.discord import (
     ALICE,
     BOT,
     CHANNEL_ID,

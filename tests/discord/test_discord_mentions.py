@@ -21,8 +21,8 @@ import pytest
 from mathbot.render.safety import ZWSP
 from mathbot.sim import SimConfig, make_app
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import Call, FakeDiscord, snowflake, user
 from tests.discord.test_discord_flow import answered, assert_safe_and_small, thread_calls
+from tests.fakes.discord import Call, FakeDiscord, snowflake, user
 from tests.support import processes
 from tests.support.servers import ThreadedApp
 

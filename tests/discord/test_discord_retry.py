@@ -22,7 +22,6 @@ from rq.serializers import JSONSerializer
 from bots.discord import format
 from mathbot import messages
 from tests.discord.conftest import FakeServer, discord_env, start_bot
-from tests.discord.fake_discord import BOB, FakeDiscord, snowflake
 from tests.discord.test_discord_cancel import (
     PROBLEM,
     assert_answered_in_time,
@@ -32,6 +31,7 @@ from tests.discord.test_discord_cancel import (
     wait_for_button,
 )
 from tests.discord.test_discord_flow import ANSWER_TIMEOUT, assert_safe_and_small, sim_messages
+from tests.fakes.discord import BOB, FakeDiscord, snowflake
 from tests.support import processes
 from tests.support.servers import ThreadedApp
 

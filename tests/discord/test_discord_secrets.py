@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 from tests.discord.conftest import FakeServer, start_bot
-from tests.discord.fake_discord import TOKEN
 from tests.discord.test_discord_flow import aime, answered
+from tests.fakes.discord import TOKEN
 from tests.support import processes
 
 

@@ -17,9 +17,9 @@ import pytest
 
 from bots.discord import format
 from tests.discord.conftest import FakeServer, discord_env
-from tests.discord.fake_discord import BOB, FakeDiscord
 from tests.discord.test_discord_cancel import assert_answered_in_time, edits_of, sim_stats
 from tests.discord.test_discord_flow import ANSWER_TIMEOUT, aime, assert_safe_and_small
+from tests.fakes.discord import BOB, FakeDiscord
 from tests.support import processes
 from tests.support.servers import ThreadedApp
 

@@ -17,7 +17,7 @@ from mathbot.errors import Cancelled, EmptyQuestion, MathbotError, QuestionTooLo
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import ATTACH_FILES, CHANNEL_ID
+from tests.fakes.discord import ATTACH_FILES, CHANNEL_ID
 
 
 @pytest.fixture

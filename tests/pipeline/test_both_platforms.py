@@ -15,9 +15,9 @@ from mathbot.settings import Settings
 from tests.conftest import DATA_DIR, NO_DATA
 from tests.discord.conftest import discord_env, start_bot, start_fake
 from tests.discord.test_discord_flow import answered, assert_safe_and_small
+from tests.fakes.slack import FakeSlack
 from tests.slack import flows
 from tests.slack.conftest import slack_vars
-from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_delivery import CHANNEL, ask
 from tests.support import processes
 from tests.support.servers import ThreadedApp

@@ -36,8 +36,8 @@ from rq import Worker
 
 from mathbot.sim import SimConfig, make_app
 from tests.conftest import DATA_DIR, TEST_REDIS_URL
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, Call, FakeSlack
+from tests.fakes.slack import BOT_TOKEN, BOT_USER, Call, FakeSlack, signing
+from tests.slack import flows
 from tests.support import bench, processes
 from tests.support.servers import ThreadedApp, free_port
 

@@ -9,8 +9,8 @@ import redis
 
 from mathbot.settings import Settings
 from tests.conftest import settings_env
-from tests.slack.fake_slack import BOT_TOKEN, LIMIT_ERRORS, FakeSlack
-from tests.slack.signing import SIGNING_SECRET
+from tests.fakes.slack import BOT_TOKEN, LIMIT_ERRORS, FakeSlack
+from tests.fakes.slack.signing import SIGNING_SECRET
 from tests.support.servers import ThreadedApp
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import DATA_DIR, require_data
-from tests.slack.fake_slack import Call, FakeSlack
+from tests.fakes.slack import Call, FakeSlack
 from tests.support import processes
 from tests.support.processes import wait_for
 

@@ -11,8 +11,8 @@ import redis
 
 from bots.slack import blocks, store, texts
 from mathbot import defaults, messages, queue, threads
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
+from tests.fakes.slack import BOT_USER, TEAM, FakeSlack, signing
+from tests.slack import flows
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
 

@@ -15,8 +15,8 @@ from rq.serializers import JSONSerializer
 from bots.slack import blocks, texts
 from mathbot import messages, queue
 from mathbot.settings import Settings
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, Call, FakeSlack
+from tests.fakes.slack import BOT_USER, Call, FakeSlack, signing
+from tests.slack import flows
 from tests.slack.flows import workers
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import redis
 
-from tests.slack import flows, signing
-from tests.slack.fake_slack import APP_TOKEN, BOT_USER, FakeSlack
+from tests.fakes.slack import APP_TOKEN, BOT_USER, FakeSlack, signing
+from tests.slack import flows
 from tests.support import processes
 from tests.support.processes import wait_for
 from tests.support.servers import free_port

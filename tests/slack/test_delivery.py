@@ -15,8 +15,8 @@ from redis.retry import Retry
 from bots.slack import blocks, texts
 from mathbot import messages
 from mathbot.settings import Settings
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, FakeSlack
+from tests.fakes.slack import BOT_USER, FakeSlack, signing
+from tests.slack import flows
 from tests.slack.flows import workers
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp, free_port

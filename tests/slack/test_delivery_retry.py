@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.fakes.slack import FakeSlack
 from tests.slack import flows
-from tests.slack.fake_slack import FakeSlack
 from tests.slack.flows import workers
 from tests.slack.test_delivery import CHANNEL, ask
 from tests.support.processes import wait_for

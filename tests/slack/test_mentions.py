@@ -12,8 +12,8 @@ import pytest
 
 from bots.slack import blocks
 from mathbot.sim import SimConfig, make_app
-from tests.slack import flows, signing
-from tests.slack.fake_slack import Call, FakeSlack
+from tests.fakes.slack import Call, FakeSlack, signing
+from tests.slack import flows
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
 

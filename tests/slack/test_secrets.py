@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
-from tests.slack.signing import SIGNING_SECRET
+from tests.fakes.slack import BOT_TOKEN, BOT_USER, FakeSlack, signing
+from tests.fakes.slack.signing import SIGNING_SECRET
+from tests.slack import flows
 from tests.support import processes
 from tests.support.processes import wait_for
 from tests.support.servers import free_port

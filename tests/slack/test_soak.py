@@ -26,9 +26,9 @@ import redis
 
 from mathbot.sim import SimConfig, make_app
 from tests.conftest import DATA_DIR, require_data, settings_env
-from tests.slack import flows, signing
+from tests.fakes.slack import BOT_USER, FakeSlack, signing
+from tests.slack import flows
 from tests.slack.conftest import slack_vars
-from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.flows import workers
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 
 from bots.slack import blocks, texts
+from tests.fakes.slack import FakeSlack
 from tests.slack import flows
-from tests.slack.fake_slack import FakeSlack
 from tests.slack.flows import workers
 from tests.slack.test_delivery import CHANNEL, ask, click
 from tests.support.processes import wait_for
