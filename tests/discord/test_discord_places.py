@@ -13,7 +13,7 @@ from typing import Any
 
 from bots.discord import format
 from tests.discord.conftest import FakeServer
-from tests.discord.test_discord_flow import aime, answered, assert_safe_and_small, thread_calls
+from tests.discord.test_discord_flow import answered, assert_safe_and_small, thread_calls
 from tests.fakes.discord import (
     CREATE_PUBLIC_THREADS,
     SEND_MESSAGES,
@@ -24,6 +24,7 @@ from tests.fakes.discord import (
     user,
 )
 from tests.support import processes
+from tests.support.data import aime
 
 PROBLEM = aime(1)["problem"]
 

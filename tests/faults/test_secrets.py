@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-import httpx
-
-from tests.conftest import settings_env
 from tests.support import processes
+from tests.support.env import settings_env
 
 SECRETS = {
     "TGI_API_KEY": "tgi-key-SECRET-0123456789abcdef",
@@ -24,23 +20,9 @@ def test_no_secret_in_any_output_of_a_full_run(redis_url, sim, tmp_path: Path) -
     worker_log = tmp_path / "worker.log"
     worker = processes.start(["worker"], env, log=worker_log)
     try:
-        answered = subprocess.run(
-            [sys.executable, "-m", "mathbot.cli", "--log-level", "DEBUG", "ask", "What is 6 times 7?"],
-            env=processes.mathbot_env(env),
-            cwd=processes.ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        httpx.post(sim.url + "/_sim/faults", json={"error_status": 401, "error_count": 5})
-        refused = subprocess.run(
-            [sys.executable, "-m", "mathbot.cli", "--log-level", "DEBUG", "ask", "What is 5 times 7?"],
-            env=processes.mathbot_env(env),
-            cwd=processes.ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        answered = processes.run(["--log-level", "DEBUG", "ask", "What is 6 times 7?"], env)
+        sim.faults(error_status=401, error_count=5)
+        refused = processes.run(["--log-level", "DEBUG", "ask", "What is 5 times 7?"], env)
     finally:
         processes.stop(worker)
     assert answered.returncode == 0, answered.stderr
