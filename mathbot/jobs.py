@@ -9,9 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mathbot import defaults
+from mathbot import defaults, platforms
 
-Platform = Literal["console", "slack", "discord"]
 Role = Literal["user", "assistant"]
 
 
@@ -43,7 +42,8 @@ class ReplyTarget(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    platform: Platform
+    platform: str
+    """A name registered in `mathbot.platforms`."""
     channel: str
     """Slack channel id, Discord channel or thread id, or the console's event stream key."""
     thread: str | None = None
@@ -53,10 +53,20 @@ class ReplyTarget(BaseModel):
     user: str | None = None
     """Platform id of the person who asked (for cancellation and limits; never pinged)."""
     team: str | None = None
-    """Slack workspace or Discord guild id, for per-workspace rate budgets."""
+    """Slack workspace or Discord guild id, for per-workspace rate budgets (and, for Slack installed
+    through "Add to Slack", the workspace whose bot token answers)."""
+    enterprise: str | None = None
+    """Slack Enterprise Grid org id of `team`, if any: an org-wide install answers for all its workspaces."""
     conversation: str | None = None
     """Where the chat has no thread for a question (a Discord DM), the id that ties it to its follow-ups:
     the first question's message id. None: the thread (or the channel) is the conversation."""
+
+    @field_validator("platform")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if value not in platforms.PLATFORMS:
+            raise ValueError(f"unknown platform {value!r} (registered: {', '.join(platforms.PLATFORMS)})")
+        return value
 
 
 class Sampling(BaseModel):

@@ -28,6 +28,7 @@ UNDELIVERABLE = (
     "mathbot worked out an answer but could not post it here (the chat refused it). Please ask again."
 )
 TIMED_OUT = "This question took longer than mathbot's time limit and was stopped."
+NOT_INSTALLED = "mathbot is no longer installed where this question was asked, so it was dropped."
 BUSY = "mathbot is very busy right now (its queue is full). Please ask again in a few minutes."
 TRUNCATED = (
     "The model ran out of room before giving a final answer (it used its whole token budget), "

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import redis
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 from rq import Callback, Queue, Worker
 from rq import Retry as JobRetry
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from mathbot import defaults, limits, messages
+from mathbot import defaults, limits, messages, questions, runs
 from mathbot.errors import EmptyQuestion, InputError, QuestionTooLong, QueueError
-from mathbot.jobs import Question, ReplyTarget
+from mathbot.jobs import Question
+from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
 
 JOB_FUNC = "workers.answer.answer_question"
@@ -27,10 +31,27 @@ JOB_FUNC = "workers.answer.answer_question"
 ON_FAILURE = "workers.answer.on_failure"
 """Runs when RQ finds a job whose worker vanished (it tells the asker, or that it starts over)."""
 
+JOB_FUNCTIONS = frozenset({JOB_FUNC})
+"""Every function a worker may run (add a new job function here). A job naming any other, put on the
+queue by anything that can write to Redis (`os.system`, say), is failed without being imported or called."""
+
+JOB_CALLBACKS = frozenset({ON_FAILURE})
+"""Every callback a job may name: RQ imports and calls those too."""
+
+
+def is_own_job(job: Job) -> bool:
+    """Whether `job` names only mathbot's job functions and callbacks, judged by name before anything is
+    imported; a payload that is not JSON (a pickle) is not mathbot's either."""
+    try:
+        func, instance = job.func_name, job.instance
+    except Exception:
+        return False
+    callbacks = {job._success_callback_name, job._failure_callback_name, job._stopped_callback_name}
+    return func in JOB_FUNCTIONS and instance is None and callbacks - {None, ""} <= JOB_CALLBACKS
+
+
 WORKER_LOST_RETRIES = 1
 """Times a question is started again from scratch when its worker dies mid-answer."""
-
-DEDUPE_PREFIX = "mathbot:seen:"
 
 
 RECONNECT_ATTEMPTS = 8
@@ -48,6 +69,107 @@ def connect(settings: Settings) -> redis.Redis:
         retry=Retry(ExponentialBackoff(cap=4.0, base=0.25), RECONNECT_ATTEMPTS),
         retry_on_error=[redis.ConnectionError, redis.TimeoutError],
     )
+
+
+START_TIMEOUT = 3.0
+"""Seconds a command waits for Redis when it starts: a first connection answers at once or not at all
+(the ~20 s retry of `connect` is for a Redis restarting under a running service)."""
+
+START_HINT = (
+    "start one with `redis-server` (or `make redis` in a mathbot checkout), or point REDIS_URL at yours"
+)
+
+ALLOW_EVICTION_VAR = "MATHBOT_ALLOW_EVICTION"
+
+log = logging.getLogger(__name__)
+
+
+class RedisUnusable(QueueError):
+    """REDIS_URL is malformed (`kind` "url"), nothing answers there ("unreachable"), or that Redis may
+    evict the queue's keys ("evicts"): the command stops with `user_message`, one line."""
+
+    def __init__(self, message: str, kind: Literal["url", "unreachable", "evicts"]) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def check_at_start(settings: Settings, *, serves: bool) -> None:
+    """Fail fast, with one line naming REDIS_URL (password masked), when it cannot hold the queue.
+
+    `serves` (workers and chat adapters, which run for weeks): also refuse a Redis that may evict keys,
+    unless MATHBOT_ALLOW_EVICTION is set (then warn).
+    """
+    check_redis(settings.redis_url, serves=serves, allow_eviction=settings.allow_eviction)
+
+
+def check_redis(url: str, *, serves: bool, allow_eviction: bool = False) -> None:
+    """`check_at_start` for a URL: one PING within START_TIMEOUT, no retries; raises `RedisUnusable`.
+
+    Eviction: RQ keeps queued questions in keys without an expiry, so a Redis with `maxmemory` and any
+    policy but `noeviction` silently drops them when another tenant fills it. Refused by default (a
+    warning scrolls by; lost questions are never noticed); a managed Redis that refuses CONFIG is warned
+    about, since it cannot be checked.
+    """
+    where = f"REDIS_URL={scrub_credentials(url)}"
+    try:
+        client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=START_TIMEOUT,
+            socket_timeout=START_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
+    except ValueError as exc:
+        why = f" ({scrub_credentials(str(exc))})" if "://" in url else ""
+        raise RedisUnusable(
+            f"{where} is not a Redis URL{why}: write it as redis://HOST:6379/0 "
+            "(rediss:// for TLS, unix:///path/to/redis.sock)",
+            "url",
+        ) from None
+    with client:
+        _ping(client, url, where)
+        if not serves:
+            return
+        try:
+            config = client.config_get("maxmemory*")
+        except redis.ResponseError as exc:  # CONFIG refused (a managed Redis, or an ACL without it)
+            log.warning(
+                "could not check the eviction policy of the Redis at %s (%s): it must be noeviction, or "
+                "queued questions can vanish when it is full",
+                where,
+                exc,
+            )
+            return
+    policy, maxmemory = str(config.get("maxmemory-policy", "noeviction")), int(config.get("maxmemory") or 0)
+    if maxmemory == 0 or policy == "noeviction":
+        return
+    problem = (
+        f"the Redis at {where} may evict keys (maxmemory {maxmemory} bytes, maxmemory-policy {policy}): "
+        "queued questions would vanish without a word when it fills up"
+    )
+    if not allow_eviction:
+        raise RedisUnusable(
+            f"{problem}. Set maxmemory-policy noeviction on it (redis-server --maxmemory-policy noeviction), "
+            f"or {ALLOW_EVICTION_VAR}=true to run anyway",
+            "evicts",
+        )
+    log.warning("%s (running anyway: %s is set)", problem, ALLOW_EVICTION_VAR)
+
+
+def _ping(client: redis.Redis, url: str, where: str) -> None:
+    try:
+        client.ping()
+    except redis.AuthenticationError as exc:
+        raise RedisUnusable(
+            f"the Redis at {where} refused mathbot's credentials ({exc})", "unreachable"
+        ) from None
+    except redis.TimeoutError:
+        tls = " (rediss:// is TLS: does that Redis speak TLS?)" if url.startswith("rediss:") else ""
+        raise RedisUnusable(
+            f"no Redis answered at {where} within {START_TIMEOUT:.0f} s{tls}; {START_HINT}", "unreachable"
+        ) from None
+    except redis.ConnectionError as exc:
+        reason = scrub_credentials(str(exc)).rstrip(".")
+        raise RedisUnusable(f"no Redis answers at {where} ({reason}); {START_HINT}", "unreachable") from None
 
 
 class QuestionQueue(Queue):
@@ -72,7 +194,7 @@ class Enqueued:
 def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
     """Check and put a question on the queue as a JSON payload.
 
-    Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `limits.Busy` / `limits.LimitReached`
+    Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `errors.Busy` / `errors.LimitReached`
     when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
     `MathbotError` whose `user_message` the adapter shows as is.
     """
@@ -89,22 +211,14 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
         raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
     queue = question_queue(settings, connection)
     try:
-        limits.admit(connection, question, settings, queued=queue.count)
-        queue.enqueue(
-            JOB_FUNC,
-            question.model_dump(mode="json"),
-            job_id=question.id,
-            job_timeout=settings.job_timeout,
-            result_ttl=settings.result_ttl,
-            failure_ttl=settings.failure_ttl,
-            retry=JobRetry(max=WORKER_LOST_RETRIES),
-            on_failure=Callback(ON_FAILURE),
-            description=f"{question.target.platform}: {question.text[:80]}",
-            meta={"platform": question.target.platform, "user": question.target.user},
-        )
+        limits.admit(connection, question, settings, queue.key)
+        try:
+            _push(queue, question, settings)
+        finally:
+            with suppress(redis.RedisError):  # else it expires by itself
+                limits.unreserve(connection, question.id, queue.key)
         position = queue.count
-        if question.target.placeholder:
-            connection.set(_placeholder_key(question.target), question.id, ex=settings.result_ttl)
+        questions.keep(connection, question, settings.result_ttl)
     except redis.RedisError as exc:
         with suppress(redis.RedisError):
             limits.release(connection, question, settings)
@@ -112,38 +226,20 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
     return Enqueued(question.id, max(position, 1))
 
 
-def first_delivery(connection: redis.Redis, key: str, ttl: int) -> bool:
-    """True the first time `key` is seen within `ttl` seconds (Redis SET NX): drops duplicate events."""
-    return bool(connection.set(DEDUPE_PREFIX + key, 1, nx=True, ex=ttl))
+def _push(queue: QuestionQueue, question: Question, settings: Settings) -> None:
+    queue.enqueue(
+        JOB_FUNC,
+        question.model_dump(mode="json"),
+        job_id=question.id,
+        job_timeout=settings.job_timeout,
+        result_ttl=settings.result_ttl,
+        failure_ttl=settings.failure_ttl,
+        retry=JobRetry(max=WORKER_LOST_RETRIES),
+        on_failure=Callback(ON_FAILURE),
+        description=f"{question.target.platform}: {question.text[:80]}",
+        meta={"platform": question.target.platform, "user": question.target.user},
+    )
 
-
-PLACEHOLDER_PREFIX = "mathbot:placeholder:"
-
-
-def _placeholder_key(target: ReplyTarget) -> str:
-    return f"{PLACEHOLDER_PREFIX}{target.platform}:{target.placeholder}"
-
-
-def question_for_placeholder(connection: redis.Redis, platform: str, placeholder: str) -> str | None:
-    """The question whose progress message is `placeholder` (how a cancel button or reaction finds it)."""
-    found = connection.get(f"{PLACEHOLDER_PREFIX}{platform}:{placeholder}")
-    return found.decode() if isinstance(found, bytes) else found
-
-
-DELIVERED_PREFIX = "mathbot:delivered:"
-"""Marks a question whose answer or error reached the chat: a retried job never posts twice."""
-
-
-def is_delivered(connection: redis.Redis, question_id: str) -> bool:
-    return bool(connection.exists(DELIVERED_PREFIX + question_id))
-
-
-def mark_delivered(connection: redis.Redis, question_id: str, settings: Settings) -> None:
-    connection.set(DELIVERED_PREFIX + question_id, 1, ex=settings.result_ttl)
-
-
-CANCELLED_PREFIX = "mathbot:cancelled:"
-"""Marks a cancelled question: a worker that is about to deliver it stays silent."""
 
 CancelOutcome = Literal["cancelled", "not_yours", "finished", "unknown"]
 
@@ -163,14 +259,10 @@ def cancel(
     if by_user is not None and question.target.user != by_user:
         return "not_yours", question
     status = job.get_status(refresh=True)
-    if is_delivered(connection, question_id) or status not in (
-        JobStatus.QUEUED,
-        JobStatus.SCHEDULED,
-        JobStatus.DEFERRED,
-        JobStatus.STARTED,
-    ):
+    if status not in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED):
+        return "finished", question
+    if not runs.finish(connection, question_id, "cancelled", settings.result_ttl):
         return "finished", question  # an answer that is out (images may still be uploading) stays
-    connection.set(CANCELLED_PREFIX + question_id, 1, ex=settings.result_ttl)
     if status == JobStatus.STARTED:
         with suppress(InvalidJobOperation):
             send_stop_job_command(connection, job.id, serializer=JSONSerializer)
@@ -180,8 +272,23 @@ def cancel(
     return "cancelled", question
 
 
-def is_cancelled(connection: redis.Redis, question_id: str) -> bool:
-    return bool(connection.exists(CANCELLED_PREFIX + question_id))
+def cancel_where(
+    settings: Settings, connection: redis.Redis, match: Callable[[Question], bool]
+) -> list[Question]:
+    """Cancel every queued or running question that `match` picks (say, those of a chat workspace that
+    removed mathbot) as `cancel` does: off the queue or stopped, limits released. Returns them."""
+    queue = question_queue(settings, connection)
+    ids = [*queue.get_job_ids(), *StartedJobRegistry(queue=queue).get_job_ids()]
+    cancelled = []
+    jobs = Job.fetch_many(ids, connection=connection, serializer=JSONSerializer)
+    for job in [j for j in jobs if j is not None]:  # None: finished and gone meanwhile
+        try:
+            question = Question.model_validate(job.args[0])
+        except (IndexError, ValueError):
+            continue
+        if match(question) and cancel(question.id, settings, connection)[0] == "cancelled":
+            cancelled.append(question)
+    return cancelled
 
 
 def workers_alive(settings: Settings, connection: redis.Redis) -> int:

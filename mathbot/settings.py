@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slack_client_id: str | None = Field(None, validation_alias="SLACK_CLIENT_ID")
+    """Set (with SLACK_CLIENT_SECRET) for the OAuth install flow: one deployment, many workspaces."""
+    slack_client_secret: SecretStr | None = Field(None, validation_alias="SLACK_CLIENT_SECRET")
     discord_bot_token: SecretStr | None = Field(None, validation_alias="DISCORD_BOT_TOKEN")
     discord_api_url: str = Field("https://discord.com/api/v10", validation_alias="DISCORD_API_URL")
     discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
@@ -64,6 +68,9 @@ class Settings(BaseSettings):
     slack_keep_seconds: int = Field(defaults.SLACK_KEEP_SECONDS, gt=0)
     slack_http_timeout: int = Field(defaults.SLACK_HTTP_TIMEOUT, gt=0)
     slack_rate_limit_retries: int = Field(defaults.SLACK_RATE_LIMIT_RETRIES, ge=0)
+    slack_redirect_url: str | None = None
+    """Public URL of `mathbot slack`'s /slack/oauth_redirect, sent in the install flow; unset: the one
+    redirect URL configured in the Slack app."""
     vote_samples: int = Field(defaults.VOTE_SAMPLES, ge=2, le=defaults.SAMPLES_LIMIT)
     """Samples drawn by the "Check with N samples" buttons."""
     max_samples: int = Field(defaults.MAX_SAMPLES, ge=1, le=defaults.SAMPLES_LIMIT)
@@ -71,6 +78,8 @@ class Settings(BaseSettings):
     discord_guilds: Annotated[list[int], NoDecode] = []
     """Discord guild ids that also get /solve registered per guild (instant, unlike global commands)."""
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
+    allow_eviction: bool = False
+    """Run on a Redis whose maxmemory-policy may evict keys (queued questions can vanish); off: refuse."""
 
     @field_validator("discord_guilds", mode="before")
     @classmethod
@@ -100,9 +109,21 @@ class Settings(BaseSettings):
             self.slack_bot_token,
             self.slack_signing_secret,
             self.slack_app_token,
+            self.slack_client_secret,
             self.discord_bot_token,
         )
-        return [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v and v.get_secret_value()]
+        urls = [*self.tgi_url.split(","), self.redis_url]
+        return found + [password for url in urls if (password := _password(url.strip()))]
+
+
+def _password(url: str) -> str | None:
+    """The password in a URL's `user:password@`, decoded (the URL form itself is scrubbed by pattern)."""
+    try:
+        parts = urlsplit(url)
+        return parts.password and unquote(parts.password)
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,16 @@
-"""The RQ job: answer one question and deliver the result through its platform's Reply, once."""
+"""The RQ job: answer one question and deliver the result through its platform's Reply, once.
+
+Every run of a question takes a fencing number and speaks only through the question's gate
+(`mathbot.runs`): a progress edit, the answer and an error each happen only while the question is open
+and this run is its current one. A run that finds itself superseded (an orphaned work horse, a run the
+sweep gave up on) stops generating.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -12,10 +19,10 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
-from bots.reply import Reply, reply_for
-from mathbot import errors, limits, messages, queue, threads
+from mathbot import errors, limits, messages, platforms, runs, threads
 from mathbot.jobs import Question, Turn
 from mathbot.outcome import Answer, Progress
+from mathbot.reply import Reply
 from mathbot.settings import Settings, get_settings
 from workers.consensus import generate_votes
 from workers.generate import generate
@@ -24,47 +31,71 @@ from workers.inference import InferenceServer
 log = logging.getLogger(__name__)
 
 
+class Superseded(Exception):
+    """This run no longer speaks for its question (another run took over, or it is over): stop."""
+
+
 def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
     """Answer the question in `payload` (a `Question` as JSON); the return value is the job's result."""
     settings = get_settings()
     question = Question.model_validate(payload)
     job = get_current_job()
     connection = job.connection if job else redis.Redis.from_url(settings.redis_url)
-    if queue.is_delivered(connection, question.id):
-        log.info("question=%s already delivered; nothing to do", question.id)
-        return {"status": "duplicate"}
-    if queue.is_cancelled(connection, question.id):  # cancelled just as this worker picked it up
-        log.info("question=%s was cancelled; not generating", question.id)
-        return {"status": "cancelled"}
-    reply = reply_for(question.target, settings)
+    gate = runs.Gate(connection, question.id, runs.begin(connection, question.id, settings.result_ttl))
+    standing = gate.standing()
+    if standing is not runs.Standing.OPEN:
+        log.info("question=%s is %s; nothing to do", question.id, runs.state(connection, question.id))
+        return {"status": runs.state(connection, question.id) or "duplicate"}
+    log.info("question=%s run=%d started", question.id, gate.run)
     try:
-        answer = _generate(question, _safe_progress(reply, question.id, connection), settings)
-    except errors.MathbotError as exc:
-        log.info("question=%s failed: %s %s", question.id, type(exc).__name__, exc.detail)
-        deliver_error(connection, question, reply, exc, settings)
-        return {"status": "error", "error": type(exc).__name__, "message": exc.user_message}
+        reply = platforms.reply_for(question.target, settings)
+    except errors.NotInstalled as exc:  # uninstalled while it waited: no one to answer, nothing to retry
+        log.warning("question=%s dropped: %s", question.id, exc.detail)
+        gate.finish("cancelled", settings.result_ttl)
+        limits.release(connection, question, settings)
+        return {"status": "dropped", "error": "NotInstalled", "message": exc.user_message}
+    try:
+        answer = _generate(question, _progress(reply, gate), settings)
+    except Superseded:
+        log.info("question=%s run=%d superseded: stopped generating", question.id, gate.run)
+        return {"status": "superseded"}
     except JobTimeoutException:
-        deliver_error(connection, question, reply, errors.MathbotError(messages.TIMED_OUT), settings)
-        return {"status": "error", "error": "TimedOut", "message": messages.TIMED_OUT}
+        return _fail(connection, question, gate, reply, errors.TimedOut(), settings)
+    except errors.MathbotError as exc:
+        return _fail(connection, question, gate, reply, exc, settings)
     if answer.solution and not answer.truncated:  # before delivery: a quick follow-up must see it
         threads.record(
             connection, threads.key_for(question.target), Turn(role="assistant", content=answer.solution)
         )
     try:
-        _deliver(connection, question, lambda: reply.answer(answer), settings)
+        deliver(connection, question, gate, lambda: reply.answer(answer), settings)
     except Exception:
         # The answer exists: never let RQ regenerate minutes of GPU work because a chat call failed.
         log.exception("question=%s answer could not be posted; telling the asker", question.id)
-        error = errors.MathbotError(messages.UNDELIVERABLE)
         try:
-            _deliver(connection, question, lambda: reply.error(error), settings, attempts=1)
+            deliver(
+                connection, question, gate, lambda: reply.error(errors.Undeliverable()), settings, attempts=1
+            )
         except Exception:
             log.exception("question=%s the chat refuses every message; giving up", question.id)
         return {**_summary(answer), "status": "undelivered"}
     return _summary(answer)
 
 
-def _generate(question: Question, progress: Any, settings: Settings) -> Answer:
+def _fail(
+    connection: redis.Redis,
+    question: Question,
+    gate: runs.Gate,
+    reply: Reply,
+    error: errors.MathbotError,
+    settings: Settings,
+) -> dict[str, Any]:
+    log.warning("question=%s failed: %s %s", question.id, type(error).__name__, error.detail)
+    deliver(connection, question, gate, lambda: reply.error(error), settings)
+    return {"status": "error", "error": type(error).__name__, "message": error.user_message}
+
+
+def _generate(question: Question, progress: Callable[[Progress], None], settings: Settings) -> Answer:
     """One generation, or for a question asked with several samples, the majority of that many."""
     samples = question.sampling.samples
     if samples > 1:
@@ -89,19 +120,23 @@ def _summary(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _safe_progress(reply: Reply, question_id: str, connection: redis.Redis) -> Any:
-    """Progress is best effort: a failed edit must never cost the answer. Once the question is
-    cancelled (the stop command is on its way), no edit may overwrite the canceller's message."""
+def _progress(reply: Reply, gate: runs.Gate) -> Callable[[Progress], None]:
+    """Progress through the gate, best effort: skipped while another edit holds the gate, never after
+    the question is over; a failed edit never costs the answer. A run that is no longer current (or
+    whose question is over) is told to stop (`Superseded`)."""
 
     def report(progress: Progress) -> None:
         try:
-            if queue.is_cancelled(connection, question_id):
-                return
-            reply.progress(progress)
+            with gate.turn() as standing:
+                if standing is runs.Standing.OPEN:
+                    reply.progress(progress)
         except JobTimeoutException:
             raise  # the job's time is up: that must reach answer_question, not be logged away
         except Exception:
-            log.warning("question=%s progress update failed", question_id, exc_info=True)
+            log.warning("question=%s progress update failed", gate.question_id, exc_info=True)
+            return
+        if standing in (runs.Standing.SUPERSEDED, runs.Standing.OVER):
+            raise Superseded()
 
     return report
 
@@ -114,56 +149,55 @@ DELIVERY_BACKOFF = 2.0
 """First wait between two tries of a final message, doubling (2 + 4 + 8 + 16 s: half a minute)."""
 
 
-def _deliver(
+def deliver(
     connection: redis.Redis,
     question: Question,
-    send: Any,
+    gate: runs.Gate,
+    send: Callable[[], None],
     settings: Settings,
     *,
     attempts: int = DELIVERY_ATTEMPTS,
-    sleep: Any = time.sleep,
-) -> None:
-    """Send the final message, then mark the question delivered (a crash in between may repeat it,
-    which beats never delivering: the window is one Redis round trip). A cancelled question stays
-    silent: whoever cancelled it told the asker. A delivered one too: two runs of one question can
-    overlap (a work horse orphaned by its killed worker, and the retry RQ starts once the job counts
-    as abandoned), and only the first to finish speaks. A failing send is tried `attempts` times."""
-    if queue.is_cancelled(connection, question.id) or queue.is_delivered(connection, question.id):
-        log.info("question=%s already delivered or cancelled; not sending again", question.id)
-        return
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Send the final message through the gate, then mark the question delivered; False when it was not
+    this run's to send (the question is over: answered by another run, or cancelled, whose canceller
+    told the asker; or another run took over). A crash between the send and the mark may repeat the
+    message, which beats never delivering (every Reply edits rather than posts twice). A failing send
+    is tried `attempts` times, with backoff, outside the gate."""
     for attempt in range(attempts):
-        try:
-            send()
-            break
-        except JobTimeoutException:
-            raise
-        except Exception as exc:
-            if attempt + 1 == attempts:
+        with gate.turn(runs.FINAL_WAIT_SECONDS, final=True) as standing:
+            if standing is not runs.Standing.OPEN:
+                log.info("question=%s run=%s: %s, not sending", question.id, gate.run, standing)
+                return False
+            try:
+                send()
+            except JobTimeoutException:
                 raise
-            wait = DELIVERY_BACKOFF * 2**attempt
-            log.warning(
-                "question=%s delivery failed (%s); trying again in %.0f s",
-                question.id,
-                type(exc).__name__,
-                wait,
-            )
-            sleep(wait)
-    queue.mark_delivered(connection, question.id, settings)
-    limits.release(connection, question, settings)
-
-
-def deliver_error(
-    connection: redis.Redis, question: Question, reply: Reply, error: errors.MathbotError, settings: Settings
-) -> None:
-    """Tell the asker that their question failed, unless something already reached them."""
-    if not queue.is_delivered(connection, question.id):
-        _deliver(connection, question, lambda: reply.error(error), settings)
+            except Exception as exc:
+                if attempt + 1 == attempts:
+                    raise
+                failure = exc
+            else:
+                gate.finish("delivered", settings.result_ttl)
+                limits.release(connection, question, settings)
+                return True
+        wait = DELIVERY_BACKOFF * 2**attempt
+        log.warning(
+            "question=%s delivery failed (%s); trying again in %.0f s",
+            question.id,
+            type(failure).__name__,
+            wait,
+        )
+        sleep(wait)
+    return False
 
 
 def after_failure(job: Job, will_retry: bool, reason: str) -> None:
     """Called when a job died outside our own error handling (worker killed, lost, timed out).
 
-    If RQ will run it again, the asker sees that it starts over; otherwise they get a plain error.
+    The run that died is superseded first (if it lives on as an orphan, it stops at its next progress
+    report); then, if RQ will run the question again, the asker sees that it starts over, otherwise a
+    plain error.
     """
     settings = get_settings()
     try:
@@ -174,13 +208,20 @@ def after_failure(job: Job, will_retry: bool, reason: str) -> None:
     log.warning("question=%s job failed (%s); retry=%s", question.id, reason, will_retry)
     connection = job.connection
     try:
-        if queue.is_cancelled(connection, question.id) or queue.is_delivered(connection, question.id):
+        gate = runs.Gate(connection, question.id, runs.begin(connection, question.id, settings.result_ttl))
+        if gate.standing() is not runs.Standing.OPEN:
             return  # the asker already has the last word (the answer, or the canceller's message)
-        reply = reply_for(question.target, settings)
+        try:
+            reply = platforms.reply_for(question.target, settings)
+        except errors.NotInstalled:
+            log.warning("question=%s no one to tell: mathbot is no longer installed there", question.id)
+            return
         if will_retry:
-            reply.progress(Progress("retrying", detail=messages.WORKER_RESTARTED))
+            with gate.turn(runs.FINAL_WAIT_SECONDS, final=True) as standing:
+                if standing is runs.Standing.OPEN:
+                    reply.progress(Progress("retrying", detail=messages.WORKER_RESTARTED))
         else:
-            deliver_error(connection, question, reply, errors.MathbotError(messages.WORKER_LOST), settings)
+            deliver(connection, question, gate, lambda: reply.error(errors.WorkerLost()), settings)
     except Exception:
         log.exception("question=%s could not tell the asker about the failure", question.id)
 

@@ -17,8 +17,10 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
+from mathbot import platforms
 from mathbot import queue as questions
 from mathbot.settings import Settings
+from workers import liveness
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,21 @@ class MathbotWorker(Worker):
         kwargs.setdefault("job_monitoring_interval", JOB_MONITORING_INTERVAL)
         kwargs.setdefault("worker_ttl", WORKER_TTL)
         super().__init__(_json_queues(queues, kwargs.get("connection")), *args, **kwargs)
+        liveness.use_redis_clock(self.connection)  # in every worker process, however it was started
+
+    def execute_job(self, job: Job, queue: Any) -> None:
+        """Run only mathbot's own jobs (`mathbot.queue.JOB_FUNCTIONS`): any other is failed here, in the
+        worker, before a work horse could import or call it; nobody is told (no asker asked it)."""
+        if questions.is_own_job(job):
+            super().execute_job(job, queue)
+            return
+        reason = "not one of mathbot's job functions: failed without running it"
+        log.warning("job=%s names %.200r, %s", job.id, _named(job), reason)
+        with self.connection.pipeline() as pipe:
+            job.set_status(JobStatus.FAILED, pipeline=pipe)
+            queue.failed_job_registry.add(job, ttl=job.failure_ttl, exc_string=reason, pipeline=pipe)
+            pipe.lrem(queue.intermediate_queue_key, 1, job.id)
+            pipe.execute()
 
     def get_heartbeat_ttl(self, job: Job) -> int:
         """Until the next heartbeat, plus the grace; never less than the grace, also past the job
@@ -68,6 +85,16 @@ class MathbotWorker(Worker):
             except Exception:
                 log.warning("maintenance while busy failed", exc_info=True)
 
+    def fork_work_horse(self, job: Job, queue: Any) -> None:
+        self._parent_pid = os.getpid()
+        super().fork_work_horse(job, queue)
+
+    def setup_work_horse_signals(self) -> None:
+        """In the horse: also die with the worker (an orphaned horse would edit a question RQ started
+        again elsewhere)."""
+        super().setup_work_horse_signals()
+        liveness.die_with_parent(getattr(self, "_parent_pid", os.getppid()))
+
     def handle_job_failure(
         self, job: Job, queue: Any, started_job_registry: Any = None, exc_string: str = ""
     ) -> None:
@@ -84,6 +111,13 @@ class MathbotWorker(Worker):
         )
 
 
+def _named(job: Job) -> str:
+    try:
+        return job.func_name or ""
+    except Exception:
+        return "an unreadable payload"
+
+
 def _json_queues(queues: Any, connection: Any) -> list[questions.QuestionQueue]:
     """The queues (names or Queue objects, one or many) as JSON-serialising QuestionQueues."""
     found = [queues] if isinstance(queues, str | Queue) else list(queues)
@@ -98,18 +132,12 @@ def _json_queues(queues: Any, connection: Any) -> list[questions.QuestionQueue]:
     return out
 
 
-PLATFORM_REPLIES = ("bots.console.reply", "bots.slack.reply", "bots.discord.reply")
-
-
 def preload() -> None:
     """Import the job and every platform's Reply before forking: each work horse then starts at once
     and shares those pages with its parent (copy-on-write) instead of importing them per job."""
-    import importlib
-
     import workers.answer  # noqa: F401
 
-    for module in PLATFORM_REPLIES:
-        importlib.import_module(module)
+    platforms.preload()
 
 
 def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:

@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 """Discord refused the token, or the connection failed for good."""
-EXIT_NOT_CONFIGURED = 2
-"""DISCORD_BOT_TOKEN is not set."""
 
 
 class MathbotClient(discord.Client):
@@ -142,12 +140,14 @@ def point_at(settings: Settings) -> None:
 
 
 def run(settings: Settings) -> int:
-    """Run the Discord adapter until SIGINT/SIGTERM; returns the process exit code."""
+    """Run the Discord adapter until SIGINT/SIGTERM; returns the process exit code.
+
+    Without DISCORD_BOT_TOKEN the adapter is simply not in use (a Slack-only deployment that starts
+    every service): one line, exit 0, so `restart: on-failure` does not restart it.
+    """
     if settings.discord_bot_token is None or not settings.discord_bot_token.get_secret_value():
-        log.error(
-            "DISCORD_BOT_TOKEN is not set: create a bot in the Discord Developer Portal (docs/discord.md)"
-        )
-        return EXIT_NOT_CONFIGURED
+        log.warning("Discord is not configured (no DISCORD_BOT_TOKEN): the Discord adapter is not started")
+        return EXIT_OK
     point_at(settings)
     ingest = Ingest(settings, queue.connect(settings))
     message_content = settings.discord_message_content

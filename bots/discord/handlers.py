@@ -15,7 +15,6 @@ N samples" on an answer asks it again with N samples and shows the majority's an
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Sequence
@@ -37,10 +36,6 @@ THREAD_ARCHIVE_MINUTES: Literal[60, 1440, 4320, 10080] = 1440
 
 HINT_TTL = 24 * 3600
 """Seconds between two "mention me" hints in the same thread."""
-
-CANCEL_CONFIRM_DELAY = 3.0
-"""Seconds after the "cancelled" edit when the adapter checks that it is still shown: a progress edit
-the worker sent just before the cancellation (its last one; it is stopped at once) may land after it."""
 
 ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 """Message types that can carry a question (not joins, pins, thread-created notices...)."""
@@ -289,9 +284,10 @@ async def on_cancel(ctx: Context, interaction: discord.Interaction) -> None:
     message = interaction.message
     if message is None:
         return
-    outcome = await ctx.ingest.cancel(str(message.id), str(interaction.user.id))
+    outcome = await ctx.ingest.cancel(
+        str(message.id), str(interaction.user.id), lambda: show_cancelled(message)
+    )
     if outcome == "cancelled":
-        await show_cancelled(message)
         return
     try:
         await interaction.followup.send(
@@ -301,16 +297,11 @@ async def on_cancel(ctx: Context, interaction: discord.Interaction) -> None:
         log.warning("discord interaction=%s could not answer the click: %s", interaction.id, exc)
 
 
-async def show_cancelled(message: discord.Message, *, confirm_after: float = CANCEL_CONFIRM_DELAY) -> None:
-    """Edit the placeholder to say the question was cancelled (without the button), then check once
-    that no late progress edit from the stopped worker overwrote it."""
+async def show_cancelled(message: discord.Message) -> None:
+    """Edit the placeholder to say the question was cancelled (without the button). It is done under
+    the question's gate, which no run passes once the question is cancelled: nothing overwrites it."""
     try:
         await message.edit(content=messages.CANCELLED, view=None, allowed_mentions=NO_MENTIONS)
-        await asyncio.sleep(confirm_after)
-        shown = await message.fetch()
-        if shown.content != messages.CANCELLED or shown.components:
-            log.info("discord placeholder=%s was overwritten after the cancel; restoring it", message.id)
-            await message.edit(content=messages.CANCELLED, view=None, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException as exc:
         log.warning("discord placeholder=%s could not say cancelled: %s", message.id, exc)
 

@@ -1,5 +1,9 @@
 """The adapter's one path for a question: dedupe, placeholder, remember the turn, enqueue, say "queued".
 
+The adapter holds the question's gate (`mathbot.runs`) from before it is queued until its "queued"
+edit is done: a fast worker's progress waits behind it, so the late "queued" can never overwrite
+progress or the answer.
+
 Redis and RQ are synchronous: every call goes through `asyncio.to_thread`, so the gateway loop
 never blocks (heartbeats and the 3-second interaction deadline keep being met).
 """
@@ -9,18 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
 import discord
 import redis
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-from rq.serializers import JSONSerializer
 
-from bots.discord import format, state
+from bots.discord import format
 from bots.discord.cancel import view as cancel_view
-from mathbot import defaults, messages, queue, threads
+from mathbot import claims, defaults, messages, questions, queue, runs, threads
 from mathbot.errors import MathbotError
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.queue import CancelOutcome
@@ -49,7 +50,7 @@ class Ingest:
     async def first_delivery(self, key: str, ttl: int = defaults.DEDUPE_TTL) -> bool:
         """False when this event id was already handled (a redelivery); fails open."""
         try:
-            call = asyncio.to_thread(queue.first_delivery, self.connection, key, ttl)
+            call = asyncio.to_thread(claims.claim, self.connection, key, ttl)
             return await asyncio.wait_for(call, DEDUPE_WAIT)
         except (TimeoutError, redis.RedisError) as exc:
             log.warning("dedupe of %s unavailable (%s); handling it anyway", key, type(exc).__name__)
@@ -58,7 +59,7 @@ class Ingest:
     async def forget(self, key: str) -> None:
         """Give a `first_delivery` claim back (what it guarded did not happen: a later event may do it)."""
         with contextlib.suppress(redis.RedisError):
-            await asyncio.to_thread(self.connection.delete, queue.DEDUPE_PREFIX + key)
+            await asyncio.to_thread(claims.unclaim, self.connection, key)
 
     async def is_known(self, target: ReplyTarget) -> bool:
         """Whether mathbot has a conversation in the target's thread (or DM)."""
@@ -97,7 +98,7 @@ class Ingest:
             log.warning("discord channel=%s cannot post the placeholder: %s", where, exc)
             raise Unpostable(str(exc)) from exc
         target = target.model_copy(update={"placeholder": str(placeholder.id)})
-        status, question_id = await asyncio.to_thread(
+        status, question_id, gate = await asyncio.to_thread(
             self._enqueue, target, text, with_history, turns, sampling or Sampling()
         )
         buttons = cancel_view() if question_id is not None else None  # a refusal has nothing to cancel
@@ -106,8 +107,8 @@ class Ingest:
         except discord.HTTPException as exc:
             log.warning("discord placeholder=%s could not say queued: %s", placeholder.id, exc)
         finally:
-            with contextlib.suppress(redis.RedisError):  # else the hold expires by itself
-                await asyncio.to_thread(state.release, self.connection, str(placeholder.id))
+            if gate is not None:  # else the gate's lock expires by itself
+                await asyncio.to_thread(gate.release)
         return question_id
 
     def _enqueue(
@@ -117,18 +118,21 @@ class Ingest:
         with_history: bool,
         turns: Sequence[Turn] | None,
         sampling: Sampling,
-    ) -> tuple[str, str | None]:
-        """Sync part: hold the placeholder, enqueue, remember the user's turn. (status text, question id)"""
+    ) -> tuple[str, str | None, runs.Gate | None]:
+        """Sync part: hold the question's gate, enqueue, remember the user's turn. (status text,
+        question id, the held gate to release after the "queued" edit)"""
         assert target.placeholder is not None
         key = threads.key_for(target)
         turn = Turn(role="user", content=text)
+        gate: runs.Gate | None = None
         try:
-            state.hold(self.connection, target.placeholder)
             if turns is not None:
                 asked = list(turns)
             else:
                 asked = [*(threads.history(self.connection, key) if with_history else []), turn]
             question = Question(target=target, turns=asked, sampling=sampling)
+            gate = runs.Gate(self.connection, question.id)
+            gate.hold()
             enqueued = queue.enqueue(question, self.settings, self.connection)
             # Recorded while the placeholder is held: the worker records its answer only after it
             # could edit the placeholder, so the thread's memory keeps question-then-answer order.
@@ -136,10 +140,12 @@ class Ingest:
                 threads.record(self.connection, key, turn)
         except MathbotError as exc:
             log.info("discord channel=%s refused: %s %s", target.channel, type(exc).__name__, exc.detail)
-            return format.error_text(exc.user_message), None
+            _let_go(gate)
+            return format.error_text(exc.user_message), None, None
         except redis.RedisError as exc:
             log.warning("discord channel=%s queue unreachable: %s", target.channel, type(exc).__name__)
-            return format.error_text(messages.QUEUE_DOWN), None
+            _let_go(gate)
+            return format.error_text(messages.QUEUE_DOWN), None, None
         log.info(
             "discord question=%s queued at %d channel=%s thread=%s user=%s turns=%d",
             question.id,
@@ -149,44 +155,48 @@ class Ingest:
             target.user,
             len(question.turns),
         )
-        return messages.queued(enqueued.position), question.id
+        return messages.queued(enqueued.position), question.id, gate
 
-    async def question_on(self, placeholder: str) -> Question | None:
-        """The question whose placeholder (or a further message of whose answer) is `placeholder` (its
-        RQ job's payload), or None when it is not known or no longer stored. Raises
-        `redis.RedisError` when Redis cannot be reached."""
-        return await asyncio.to_thread(self._question_on, placeholder)
+    async def question_on(self, message: str) -> Question | None:
+        """The question shown in `message` (its placeholder, or a further message of its answer), or
+        None when it is not known or no longer stored. Raises `redis.RedisError` when Redis cannot be
+        reached."""
+        return await asyncio.to_thread(questions.behind, self.connection, "discord", message)
 
-    def _question_on(self, placeholder: str) -> Question | None:
-        head = state.head_of(self.connection, placeholder)
-        question_id = queue.question_for_placeholder(self.connection, "discord", head)
-        if question_id is None:
-            return None
+    async def cancel(
+        self, placeholder: str, user: str, show: Callable[[], Awaitable[None]]
+    ) -> CancelOutcome | Literal["unavailable"]:
+        """Cancel the question whose placeholder is `placeholder` if `user` asked it, and `show` it
+        cancelled, through the question's gate (`mathbot.runs`): an answer already shown stays (then
+        "finished"), and once cancelled, no run edits the placeholder again. "unavailable" when Redis
+        cannot be reached."""
         try:
-            job = Job.fetch(question_id, connection=self.connection, serializer=JSONSerializer)
-            return Question.model_validate(job.args[0])
-        except (NoSuchJobError, IndexError, ValueError):  # expired, or a payload that is not a question
-            return None
-
-    async def cancel(self, placeholder: str, user: str) -> CancelOutcome | Literal["unavailable"]:
-        """Cancel the question whose placeholder is `placeholder` if `user` asked it (see `queue.cancel`);
-        "unavailable" when Redis cannot be reached."""
-        try:
-            return await asyncio.to_thread(self._cancel, placeholder, user)
+            question = await self.question_on(placeholder)
+            if question is None:
+                outcome: CancelOutcome = "unknown"
+            else:
+                async with runs.Gate(self.connection, question.id).aturn() as standing:
+                    outcome = "finished"
+                    if standing is runs.Standing.OPEN:
+                        outcome, _ = await asyncio.to_thread(
+                            queue.cancel, question.id, self.settings, self.connection, by_user=user
+                        )
+                    if outcome == "cancelled":
+                        await show()
         except redis.RedisError as exc:
             log.warning("discord placeholder=%s cancel failed: %s", placeholder, type(exc).__name__)
             return "unavailable"
-
-    def _cancel(self, placeholder: str, user: str) -> CancelOutcome:
-        question_id = queue.question_for_placeholder(self.connection, "discord", placeholder)
-        outcome: CancelOutcome = "unknown"
-        if question_id is not None:
-            outcome, _ = queue.cancel(question_id, self.settings, self.connection, by_user=user)
         log.info(
             "discord question=%s placeholder=%s cancel by user=%s: %s",
-            question_id,
+            question.id if question else None,
             placeholder,
             user,
             outcome,
         )
         return outcome
+
+
+def _let_go(gate: runs.Gate | None) -> None:
+    if gate is not None:
+        with contextlib.suppress(redis.RedisError):
+            gate.release()

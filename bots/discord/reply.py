@@ -20,12 +20,16 @@ from bots.discord.rest import (
     RateLimited,
     RestClient,
 )
+from mathbot import questions
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+PARTS_TTL = 7 * 24 * 3600
+"""Seconds the ids of an answer's extra messages are kept (a repeated delivery edits them, not reposts)."""
 
 
 class DiscordReply:
@@ -50,15 +54,15 @@ class DiscordReply:
         connection: redis.Redis,
         *,
         follow_up: str = format.FOLLOW_UP,
-        hold_timeout: float = state.HOLD_TTL,
         vote_samples: int = 0,
+        keep_seconds: int = PARTS_TTL,
     ) -> None:
         self.target, self.rest, self.connection = target, rest, connection
         self.vote_samples = vote_samples
         """Samples offered by the "Check with N samples" button on a one-sample answer (0: no button)."""
         self.channel = target.thread or target.channel
         self.message = target.placeholder
-        self.follow_up, self.hold_timeout = follow_up, hold_timeout
+        self.follow_up, self.keep_seconds = follow_up, keep_seconds
         self.progress_gone = False
 
     def placeholder(self, text: str) -> str | None:
@@ -67,8 +71,8 @@ class DiscordReply:
         return self.message
 
     def progress(self, progress: Progress) -> None:
-        if self.message is None or self.progress_gone or state.is_held(self.connection, self.message):
-            return  # the adapter is still editing it; progress is best effort
+        if self.message is None or self.progress_gone:
+            return
         try:
             self.rest.edit_message(
                 self.channel,
@@ -112,11 +116,7 @@ class DiscordReply:
         """First part into the placeholder, the rest as further messages, each edited if already posted."""
         head = self.placeholder(format.RECEIVED)
         assert head is not None
-        if not state.wait_released(self.connection, head, timeout=self.hold_timeout):
-            log.warning(
-                "%s placeholder still held after %.0f s; delivering anyway", self._ids(), self.hold_timeout
-            )
-        posted = {0: head, **state.posted_parts(self.connection, head)}  # 0: a replaced placeholder
+        posted = {0: head, **questions.parts(self.connection, "discord", head)}  # 0: a replaced placeholder
         for index, part in enumerate(parts):
             existing = posted.get(index)
             if existing is not None and self._edit(existing, part):
@@ -124,10 +124,10 @@ class DiscordReply:
             message = self.rest.create_message(
                 self.channel, part.content, files=part.files, components=part.components
             )
-            state.remember_part(self.connection, head, index, str(message["id"]))
+            questions.add_part(self.connection, "discord", head, index, str(message["id"]), self.keep_seconds)
         for index in sorted(set(posted) - set(range(len(parts)))):  # left over from a longer earlier try
             self._unarchived(partial(self.rest.delete_message, self.channel, posted[index]))
-            state.forget_part(self.connection, head, index)
+            questions.drop_part(self.connection, "discord", head, index)
 
     def _edit(self, message_id: str, part: format.Part) -> bool:
         """Edit a message of the answer; False when it was deleted (then it is posted anew). The edit
@@ -176,6 +176,7 @@ def make_reply(target: ReplyTarget, settings: Settings) -> DiscordReply:
         connection,
         follow_up=follow_up_hint(target, reads_all),
         vote_samples=settings.vote_samples,
+        keep_seconds=settings.result_ttl,
     )
 
 

@@ -3,6 +3,11 @@
 HTTP mode serves every Slack request (events, slash commands, interactivity) at POST /slack/events
 with aiohttp's production server, plus GET /health for orchestrators. Socket Mode (SLACK_APP_TOKEN
 set) connects out to Slack instead and keeps only /health on $PORT.
+
+With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, one deployment serves many workspaces: Bolt's OAuth
+flow serves "Add to Slack" at GET /slack/install and its redirect at GET /slack/oauth_redirect (in
+Socket Mode too), saves each workspace's bot token in Redis (`installations`), and authorizes every
+request with its workspace's token. Otherwise SLACK_BOT_TOKEN serves the one workspace it belongs to.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_sdk.errors import SlackApiError
 
-from bots.slack import clients
+from bots.slack import clients, gate, installations, oauth
 from bots.slack.config import SlackConfig
 from bots.slack.handlers import Handlers
 from bots.slack.ingest import Ingest
+from bots.slack.uninstall import Uninstalls
 from mathbot import queue
 from mathbot.settings import Settings
 
@@ -62,10 +69,25 @@ def _build(
     config = config or SlackConfig.from_settings(settings)
     client = clients.async_web_client(settings, config)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    app = AsyncApp(client=client, signing_secret=secret, name="mathbot", logger=_bolt_logger())
+    store = oauth.installation_store(settings, connection)
+    oauth_settings = None
+    if store is not None:
+        oauth_settings = oauth.oauth_settings(settings, connection, client, store, _bolt_logger())
+    app = AsyncApp(
+        client=client,
+        signing_secret=secret,
+        name="mathbot",
+        logger=_bolt_logger(),
+        oauth_settings=oauth_settings,
+    )
     handlers = Handlers(Ingest(settings, config, connection, client), connection, config.keep_seconds)
     handlers.register(app)
+    Uninstalls(settings, connection, store).register(app)
     return app, handlers
+
+
+def _signing_secret(settings: Settings) -> str:
+    return settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
 
 
 class _TokenFromClient(logging.Filter):
@@ -88,15 +110,27 @@ def web_app(
     bolt: AsyncApp | None,
     connection: redis.Redis,
     socket_connected: Callable[[], Awaitable[bool]] | None = None,
+    flow: AsyncOAuthFlow | None = None,
+    secret: str = "",
 ) -> web.Application:
-    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health.
+    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health, and with
+    an OAuth flow (`flow`, else `bolt`'s) GET /slack/install and GET /slack/oauth_redirect.
 
+    A request that is not signed with the app's signing secret, or that Bolt could not read, is refused
+    at the door (`gate`) with 401 or 400 and one short log line, never its body.
     /health answers 503 when Redis does not answer or, in Socket Mode (`socket_connected` given),
     while the WebSocket to Slack is down (the client reconnects by itself; the probe says so meanwhile).
     """
 
     async def events(request: web.Request) -> web.Response:
         assert bolt is not None
+        body = await request.read()
+        rejected = gate.check(body, request.headers, secret)
+        if rejected is not None:
+            log.info(
+                "rejected %s %s (%d bytes): %s", request.method, request.path, len(body), rejected.reason
+            )
+            return web.json_response({"ok": False, "error": rejected.reason}, status=rejected.status)
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     async def health(request: web.Request) -> web.Response:
@@ -115,19 +149,37 @@ def web_app(
     if bolt is not None:
         app.router.add_post(EVENTS_PATH, events)
     app.router.add_get(HEALTH_PATH, health)
+    flow = flow or (bolt.oauth_flow if bolt is not None else None)
+    if flow is not None:
+        oauth.add_routes(app, flow)
     return app
 
 
 def create_web_app(settings: Settings, connection: redis.Redis | None = None) -> web.Application:
     """Bolt app and HTTP front in one call (tests serve this against a fake Slack API)."""
     connection = connection or queue.connect(settings)
-    return web_app(build_app(settings, connection), connection)
+    return web_app(build_app(settings, connection), connection, secret=_signing_secret(settings))
 
 
 def run(settings: Settings) -> int:
-    """Serve until SIGTERM/SIGINT; the exit code for the CLI."""
-    if not settings.slack_bot_token:
-        log.error("SLACK_BOT_TOKEN is not set: create the app from deploy/slack-manifest.yml (docs/slack.md)")
+    """Serve until SIGTERM/SIGINT; the exit code for the CLI.
+
+    With no Slack credential at all the adapter is simply not in use (a Discord-only deployment that
+    starts every service): one line, exit 0, so `restart: on-failure` does not restart it.
+    """
+    configured = settings.slack_bot_token or settings.slack_signing_secret or settings.slack_app_token
+    if not (configured or settings.slack_client_id):
+        log.warning("Slack is not configured (no SLACK_BOT_TOKEN): the Slack adapter is not started")
+        return EXIT_OK
+    distributed = installations.oauth_enabled(settings)
+    if not settings.slack_bot_token and not distributed:
+        log.error(
+            "SLACK_BOT_TOKEN is not set (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for Add to Slack): "
+            "create the app from deploy/slack-manifest.yml (docs/slack.md)"
+        )
+        return EXIT_CONFIG
+    if distributed and not settings.slack_client_secret:
+        log.error("SLACK_CLIENT_ID is set but not SLACK_CLIENT_SECRET (Basic Information → App Credentials)")
         return EXIT_CONFIG
     if not settings.slack_app_token and not settings.slack_signing_secret:
         log.error("SLACK_SIGNING_SECRET is not set (HTTP mode); or set SLACK_APP_TOKEN for Socket Mode")
@@ -140,15 +192,8 @@ def run(settings: Settings) -> int:
 async def _serve(settings: Settings) -> int:
     connection = queue.connect(settings)
     bolt, handlers = _build(settings, connection)
-    try:
-        me = await bolt.client.auth_test()
-    except SlackApiError as exc:
-        log.error("Slack refused SLACK_BOT_TOKEN: %s", exc.response.get("error"))
+    if not await _signed_in(settings, bolt, connection):
         return EXIT_SLACK
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        log.error("Slack's Web API is not reachable at %s: %s", settings.slack_api_url, type(exc).__name__)
-        return EXIT_SLACK
-    log.info("signed in to team=%s as bot user=%s", me.get("team_id"), me.get("user_id"))
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -159,9 +204,9 @@ async def _serve(settings: Settings) -> int:
     if settings.slack_app_token is not None:
         handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     front = (
-        web_app(None, connection, handler.client.is_connected)
+        web_app(None, connection, handler.client.is_connected, flow=bolt.oauth_flow)
         if handler is not None
-        else web_app(bolt, connection)
+        else web_app(bolt, connection, secret=_signing_secret(settings))
     )
     runner = web.AppRunner(front, shutdown_timeout=5)
     await runner.setup()
@@ -171,6 +216,8 @@ async def _serve(settings: Settings) -> int:
         log.info("Socket Mode connected; health check on port %d", settings.port)
     else:
         log.info("listening on port %d: POST %s, GET %s", settings.port, EVENTS_PATH, HEALTH_PATH)
+    if bolt.oauth_flow is not None:
+        log.info("Add to Slack: GET %s on port %d", oauth.INSTALL_PATH, settings.port)
     try:
         await stop.wait()
     finally:
@@ -182,3 +229,21 @@ async def _serve(settings: Settings) -> int:
             log.warning("%d question(s) still being taken in at exit", left)
         connection.close()
     return EXIT_OK
+
+
+async def _signed_in(settings: Settings, bolt: AsyncApp, connection: redis.Redis) -> bool:
+    """Single-workspace mode: check SLACK_BOT_TOKEN (auth.test) and say whose it is. OAuth mode: say how
+    many workspaces are installed (each token is checked by Bolt on its workspace's first request)."""
+    if installations.oauth_enabled(settings):
+        await oauth.announce(settings, connection)
+        return True
+    try:
+        me = await bolt.client.auth_test()
+    except SlackApiError as exc:
+        log.error("Slack refused SLACK_BOT_TOKEN: %s", exc.response.get("error"))
+        return False
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        log.error("Slack's Web API is not reachable at %s: %s", settings.slack_api_url, type(exc).__name__)
+        return False
+    log.info("signed in to team=%s as bot user=%s", me.get("team_id"), me.get("user_id"))
+    return True

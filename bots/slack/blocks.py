@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bots.slack import texts
-from mathbot import messages, render
-from mathbot.errors import Cancelled, InputError, MathbotError
+from mathbot import messages, present, render
+from mathbot.errors import MathbotError
 from mathbot.outcome import Answer, Progress
+from mathbot.present import clip
 
 SECTION_LIMIT = 2900
 """Characters of one section block's mrkdwn (Slack allows 3,000)."""
@@ -25,7 +26,7 @@ HEADER_LIMIT = 150
 CONTEXT_LIMIT = 1900
 """Characters of one context element (Slack allows 2,000)."""
 
-MESSAGE_TEXT_LIMIT = 3900
+MESSAGE_TEXT_LIMIT = texts.STYLE.limit
 """Characters of a message's `text` (longer ones fail with msg_too_long in practice)."""
 
 MAX_BLOCKS = 50
@@ -33,9 +34,6 @@ MAX_BLOCKS = 50
 
 MAX_MESSAGES = 10
 """Messages one answer may take in the thread; a longer solution is cut, with a note."""
-
-SNIPPET_CHARS = 160
-"""Characters of recent reasoning shown under the progress line."""
 
 QUOTE_LIMIT = 2500
 """Characters of the problem quoted in /solve's root message."""
@@ -63,23 +61,13 @@ def escape(text: str) -> str:
 
 def safe(text: str) -> str:
     """Raw words (model or user) as mrkdwn that cannot ping: escaped, and `@channel` & co. defused."""
-    return render.neutralize_mentions(escape(text), "slack")
+    return texts.STYLE.escape(text)
 
 
 def safe_plain(text: str) -> str:
     """Raw words for a plain_text field: Slack parses no markup there, but `<@`, `<!`, `<#` still
     become `‹@`… (belt and braces: an entity would show literally) and `@channel` & co. are defused."""
     return render.neutralize_mentions(_CONTROL_OPEN.sub("‹", text), "console")
-
-
-def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def action_value(channel: str, ts: str) -> str:
@@ -121,22 +109,7 @@ def actions(*buttons: dict[str, Any]) -> dict[str, Any]:
 
 def progress_text(progress: Progress) -> str:
     """The placeholder while the model works: `*Thinking…* · 1,234 tokens · 0:42` and a snippet."""
-    parts = [f"*{texts.PHASES.get(progress.phase, progress.phase.capitalize())}…*"]
-    if progress.phase == "queued" and progress.position:
-        parts.append(f"position {progress.position}")
-    if progress.tokens:
-        parts.append(f"{progress.tokens:,} tokens")
-    if progress.elapsed:
-        parts.append(duration(progress.elapsed))
-    line = " · ".join(parts)
-    if progress.votes:
-        line += "\n" + safe(progress.votes)
-    if progress.detail:
-        return f"{line}\n{safe(progress.detail)}"
-    snippet = render.snippet(progress.snippet, SNIPPET_CHARS) if progress.snippet else ""
-    if snippet.strip():
-        line += "\n> " + safe(" ".join(snippet.split()))
-    return clip(line, MESSAGE_TEXT_LIMIT)
+    return present.progress_text(progress, texts.STYLE)
 
 
 def cancel_button(value: str) -> dict[str, Any]:
@@ -177,8 +150,7 @@ def _headline_block(headline: str) -> dict[str, Any]:
 
 
 def _stats(answer: Answer) -> str:
-    tokens = messages.tokens_used(answer.completion_tokens, answer.vote)
-    return f"{tokens} · thought for {duration(answer.thinking_seconds)} · total {duration(answer.elapsed)}"
+    return " · ".join(present.stats(answer))
 
 
 def answer_messages(answer: Answer, value: str, vote_samples: int = 0) -> list[Message]:
@@ -221,8 +193,8 @@ def answer_messages(answer: Answer, value: str, vote_samples: int = 0) -> list[M
         buttons.append(button(texts.SHOW_REASONING, REASONING_ACTION, value))
     if answer.truncated:
         buttons.append(button(texts.TRY_AGAIN, RETRY_ACTION, value, style="primary"))
-    elif answer.final is not None and answer.vote is None and vote_samples > 1:
-        buttons.append(button(texts.check_with(vote_samples), VOTE_ACTION, value))
+    elif present.offers_vote(answer, vote_samples):
+        buttons.append(button(present.vote_label(vote_samples), VOTE_ACTION, value))
     if buttons:
         last.append(actions(*buttons))
     return out
@@ -232,7 +204,7 @@ def error_message(error: MathbotError, value: str | None) -> Message:
     """A failed question, in plain words; "Try again" unless asking again cannot help."""
     text = f":warning: {safe(error.user_message)}"
     blocks = [section(text)]
-    if value and not isinstance(error, InputError | Cancelled):
+    if value and error.asking_again_helps:
         blocks.append(actions(button(texts.TRY_AGAIN, RETRY_ACTION, value, style="primary")))
     return Message(clip(text, MESSAGE_TEXT_LIMIT), blocks)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 import redis
@@ -16,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import blocks, events, store, texts
 from bots.slack.ingest import SLACK_ERRORS, Ask, Ingest, why
-from mathbot import messages, render, threads
+from mathbot import claims, messages, questions, render, threads
 from mathbot.errors import QueueError
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ class Handlers:
         app.action(blocks.VOTE_ACTION)(self.on_vote)
         app.action(blocks.CANCEL_ACTION)(self.on_cancel)
 
-    async def on_event(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_event(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
         """A mention, DM or thread reply: one path for both deliveries of a mention (app_mention and
         message), deduped on the event id (Slack's retries) and on the message itself."""
         self._track()
@@ -87,6 +90,7 @@ class Handlers:
                 incoming.channel,
                 incoming.thread,
                 blocks.error_message(QueueError(messages.QUEUE_DOWN), None).text,
+                client,
             )
             return
         if not fresh:
@@ -101,7 +105,15 @@ class Handlers:
         log.info(
             "channel=%s ts=%s %s from user=%s", incoming.channel, incoming.ts, incoming.kind, incoming.user
         )
-        ask = Ask(incoming.channel, incoming.thread, incoming.text, incoming.user, incoming.team)
+        ask = Ask(
+            incoming.channel,
+            incoming.thread,
+            incoming.text,
+            incoming.user,
+            incoming.team,
+            enterprise=_enterprise(context),
+            client=client,
+        )
         await self.ingest.submit(ask, dedupe_keys=keys)
 
     async def _is_known_thread(self, incoming: events.Incoming) -> bool:
@@ -144,7 +156,8 @@ class Handlers:
             return
         log.info("channel=%s ts=%s /solve from user=%s", channel, root["ts"], user)
         team = _workspace(context, command.get("team_id"))
-        await self.ingest.submit(Ask(channel, root["ts"], text, user, team))
+        ask = Ask(channel, root["ts"], text, user, team, enterprise=_enterprise(context), client=client)
+        await self.ingest.submit(ask)
 
     async def on_show_reasoning(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
@@ -168,9 +181,8 @@ class Handlers:
         record = await asyncio.to_thread(store.load_reasoning, self.connection, channel, ts)
         if record is None:
             return texts.REASONING_GONE
-        if not await asyncio.to_thread(
-            store.once, self.connection, store.SHOWN, channel, ts, self.keep_seconds
-        ):
+        shown = store.claim_name(store.SHOWN, channel, ts)
+        if not await asyncio.to_thread(claims.claim, self.connection, shown, self.keep_seconds):
             return texts.REASONING_ALREADY
         filename, content = render.reasoning_file(
             record["reasoning"], tokens=record["tokens"], seconds=record["seconds"], problem=record["problem"]
@@ -187,7 +199,7 @@ class Handlers:
             log.warning(
                 "channel=%s placeholder=%s reasoning upload failed: %s", channel, ts, type(exc).__name__
             )
-            await asyncio.to_thread(store.release, self.connection, store.SHOWN, channel, ts)
+            await asyncio.to_thread(claims.unclaim, self.connection, shown)
             return texts.REASONING_FAILED
         log.info("channel=%s placeholder=%s reasoning uploaded (%d bytes)", channel, ts, len(content))
         return None
@@ -216,11 +228,13 @@ class Handlers:
         if where is None:
             return
         channel, ts = where
-        claim = store.VOTED if vote else store.RETRIED
+        claim = store.claim_name(store.VOTED if vote else store.RETRIED, channel, ts)
         try:
-            question = await asyncio.to_thread(store.load_question, self.connection, channel, ts)
+            question = await asyncio.to_thread(
+                questions.behind, self.connection, "slack", ts, channel=channel
+            )
             fresh = question is not None and await asyncio.to_thread(
-                store.once, self.connection, claim, channel, ts, self.keep_seconds
+                claims.claim, self.connection, claim, self.keep_seconds
             )
         except redis.RedisError:
             await self._whisper(client, body, messages.QUEUE_DOWN)
@@ -234,9 +248,8 @@ class Handlers:
         log.info("channel=%s placeholder=%s asked again by user=%s samples=%d", channel, ts, user, samples)
         target = question.target
         turns = tuple(question.turns)
-        await self.ingest.submit(
-            Ask(channel, target.thread or ts, question.text, user, target.team, turns, samples)
-        )
+        ask = Ask(channel, target.thread or ts, question.text, user, target.team, turns, samples)
+        await self.ingest.submit(replace(ask, enterprise=target.enterprise, client=client))
 
     async def on_cancel(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
@@ -249,17 +262,17 @@ class Handlers:
         if where is None or not user:
             return
         try:
-            notice = await self._cancel(*where, user)
+            notice = await self._cancel(*where, user, client)
         except redis.RedisError:
             log.warning("channel=%s placeholder=%s Redis unreachable: not cancelled", *where)
             notice = texts.CANCEL_FAILED
         if notice:
             await self._whisper(client, body, notice)
 
-    async def _cancel(self, channel: str, ts: str, user: str) -> str | None:
+    async def _cancel(self, channel: str, ts: str, user: str, client: AsyncWebClient) -> str | None:
         """Cancel the question of placeholder `ts` for `user`; a note for the clicker, or None when the
         placeholder now says it is cancelled."""
-        outcome = await self.ingest.cancel(channel, ts, user)
+        outcome = await self.ingest.cancel(channel, ts, user, client)
         if outcome == "cancelled":
             return None
         return texts.CANCEL_NOT_YOURS if outcome == "not_yours" else texts.CANCEL_FINISHED
@@ -303,6 +316,12 @@ def _clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
     return (channel, ts) if channel and ts else None
+
+
+def _enterprise(context: AsyncBoltContext) -> str | None:
+    """The Enterprise Grid org of mathbot's installation (with `_workspace`: whose token answers)."""
+    result = context.authorize_result
+    return (result.enterprise_id if result is not None else None) or context.enterprise_id
 
 
 def _workspace(context: AsyncBoltContext, fallback: str | None) -> str | None:

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 
 import aiohttp
 import redis
-from redis.lock import Lock
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack import blocks, store, texts
+from bots.slack import blocks
 from bots.slack.config import SlackConfig
 from bots.slack.ratelimit import EditBudget
-from mathbot import defaults, messages, queue, threads
+from mathbot import claims, defaults, messages, present, questions, queue, runs, threads
 from mathbot.errors import MathbotError, QueueError
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.settings import Settings
@@ -47,6 +46,10 @@ class Ask:
     """The exact conversation to ask again ("Try again"); None: the thread's history plus `text`."""
     samples: int = 1
     """Samples to draw at once; above 1 the majority's answer is shown ("Check with N samples")."""
+    enterprise: str | None = None
+    """The Enterprise Grid org of `team`, if any."""
+    client: AsyncWebClient | None = None
+    """The request's client, holding its workspace's token (Bolt's); None: the adapter's own."""
 
 
 class Ingest:
@@ -61,7 +64,7 @@ class Ingest:
         """True when none of `keys` was seen in the dedupe window (all are claimed either way)."""
 
         def claim_all() -> bool:
-            fresh = [queue.first_delivery(self.connection, k, defaults.DEDUPE_TTL) for k in keys]
+            fresh = [claims.claim(self.connection, k, defaults.DEDUPE_TTL) for k in keys]
             return all(fresh)
 
         return await asyncio.to_thread(claim_all)
@@ -69,28 +72,29 @@ class Ingest:
     async def forget(self, keys: Sequence[str]) -> None:
         """Give dedupe keys back: the question was not taken, so a redelivery may try again."""
         with contextlib.suppress(redis.RedisError):
-            await asyncio.to_thread(self.connection.delete, *[queue.DEDUPE_PREFIX + k for k in keys])
+            await asyncio.to_thread(claims.unclaim, self.connection, *keys)
 
-    async def say(self, channel: str, thread: str, text: str) -> None:
+    async def say(self, channel: str, thread: str, text: str, client: AsyncWebClient | None = None) -> None:
         """A short notice in the thread (empty or oversized question); best effort."""
         try:
-            await self.client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+            await (client or self.client).chat_postMessage(channel=channel, thread_ts=thread, text=text)
         except SLACK_ERRORS as exc:
             log.warning("channel=%s thread=%s notice not posted: %s", channel, thread, why(exc))
 
     async def submit(self, ask: Ask, dedupe_keys: Sequence[str] = ()) -> str | None:
         """Post the placeholder (already showing the queue position), enqueue; the question id, or None."""
         ids = f"channel={ask.channel} thread={ask.thread}"
+        client = ask.client or self.client
         if ask.turns is None and not ask.text.strip():
-            await self.say(ask.channel, ask.thread, messages.EMPTY_QUESTION)
+            await self.say(ask.channel, ask.thread, messages.EMPTY_QUESTION, client)
             return None
         if len(ask.text) > defaults.MAX_QUESTION_CHARS:  # refused before it costs a placeholder
             refusal = messages.question_too_many_chars(len(ask.text), defaults.MAX_QUESTION_CHARS)
-            await self.say(ask.channel, ask.thread, refusal)
+            await self.say(ask.channel, ask.thread, refusal, client)
             return None
         first = await self._first_words(ask.channel)
         try:
-            posted = await self.client.chat_postMessage(
+            posted = await client.chat_postMessage(
                 channel=ask.channel, thread_ts=ask.thread, text=first.text, blocks=first.blocks
             )
         except SLACK_ERRORS as exc:
@@ -104,6 +108,7 @@ class Ingest:
             placeholder=posted["ts"],
             user=ask.user,
             team=ask.team,
+            enterprise=ask.enterprise,
         )
         try:
             enqueued = await asyncio.to_thread(self._enqueue, target, ask)
@@ -111,7 +116,9 @@ class Ingest:
             log.warning(
                 "%s placeholder=%s not queued: %s %s", ids, target.placeholder, type(exc).__name__, exc.detail
             )
-            await self._edit(target.channel, target.placeholder or "", blocks.error_message(exc, None))
+            await self._edit(
+                target.channel, target.placeholder or "", blocks.error_message(exc, None), client=client
+            )
             return None
         log.info(
             "%s placeholder=%s question=%s queued at position %d",
@@ -133,12 +140,12 @@ class Ingest:
         try:
             position = await asyncio.to_thread(waiting) + 1
         except redis.RedisError:
-            return blocks.Message(texts.RECEIVED)
+            return blocks.Message(present.RECEIVED)
         return blocks.pending(messages.queued(position), blocks.action_value(channel, ""))
 
     def _enqueue(self, target: ReplyTarget, ask: Ask) -> queue.Enqueued:
-        """Blocking: the thread's history, the stored question (for "Try again"), RQ, then the thread
-        memory (only once queued: a refused question must not linger in the conversation)."""
+        """Blocking: the thread's history, RQ (which keeps the question for the buttons), then the
+        thread memory (only once queued: a refused question must not linger in the conversation)."""
         assert target.placeholder
         key = threads.key_for(target)
         turn = Turn(role="user", content=ask.text)
@@ -147,9 +154,6 @@ class Ingest:
                 list(ask.turns) if ask.turns is not None else [*threads.history(self.connection, key), turn]
             )
             question = Question(target=target, turns=turns, sampling=Sampling(samples=ask.samples))
-            store.save_question(
-                self.connection, target.channel, target.placeholder, question, self.config.keep_seconds
-            )
         except redis.RedisError as exc:
             raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
         enqueued = queue.enqueue(question, self.settings, self.connection)
@@ -162,58 +166,51 @@ class Ingest:
                 )
         return enqueued
 
-    async def cancel(self, channel: str, ts: str, user: str) -> queue.CancelOutcome:
+    async def cancel(
+        self, channel: str, ts: str, user: str, client: AsyncWebClient | None = None
+    ) -> queue.CancelOutcome:
         """Cancel the question of placeholder `ts` for `user` and make the placeholder say so, for good.
 
-        All of it happens under the message's lock: an answer being shown finishes first (and the
-        question counts as finished), and once the placeholder is marked "cancelled" no progress edit
-        or answer of the worker follows it.
+        All of it happens through the question's gate (`mathbot.runs`): an answer being shown finishes
+        first (and the question counts as finished), and once the question is cancelled no progress
+        edit or answer of any run follows the "cancelled" edit.
         """
-        lock = store.message_lock(self.connection, channel, ts)
-        held = await asyncio.to_thread(lock.acquire, blocking=True, blocking_timeout=store.FINAL_WAIT_SECONDS)
-        try:
-            outcome = await asyncio.to_thread(self._cancel_question, channel, ts, user)
-            if outcome == "cancelled":
-                await self._edit(channel, ts, blocks.cancelled(), "cancelled edit")
-            return outcome
-        finally:
-            if held:
-                await asyncio.to_thread(_release, lock)
-
-    def _cancel_question(self, channel: str, ts: str, user: str) -> queue.CancelOutcome:
-        """Blocking, under the message's lock: cancel on the queue, then mark the placeholder."""
-        if store.stage(self.connection, channel, ts) in store.DONE:
-            return "finished"
-        question_id = self._question_id(channel, ts)
-        if question_id is None:
+        question = await asyncio.to_thread(questions.behind, self.connection, "slack", ts, channel=channel)
+        if question is None:
             return "unknown"
-        outcome, question = queue.cancel(question_id, self.settings, self.connection, by_user=user)
-        if outcome == "cancelled":
-            store.mark(self.connection, channel, ts, store.CANCELLED, self.config.keep_seconds)
-            team = question.target.team if question else None
-            EditBudget(self.connection, team, self.config.edits_per_minute).spend()
+        async with runs.Gate(self.connection, question.id).aturn() as standing:
+            outcome: queue.CancelOutcome = "finished"
+            if standing is runs.Standing.OPEN:
+                outcome, _ = await asyncio.to_thread(
+                    queue.cancel, question.id, self.settings, self.connection, by_user=user
+                )
+            if outcome == "cancelled":
+                team = question.target.team
+                await asyncio.to_thread(EditBudget(self.connection, team, self.config.edits_per_minute).spend)
+                await self._edit(channel, ts, blocks.cancelled(), "cancelled edit", client)
         log.info(
             "channel=%s placeholder=%s question=%s cancel by user=%s: %s",
             channel,
             ts,
-            question_id,
+            question.id,
             user,
             outcome,
         )
         return outcome
 
-    def _question_id(self, channel: str, ts: str) -> str | None:
-        """Blocking: the id of the question answered in placeholder `ts` (the stored question, keyed by
-        channel and ts; else the queue's index of placeholders)."""
-        question = store.load_question(self.connection, channel, ts)
-        if question is not None:
-            return question.id
-        return queue.question_for_placeholder(self.connection, "slack", ts)
-
-    async def _edit(self, channel: str, ts: str, message: blocks.Message, what: str = "edit") -> None:
+    async def _edit(
+        self,
+        channel: str,
+        ts: str,
+        message: blocks.Message,
+        what: str = "edit",
+        client: AsyncWebClient | None = None,
+    ) -> None:
         """Edit message `ts`; best effort (a failure is logged)."""
         try:
-            await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            await (client or self.client).chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks
+            )
         except SLACK_ERRORS as exc:
             log.warning("channel=%s placeholder=%s %s failed: %s", channel, ts, what, why(exc))
 
@@ -223,8 +220,3 @@ def why(exc: BaseException) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error"))
     return type(exc).__name__
-
-
-def _release(lock: Lock) -> None:
-    with contextlib.suppress(redis.RedisError):
-        lock.release()

@@ -23,6 +23,8 @@ from collections.abc import Callable
 
 import redis
 
+from mathbot import keys
+
 WINDOW_SECONDS = 60
 """Slack's rate tiers are per minute."""
 
@@ -38,10 +40,10 @@ SLOT_POLL_SECONDS = 0.25
 FAIR_ACTIVE_SECONDS = 30
 """A message that asked for a progress edit this recently counts as wanting one (for its fair share)."""
 
-PREFIX = "mathbot:slack:edits:"
-COOLDOWN_PREFIX = "mathbot:slack:cooldown:"
-WANTING_PREFIX = "mathbot:slack:wanting:"
-LAST_EDIT_PREFIX = "mathbot:slack:last-edit:"
+PREFIX = keys.SLACK_EDITS
+COOLDOWN_PREFIX = keys.SLACK_COOLDOWN
+WANTING_PREFIX = keys.SLACK_WANTING
+LAST_EDIT_PREFIX = keys.SLACK_LAST_EDIT
 
 # KEYS: window zset, cool-down key, wanting zset, last-edit zset.
 # ARGV: window ms, limit (0: none), member, burst (0: none), burst window ms, obey cool-down (0/1),

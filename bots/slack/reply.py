@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator
 
 import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bots.slack import blocks, clients, store, texts
+from bots.slack import blocks, clients, installations, store, texts
 from bots.slack.config import SlackConfig
 from bots.slack.ratelimit import EditBudget
-from mathbot import render
+from mathbot import claims, present, questions, render
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
@@ -88,24 +86,18 @@ class SlackReply:
         ts = self.target.placeholder
         if not ts:
             return
-        lock = store.message_lock(self.connection, self.target.channel, ts)
-        if not lock.acquire(blocking=False):
-            return  # another process is editing this message right now: the next update carries on
+        # "retrying" tells the user why it takes longer: it may use the headroom progress leaves
+        # under Slack's limit, but many answers retrying at once (a server outage) must not break it
+        if not self.budget.try_spend(
+            urgent=progress.phase == "retrying", message=f"{self.target.channel}:{ts}"
+        ):
+            log.debug("%s progress edit skipped: workspace edit budget spent", self.ids)
+            return
+        message = blocks.progress_message(progress, blocks.action_value(self.target.channel, ts))
         try:
-            if store.stage(self.connection, self.target.channel, ts) in store.DONE:
-                return
-            # "retrying" tells the user why it takes longer: it may use the headroom progress leaves
-            # under Slack's limit, but many answers retrying at once (a server outage) must not break it
-            if not self.budget.try_spend(
-                urgent=progress.phase == "retrying", message=f"{self.target.channel}:{ts}"
-            ):
-                log.debug("%s progress edit skipped: workspace edit budget spent", self.ids)
-                return
-            message = blocks.progress_message(progress, blocks.action_value(self.target.channel, ts))
             self.quick_client.chat_update(
                 channel=self.target.channel, ts=ts, text=message.text, blocks=message.blocks
             )
-            store.mark(self.connection, self.target.channel, ts, store.PROGRESS, self.config.keep_seconds)
         except SlackApiError as exc:
             if exc.response.status_code == 429:
                 wait = float(exc.response.headers.get("Retry-After", 30))
@@ -113,13 +105,11 @@ class SlackReply:
                 self.budget.cool_down(wait)
             else:
                 log.warning("%s progress edit failed: %s", self.ids, exc.response.get("error"))
-        finally:
-            _release(lock)
 
     def answer(self, answer: Answer) -> None:
         channel, ts = self.target.channel, self.target.placeholder or ""
         if not ts:
-            ts = self.placeholder(texts.RECEIVED) or ""
+            ts = self.placeholder(present.RECEIVED) or ""
         value = blocks.action_value(channel, ts)
         if answer.reasoning.strip():
             store.save_reasoning(
@@ -161,7 +151,7 @@ class SlackReply:
     def error(self, error: MathbotError) -> None:
         ts = self.target.placeholder
         if not ts:
-            ts = self.placeholder(texts.RECEIVED)
+            ts = self.placeholder(present.RECEIVED)
         if not ts:
             return
         message = blocks.error_message(error, blocks.action_value(self.target.channel, ts))
@@ -169,36 +159,29 @@ class SlackReply:
             log.info("%s error delivered: %s", self.ids, type(error).__name__)
 
     def _final_edit(self, ts: str, message: blocks.Message) -> bool:
-        """Edit the placeholder into its final form once any in-flight edit of it has finished;
-        False (nothing sent) when the asker cancelled the question in the meantime, or when Slack
-        will never take it (`UNDELIVERABLE`). Other failures (429s beyond the retries, network) raise."""
-        channel = self.target.channel
+        """Edit the placeholder into its final form; False (nothing sent) when Slack will never take
+        it (`UNDELIVERABLE`). Other failures (429s beyond the retries, network) raise. The worker has
+        checked the question's gate: it is open and this run speaks for it."""
         waited = self.budget.spend_within(FINAL_SLOT_WAIT_SECONDS)
         if waited >= 1:
             log.info("%s final edit waited %.0f s for the workspace's chat.update budget", self.ids, waited)
-        with _holding(store.message_lock(self.connection, channel, ts)):
-            if store.stage(self.connection, channel, ts) == store.CANCELLED:
-                log.info("%s question cancelled: its answer stays unsent", self.ids)
-                return False
-            try:
-                self._send(message, edit=ts, thread=self.target.thread or ts)
-            except SlackApiError as exc:
-                if exc.response.get("error") not in UNDELIVERABLE:
-                    raise
-                log.error("%s answer cannot be delivered, dropped: %s", self.ids, _why(exc))
-                return False
-            store.mark(self.connection, channel, ts, store.FINAL, self.config.keep_seconds)
+        try:
+            self._send(message, edit=ts, thread=self.target.thread or ts)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in UNDELIVERABLE:
+                raise
+            log.error("%s answer cannot be delivered, dropped: %s", self.ids, _why(exc))
+            return False
         return True
 
     def _post_part(self, ts: str, index: int, part: blocks.Message) -> None:
         """Follow-up message `index` of a long answer: posted once, edited on a repeated delivery."""
-        channel = self.target.channel
-        posted = store.part_ts(self.connection, channel, ts, index)
+        posted = questions.parts(self.connection, "slack", ts).get(index)
         if posted:
             self.budget.spend()
         new = self._send(part, edit=posted, thread=self.target.thread or ts)
         if new and new != posted:
-            store.set_part_ts(self.connection, channel, ts, index, new, self.config.keep_seconds)
+            questions.add_part(self.connection, "slack", ts, index, new, self.config.keep_seconds)
 
     def _send(self, message: blocks.Message, edit: str | None, thread: str) -> str | None:
         """Edit message `edit` (or post in `thread` if there is none, or it is gone); if Slack refuses
@@ -229,9 +212,8 @@ class SlackReply:
         """The displayed formulas as PNG images in the thread: at most once, best effort."""
         channel = self.target.channel
         formulas = blocks.formulas_to_render(solution, self.config.max_images)
-        if not formulas or not store.once(
-            self.connection, store.IMAGES, channel, ts, self.config.keep_seconds
-        ):
+        claim = store.claim_name(store.IMAGES, channel, ts)
+        if not formulas or not claims.claim(self.connection, claim, self.config.keep_seconds):
             return
         uploads = []
         for number, latex in enumerate(formulas, start=1):
@@ -249,7 +231,7 @@ class SlackReply:
                 initial_comment=texts.IMAGES_COMMENT,
             )
         except Exception as exc:  # images are a bonus: the answer is already delivered
-            store.release(self.connection, store.IMAGES, channel, ts)
+            claims.unclaim(self.connection, claim)
             log.warning("%s formula images not uploaded: %s", self.ids, type(exc).__name__)
 
 
@@ -260,31 +242,22 @@ def _why(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-@contextlib.contextmanager
-def _holding(lock: redis.lock.Lock) -> Iterator[None]:
-    """Hold the lock if it can be had within FINAL_WAIT_SECONDS; an answer never waits longer."""
-    got = lock.acquire(blocking=True, blocking_timeout=store.FINAL_WAIT_SECONDS)
-    try:
-        yield
-    finally:
-        if got:
-            _release(lock)
-
-
-def _release(lock: redis.lock.Lock) -> None:
-    with contextlib.suppress(redis.exceptions.LockError):
-        lock.release()
-
-
 def make_reply(target: ReplyTarget, settings: Settings) -> SlackReply:
-    """The worker's entry point (bots/reply.py imports `bots.slack.reply` and calls this)."""
+    """The worker's entry point (see `mathbot.platforms`). Speaks with
+    the token of the target's workspace; raises `NotInstalled` when mathbot has none there any more."""
     from mathbot.queue import connect
 
     config = SlackConfig.from_settings(settings)
+    connection = connect(settings)
+    try:
+        token = installations.bot_token(settings, connection, team=target.team, enterprise=target.enterprise)
+    except MathbotError:
+        connection.close()
+        raise
     return SlackReply(
         target,
-        clients.web_client(settings, config),
-        clients.web_client(settings, config, wait_on_429=False),
-        connect(settings),
+        clients.web_client(settings, config, token=token),
+        clients.web_client(settings, config, token=token, wait_on_429=False),
+        connection,
         config,
     )

@@ -1,9 +1,17 @@
-"""Slack-only user-facing texts (the shared ones live in mathbot/messages.py): plain words, no secrets."""
+"""Slack-only user-facing texts (the shared ones live in mathbot/messages.py), and how shared words are
+decorated on Slack (`STYLE`): plain words, no secrets."""
 
 from __future__ import annotations
 
-RECEIVED = "Received — queueing…"
-"""The placeholder's first words, before the question is safely on the queue."""
+from mathbot import present, render
+
+STYLE = present.Style(
+    heading=lambda label: f"*{label}…*",
+    escape=lambda text: render.neutralize_mentions(render.escape_plain(text, "slack"), "slack"),
+    limit=3900,
+)
+"""Slack's mrkdwn: bold with single asterisks, `&<>` escaped, `@channel` & co. defused; ~4,000 chars a
+message before `msg_too_long`."""
 
 USAGE = (
     "Usage: `/solve <problem>`, for example "
@@ -21,11 +29,6 @@ NOT_IN_CHANNEL = (
 SHOW_REASONING = "Show reasoning"
 TRY_AGAIN = "Try again"
 CANCEL = "Cancel"
-
-
-def check_with(samples: int) -> str:
-    """The label of the button that asks an answered question again with several samples."""
-    return f"Check with {samples} samples"
 
 
 VOTE_ALREADY = "This answer is already being checked with more samples: see the newest answer in the thread."
@@ -47,15 +50,6 @@ RETRY_ALREADY = "This question is already being asked again: see the newest answ
 RETRY_GONE = "This question is no longer stored, so it cannot be asked again. Please ask it anew."
 
 IMAGES_COMMENT = "The solution's displayed formulas, typeset:"
-
-PHASES = {
-    "queued": "Queued",
-    "starting": "Starting",
-    "thinking": "Thinking",
-    "answering": "Writing the answer",
-    "retrying": "Retrying",
-}
-"""How each progress phase reads in the placeholder."""
 
 
 def asked_via_solve(name: str) -> str:

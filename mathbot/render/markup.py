@@ -20,13 +20,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal
+
+from mathbot.tex import group_end
 
 from . import latex
-from .safety import ZWSP, neutralize_mentions
+from .flavor import (
+    Flavor,
+    code_block,
+    defuse_line_start,
+    escape_plain,
+    inline_code,
+    math_line,
+    render_display_math,
+    render_inline_math,
+    slack_entities,
+)
+from .safety import neutralize_mentions
 from .segment import Segment, segments
-
-Flavor = Literal["slack", "discord", "console"]
 
 _INLINE_BASE = 0xF0000
 _BLOCK_BASE = 0x100000
@@ -40,82 +50,6 @@ _RULE = "──────────"
 _BLOCK_KINDS = {"display", "diagram", "codeblock", "textenv"}
 DIAGRAM = "[diagram]"
 """What an Asymptote or TikZ picture becomes in text."""
-
-
-# ----- escaping -----------------------------------------------------------------------------------
-def escape_plain(text: str, flavor: Flavor) -> str:
-    """Make plain text display literally on the platform (no formatting, no control sequences)."""
-    if flavor == "slack":
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return text.replace("*", "∗").replace("~", "∼")
-    if flavor == "discord":
-        return re.sub(r"([\\*_~|`])", r"\\\1", text)
-    return text
-
-
-def _slack_entities(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _boxed(text: str, open_: str, close: str) -> str:
-    return text.replace(latex.BOX_OPEN, open_).replace(latex.BOX_CLOSE, close)
-
-
-# ----- math ---------------------------------------------------------------------------------------
-def render_inline_math(source: str, flavor: Flavor) -> str:
-    """One inline formula, ready to drop into that platform's text."""
-    text = latex.math_to_text(source)
-    return _math_line(text, flavor)
-
-
-def _math_line(text: str, flavor: Flavor) -> str:
-    if not text:
-        return ""
-    if flavor == "slack":
-        if "_" in text or "`" in text:
-            return "`" + _slack_entities(_boxed(text, "[", "]")).replace("`", "'") + "`"
-        return _boxed(escape_plain(text, "slack"), "*", "*")
-    if flavor == "discord":
-        return _boxed(escape_plain(text, "discord"), "**", "**")
-    return _boxed(text, "**", "**")
-
-
-_DISCORD_LINE_MARKUP = re.compile(r"^(\s*)(#{1,3}(?=\s)|-#(?=\s)|[-*](?=\s)|>(?=\s|>>\s)|\d+(?=[.)]\s))")
-
-
-def _defuse_line_start(line: str, flavor: Flavor) -> str:
-    """A line that starts with math must not start a heading, list or quote: ``$$- x = 3$$`` on
-    Discord would be a bullet, ``\\# of ways`` a heading; on Slack a leading ``&gt;`` is a quote."""
-    if flavor == "discord":
-        match = _DISCORD_LINE_MARKUP.match(line)
-        if match:
-            indent, mark = match.group(1), match.group(2)
-            rest = line[match.end() :]
-            if mark[0].isdigit():
-                return f"{indent}{mark}\\{rest}"  # 1\. not a numbered list
-            return f"{indent}\\{mark}{rest}"
-    elif flavor == "slack" and line.lstrip().startswith("&gt;"):
-        return ZWSP + line
-    return line
-
-
-def _code_block(text: str, flavor: Flavor, lang: str = "") -> str:
-    if flavor == "slack":
-        return "```\n" + _slack_entities(text) + "\n```"
-    if flavor == "discord":
-        return f"```{lang}\n" + text.replace("```", "`\u200b``") + "\n```"
-    return "\n".join("    " + line if line else "" for line in text.split("\n"))
-
-
-def render_display_math(source: str, flavor: Flavor) -> str:
-    """One display formula as its own line(s) of platform text."""
-    text = latex.math_to_text(source, display=True)
-    if not text.strip():
-        return ""
-    if "\n" in text:
-        return _code_block(_boxed(text, "[", "]"), flavor)
-    line = _math_line(text.strip(), flavor)
-    return "    " + line if flavor == "console" else _defuse_line_start(line, flavor)
 
 
 # ----- prose --------------------------------------------------------------------------------------
@@ -141,19 +75,6 @@ class _Store:
         for _ in range(3):  # pieces can hold pieces (a link label with math)
             text = re.sub("[\U000f0000-\U000fffff]", inline, text)
         return text
-
-
-def _balanced(text: str, start: int) -> int:
-    """Index after the ``{...}`` group starting at ``start``, or -1."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
-            depth += 1
-        elif text[i] == "}" and text[i - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return -1
 
 
 _PROSE_DROP = re.compile(
@@ -195,7 +116,7 @@ def _prose_latex(text: str, flavor: Flavor, store: _Store) -> str:
         name = match.group(1)
         start, end = match.start(), match.end()
         if name in _PROSE_STYLE and text[end : end + 1] == "{":
-            close = _balanced(text, end)
+            close = group_end(text, end)
             if close > 0:
                 out.append(text[i:start])
                 inner = _prose_latex(text[end + 1 : close - 1], flavor, store)
@@ -203,21 +124,21 @@ def _prose_latex(text: str, flavor: Flavor, store: _Store) -> str:
                 if mark.startswith("\n"):
                     out.append(f"{mark}{inner.strip()}\n")
                 elif mark == "`":
-                    out.append(store.add_inline(_inline_code(inner, flavor)))
+                    out.append(store.add_inline(inline_code(inner, flavor)))
                 else:
                     out.append(f"{mark}{inner}{mark}")
                 i = close
                 continue
         # a bare command: take its arguments and scripts, and a "base^" just before it
         while end < len(text) and text[end] in "{[":
-            close = _balanced(text, end) if text[end] == "{" else text.find("]", end) + 1
+            close = group_end(text, end) if text[end] == "{" else text.find("]", end) + 1
             if close <= 0:
                 break
             end = close
         while end < len(text) and text[end] in "^_":
             nxt = text[end + 1 : end + 2]
             if nxt == "{":
-                close = _balanced(text, end + 1)
+                close = group_end(text, end + 1)
                 if close < 0:
                     break
                 end = close
@@ -241,14 +162,13 @@ def _prose_latex(text: str, flavor: Flavor, store: _Store) -> str:
     return "".join(out)
 
 
-def _inline_code(code: str, flavor: Flavor) -> str:
-    if flavor == "slack":
-        return "`" + _slack_entities(code) + "`"
-    return "`" + code + "`"
-
-
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
 _LINK = re.compile(r"\[([^[\]\n]+)\]\((https?://[^)\s]+)\)")
+_ADDRESS = re.compile(
+    r"[a-z][a-z0-9+.-]*://|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", re.IGNORECASE
+)
+"""A link label that reads as an address (a scheme, `www.`, a domain name): masked, such a link would show
+one site and open another, so it is shown as its real target instead."""
 # The body of a span never runs over its own delimiter ("**a **b" fails at the second "**"), which
 # keeps matching linear: with ".+?" a long line of unpaired markers took seconds (quadratic).
 _EMPHASIS = [
@@ -274,17 +194,20 @@ def _inline_markdown(line: str, flavor: Flavor, store: _Store) -> str:
     if flavor == "console":
         return re.sub(r"\\([$%&#_{}])", r"\1", line)
 
+    def bare(url: str) -> str:
+        return store.add_inline(slack_entities(url) if flavor == "slack" else url)
+
     def link(match: re.Match[str]) -> str:
         label, url = match.group(1), match.group(2)
+        if _ADDRESS.search(label):  # it would show one address and open another: show where it goes
+            return bare(url)
         label_text = _inline_markdown(label, flavor, store)
         if flavor == "slack":
             return store.add_inline(f"<{url}|{label_text.replace('|', '∣')}>")
         return store.add_inline(f"[{label_text}]({url})")
 
     line = _LINK.sub(link, line)
-    line = _URL.sub(
-        lambda m: store.add_inline(_slack_entities(m.group(0)) if flavor == "slack" else m.group(0)), line
-    )
+    line = _URL.sub(lambda m: bare(m.group(0)), line)
     line = re.sub(r"\\([!-/:-@\[-`{-~])", lambda m: store.add_inline(escape_plain(m.group(1), flavor)), line)
     for pattern, open_, close in _EMPHASIS:
         line = pattern.sub(_wrap_with(open_, close), line)
@@ -338,13 +261,13 @@ def _block_for(seg: Segment, flavor: Flavor, store: _Store) -> str:
         if flavor == "console":
             return store.add_block(seg.raw.rstrip("\n"))
         lang = re.match(r"\s*[`~]+\s*([\w+-]*)", seg.raw)
-        return store.add_block(_code_block(seg.source, flavor, lang.group(1) if lang else ""))
+        return store.add_block(code_block(seg.source, flavor, lang.group(1) if lang else ""))
     # a tabular or a list written in LaTeX
     text = latex.latex_text_to_text(seg.raw)
     if text.lstrip().startswith("•"):
-        lines = [_math_line(line, flavor) if flavor != "console" else line for line in text.split("\n")]
+        lines = [math_line(line, flavor) if flavor != "console" else line for line in text.split("\n")]
         return store.add_block("\n".join(lines))
-    return store.add_block(_code_block(text, flavor) if "\n" in text else _math_line(text, flavor))
+    return store.add_block(code_block(text, flavor) if "\n" in text else math_line(text, flavor))
 
 
 _MATH_FIRST = re.compile(r"\s*([\U000f0000-\U000fffff]|\\[#>*+-])")
@@ -367,7 +290,7 @@ def to_text(markdown: str, flavor: Flavor) -> str:
             parts.append(store.add_inline(render_inline_math(seg.source, flavor)))
         elif seg.kind == "code":
             parts.append(
-                store.add_inline(_inline_code(seg.source, flavor) if flavor != "discord" else seg.raw)
+                store.add_inline(inline_code(seg.source, flavor) if flavor != "discord" else seg.raw)
             )
         else:
             if parts:
@@ -384,7 +307,7 @@ def to_text(markdown: str, flavor: Flavor) -> str:
             continue
         filled = store.fill(_prose_line(line.rstrip(), flavor, store))
         if _MATH_FIRST.match(line):
-            filled = _defuse_line_start(filled, flavor)
+            filled = defuse_line_start(filled, flavor)
         lines_out.append(filled)
     text = "\n".join(lines_out)
     text = re.sub(r"[ \t]+\n", "\n", text)

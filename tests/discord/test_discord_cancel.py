@@ -10,14 +10,17 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bots.discord import format
-from bots.discord.handlers import CANCEL_CONFIRM_DELAY
-from bots.discord.rest import RestClient
-from mathbot import messages, queue
+from bots.discord.reply import make_reply
+from mathbot import messages, questions, runs
+from mathbot.errors import ServerTimeout
+from mathbot.outcome import Progress
+from mathbot.settings import Settings
 from tests.discord.conftest import FakeServer
 from tests.discord.test_discord_flow import answered, assert_safe_and_small
 from tests.fakes.discord import ALICE, BOB, Call, FakeDiscord
@@ -25,10 +28,11 @@ from tests.support import processes
 from tests.support.data import aime
 from tests.support.sim import Sim
 from tests.support.waiting import assert_quiet
+from workers import answer as worker
 
 PROBLEM = aime(1)["problem"]
 
-QUIET_AFTER_CANCEL = CANCEL_CONFIRM_DELAY + 2.0
+QUIET_AFTER_CANCEL = 5.0
 """Seconds a cancelled question is watched for late edits or an answer."""
 
 
@@ -72,15 +76,14 @@ def assert_answered_in_time(fake: FakeDiscord, interaction: dict[str, Any]) -> N
 
 
 def assert_stays_cancelled(fake: FakeDiscord, thread: int | str) -> None:
-    """Watched past the adapter's confirmation: nothing but the placeholder posted and no answer shown
-    all along (a late progress edit may land, and the adapter puts "cancelled" back); at the end still
-    cancelled, with no button."""
+    """Watched for a while: all along, nothing but the placeholder posted and it shows "cancelled"
+    without a button (no late edit lands); at the end the last edit says so too."""
 
-    def unanswered() -> bool:
+    def cancelled() -> bool:
         posted = fake.bot_messages(thread)
-        return len(posted) == 1 and not posted[0]["content"].startswith(("## ", "⚠️"))
+        return len(posted) == 1 and posted[0]["content"] == messages.CANCELLED and not posted[0]["components"]
 
-    assert_quiet(unanswered, QUIET_AFTER_CANCEL, "nothing but the placeholder, never an answer")
+    assert_quiet(cancelled, QUIET_AFTER_CANCEL, "the placeholder alone, showing 'cancelled'")
     shown = placeholder(fake, thread)
     assert shown["content"] == messages.CANCELLED
     assert shown["components"] == []
@@ -101,7 +104,7 @@ def job_status(redis_url: str, question_id: str) -> JobStatus | None:
 def question_of(redis_url: str, message_id: str) -> str:
     connection = redis.Redis.from_url(redis_url)
     try:
-        found = queue.question_for_placeholder(connection, "discord", message_id)
+        found = questions.question_id(connection, "discord", message_id)
     finally:
         connection.close()
     assert found is not None
@@ -137,22 +140,34 @@ def test_the_asker_cancels_a_queued_question(
     assert_safe_and_small(fake)
 
 
-def test_a_late_progress_edit_cannot_undo_the_cancel(
-    bot: subprocess.Popen[bytes], discord_fake: FakeServer, rest: RestClient
+def test_a_run_still_going_cannot_undo_the_cancel(
+    bot: subprocess.Popen[bytes], discord_fake: FakeServer, redis_url: str, settings: Settings
 ) -> None:
+    """A run that was mid-answer when the asker cancelled (its stop command still on the way) edits
+    nothing after the cancel: its progress is refused by the question's gate and it is told to stop,
+    and its answer is never delivered."""
     fake = discord_fake.fake
     asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
     thread = asked["id"]
     shown = wait_for_button(fake, thread, showing="Queued:")
-    discord_fake.run(fake.click(shown["id"], format.CANCEL_ID))
-    wait_cancelled(fake, thread)
-
-    # what a worker's last progress edit, sent just before it saw the cancel, looks like when it lands late
-    rest.edit_message(
-        thread, shown["id"], "**Thinking…** · 120 tokens", components=format.cancel_components()
-    )
-    assert placeholder(fake, thread)["content"].startswith("**Thinking…**")
-    assert_stays_cancelled(fake, thread)  # the adapter checked again and put "cancelled" back
+    question_id = question_of(redis_url, shown["id"])
+    connection = redis.Redis.from_url(redis_url)
+    try:
+        question = questions.load(connection, question_id)
+        assert question is not None
+        gate = runs.Gate(connection, question_id, runs.begin(connection, question_id, 60))
+        reply = make_reply(question.target, settings)
+        discord_fake.run(fake.click(shown["id"], format.CANCEL_ID))
+        wait_cancelled(fake, thread)
+        with pytest.raises(worker.Superseded):
+            worker._progress(reply, gate)(Progress("thinking", 120, 4.0))
+        answered = worker.deliver(
+            connection, question, gate, lambda: reply.error(ServerTimeout("late")), settings
+        )
+        assert not answered
+    finally:
+        connection.close()
+    assert_stays_cancelled(fake, thread)
 
 
 def test_only_the_asker_can_cancel(

@@ -9,22 +9,24 @@ from dataclasses import replace
 import pytest
 import redis
 
-from bots.discord import format, state
+from bots.discord import format
 from bots.discord.reply import DiscordReply, follow_up_hint
 from bots.discord.rest import RestClient
-from mathbot import messages
+from mathbot import messages, runs
 from mathbot.errors import Cancelled, EmptyQuestion, MathbotError, QuestionTooLong, ServerUnavailable
-from mathbot.jobs import ReplyTarget
+from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.outcome import Answer, Progress
+from mathbot.settings import Settings
 from tests.discord.conftest import FakeServer
 from tests.fakes.discord import ATTACH_FILES, CHANNEL_ID
+from workers import answer as worker
 
 
 @pytest.fixture
 def reply(rest: RestClient, redis_conn: redis.Redis) -> DiscordReply:
     placeholder = rest.create_message(str(CHANNEL_ID), format.RECEIVED)
     target = ReplyTarget(platform="discord", channel=str(CHANNEL_ID), placeholder=placeholder["id"], user="7")
-    return DiscordReply(target, rest, redis_conn, hold_timeout=5)
+    return DiscordReply(target, rest, redis_conn)
 
 
 def long_answer(paragraphs: int) -> Answer:
@@ -71,13 +73,17 @@ def test_a_shorter_second_answer_removes_leftover_parts(
 
 
 def test_held_placeholder_skips_progress_and_delays_the_answer(
-    reply: DiscordReply, discord_fake: FakeServer, redis_conn: redis.Redis
+    reply: DiscordReply, discord_fake: FakeServer, redis_conn: redis.Redis, settings: Settings
 ) -> None:
+    """While the adapter holds the question's gate (its "queued" edit), the worker's progress is
+    skipped and its answer waits for the gate: the late "queued" can never overwrite them."""
     fake = discord_fake.fake
-    assert reply.message is not None
-    state.hold(redis_conn, reply.message)
+    question = Question(target=reply.target, turns=[Turn(role="user", content="What is 6 * 7?")])
+    adapter = runs.Gate(redis_conn, question.id)
+    assert adapter.hold()
+    gate = runs.Gate(redis_conn, question.id, runs.begin(redis_conn, question.id, 60))
     calls = len(fake.calls)
-    reply.progress(Progress("thinking", 10, 1.0))
+    worker._progress(reply, gate)(Progress("thinking", 10, 1.0))
     assert len(fake.calls) == calls
 
     released_at: list[float] = []
@@ -85,10 +91,10 @@ def test_held_placeholder_skips_progress_and_delays_the_answer(
     def adapter_finishes() -> None:
         time.sleep(0.4)
         released_at.append(time.monotonic())
-        state.release(redis_conn, reply.message or "")
+        adapter.release()
 
     threading.Thread(target=adapter_finishes).start()
-    reply.answer(long_answer(1))
+    assert worker.deliver(redis_conn, question, gate, lambda: reply.answer(long_answer(1)), settings)
     answer_edit = fake.calls[-1]
     assert answer_edit.method == "PATCH" and answer_edit.at >= released_at[0]
 
@@ -219,7 +225,7 @@ def thread_reply(rest: RestClient, redis_conn: redis.Redis, discord_fake: FakeSe
         user="7",
         team="1",
     )
-    return DiscordReply(target, rest, redis_conn, hold_timeout=5)
+    return DiscordReply(target, rest, redis_conn)
 
 
 def test_an_answer_reaches_a_thread_archived_while_the_model_thought(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bots.console import events
-from mathbot import queue
+from mathbot import queue, runs
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
 from tests.support import processes
@@ -254,7 +254,7 @@ def test_ctrl_c_in_ask_cancels_the_question(settings, sim, redis_conn, worker) -
     assert codes == [EXIT_INTERRUPTED]
     key = redis_conn.keys("mathbot:console:*")[0].decode()
     qid = key.rsplit(":", 1)[1]
-    assert queue.is_cancelled(redis_conn, qid)
+    assert runs.state(redis_conn, qid) == "cancelled"
 
     def ended() -> list[str]:
         return [k for _, k, _ in events.read(redis_conn, qid, "0", block_ms=1) if k in ("answer", "error")]

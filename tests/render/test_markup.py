@@ -7,6 +7,7 @@ import time
 import pytest
 
 from mathbot.render import escape_plain, to_text
+from mathbot.render.markup import Flavor
 
 
 class TestSlack:
@@ -164,3 +165,34 @@ def test_unpaired_markup_converts_in_linear_time(text: str) -> None:
 
 def test_private_use_input_cannot_smuggle_placeholders() -> None:
     assert to_text("a\U000f0000b\U00100000c", "console") == "abc"
+
+
+ADDRESS_LABELS = [
+    ("[https://known.site](https://elsewhere.example/x)", "https://elsewhere.example/x"),
+    ("See [known.site](https://elsewhere.example)", "See https://elsewhere.example"),
+    ("[www.known.site/login](https://evil.example/a_b)", "https://evil.example/a_b"),
+    ("[HTTP://Known.Site](https://elsewhere.example)", "https://elsewhere.example"),
+]
+
+
+@pytest.mark.parametrize("flavor", ["slack", "discord"])
+@pytest.mark.parametrize(("markdown", "shown"), ADDRESS_LABELS)
+def test_a_link_labelled_with_an_address_shows_its_real_target(
+    markdown: str, shown: str, flavor: Flavor
+) -> None:
+    """A masked link whose label is itself an address would show one site and open another: such a
+    link is shown as its real target, as a bare link; the label's address appears nowhere."""
+    out = to_text(markdown, flavor)
+    assert out == shown
+    assert "known.site" not in out.lower() and "|" not in out and "](" not in out
+
+
+WORD_LABELS = {
+    "slack": "<https://x.org/a_b|Vieta's formulas, p. 3.2>",
+    "discord": "[Vieta's formulas, p. 3.2](https://x.org/a_b)",
+}
+
+
+@pytest.mark.parametrize("flavor", sorted(WORD_LABELS))
+def test_a_link_labelled_with_words_stays_masked(flavor: Flavor) -> None:
+    assert to_text("[Vieta's formulas, p. 3.2](https://x.org/a_b)", flavor) == WORD_LABELS[flavor]

@@ -9,8 +9,8 @@ import time
 import httpx
 import redis
 
-from bots.slack import blocks, store, texts
-from mathbot import defaults, messages, queue, threads
+from bots.slack import blocks, texts
+from mathbot import defaults, keys, messages, questions, threads
 from tests.fakes.slack import BOT_USER, TEAM, Call, FakeSlack, signing
 from tests.slack import flows
 from tests.support.data import aime
@@ -294,7 +294,9 @@ def test_a_slack_connect_question_spends_the_installing_workspaces_budget(
     event = mention("What is 1 + 1?", ts, team="T0OTHER99", user_team="T0OTHER99")
     assert signing.post(slack_app.url, signing.event(event), signing.JSON).status_code == 200
     placeholder = flows.placeholder(fake_slack, CHANNEL, ts)
-    question = wait_for(lambda: store.load_question(redis_conn, CHANNEL, placeholder), 5, message="it")
+    question = wait_for(
+        lambda: questions.behind(redis_conn, "slack", placeholder, channel=CHANNEL), 5, message="it"
+    )
     assert question.target.team == TEAM
 
 
@@ -306,7 +308,7 @@ def test_editing_an_answered_mention_does_not_ask_it_again(
     ts = "1699999999.001300"
     signing.post(slack_app.url, signing.event(mention("What is 1 + 1?", ts)), signing.JSON)
     flows.placeholder(fake_slack, CHANNEL, ts)
-    for key in redis_conn.keys(queue.DEDUPE_PREFIX + "*"):  # the dedupe window has passed
+    for key in redis_conn.keys(keys.SEEN + "*"):  # the dedupe window has passed
         redis_conn.delete(key)
     edited = mention("What is 1 + 2?", ts, edited={"user": ADA, "ts": "1699999999.001400"})
     assert signing.post(slack_app.url, signing.event(edited), signing.JSON).status_code == 200

@@ -12,7 +12,7 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bots.slack import blocks, texts
-from mathbot import messages, queue
+from mathbot import messages, questions, queue, runs
 from mathbot.settings import Settings
 from tests.fakes.slack import BOT_USER, Call, FakeSlack, signing
 from tests.slack import flows
@@ -110,7 +110,7 @@ def test_asker_cancels_a_queued_question_and_it_is_never_answered(
     assert queued.args["text"] == messages.queued(1)
     button = cancel_button(queued)
     assert button and button["confirm"]  # its value names no message: the click's container does
-    question_id = queue.question_for_placeholder(redis_conn, "slack", ts)
+    question_id = questions.question_id(redis_conn, "slack", ts)
     assert question_id
 
     assert click_cancel(slack_app, queued, ADA, thread) < 3
@@ -162,8 +162,8 @@ def test_only_the_asker_can_cancel_and_the_answer_still_arrives(
         assert (late.args["user"], late.args["text"]) == (ADA, texts.CANCEL_FINISHED)
         assert_quiet(lambda: fake_slack.updates(ts)[-1] is answer, 0.5, "no edit after the answer")
     assert fake_slack.updates(ts)[-1] is answer
-    question_id = queue.question_for_placeholder(redis_conn, "slack", ts)
-    assert question_id and not queue.is_cancelled(redis_conn, question_id)
+    question_id = questions.question_id(redis_conn, "slack", ts)
+    assert question_id and runs.state(redis_conn, question_id) == "delivered"
     assert job_status(redis_conn, question_id) == JobStatus.FINISHED
 
 
@@ -185,7 +185,7 @@ def test_asker_cancels_a_running_question_and_its_generation_stops(
         wait_for(  # "Thinking" is shown just before the request: cancel once it streams
             lambda: sim.stats()["in_flight"] == 1, 10, message="the stream"
         )
-        question_id = queue.question_for_placeholder(redis_conn, "slack", ts)
+        question_id = questions.question_id(redis_conn, "slack", ts)
         assert question_id and job_status(redis_conn, question_id) == JobStatus.STARTED
 
         assert click_cancel(slack_app, progress, ADA, thread) < 3

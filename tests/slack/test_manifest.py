@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from bots.slack import app, handlers
+from bots.slack import app, handlers, installations
+from bots.slack import oauth as slack_oauth
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "deploy" / "slack-manifest.yml"
@@ -46,6 +47,8 @@ def test_events_command_and_dm_tab() -> None:
         "message.im",
         "message.channels",
         "message.groups",
+        "app_uninstalled",
+        "tokens_revoked",
     }
     assert [c["command"] for c in data["features"]["slash_commands"]] == [handlers.SOLVE_COMMAND]
     assert data["features"]["app_home"]["messages_tab_enabled"] is True
@@ -59,3 +62,10 @@ def test_scopes_cover_every_method_the_code_calls() -> None:
     assert called <= set(SCOPE_OF), f"add the scope of {called - set(SCOPE_OF)} to SCOPE_OF and the manifest"
     assert {SCOPE_OF[m] for m in called} <= scopes
     assert {"app_mentions:read", "commands", "im:history", "channels:history", "groups:history"} <= scopes
+
+
+def test_add_to_slack_asks_for_the_manifest_s_scopes_and_comes_back_to_the_redirect_path() -> None:
+    oauth = manifest()["oauth_config"]
+    assert list(installations.BOT_SCOPES) == oauth["scopes"]["bot"]
+    assert oauth["redirect_urls"] == ["https://YOUR-HOST" + slack_oauth.REDIRECT_PATH]
+    assert "user" not in oauth["scopes"]  # bot tokens only: the install flow asks for no user scopes

@@ -12,14 +12,15 @@ import redis
 from bots.slack import blocks, store
 from bots.slack.ratelimit import EditBudget
 from bots.slack.reply import SlackReply, make_reply
-from mathbot import messages
+from mathbot import messages, runs
 from mathbot.errors import ServerUnavailable
-from mathbot.jobs import ReplyTarget
+from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.outcome import Progress
 from mathbot.settings import Settings
 from tests.fakes.slack import TEAM, FakeSlack
 from tests.slack import flows
 from tests.slack.test_blocks import answer, long_solution
+from workers import answer as worker
 
 CHANNEL = "C0MATHS01"
 THREAD = "1699999999.000100"
@@ -80,10 +81,15 @@ def test_reasoning_is_stored_for_the_button(reply: SlackReply, redis_conn: redis
     assert record is not None and record["reasoning"] == "Long thoughts." and record["thread"] == THREAD
 
 
-def test_progress_is_skipped_once_the_answer_is_shown(reply: SlackReply, fake_slack: FakeSlack) -> None:
-    reply.answer(answer())
+def test_progress_is_skipped_once_the_answer_is_shown(
+    reply: SlackReply, fake_slack: FakeSlack, redis_conn: redis.Redis, settings: Settings
+) -> None:
+    question = Question(target=reply.target, turns=[Turn(role="user", content="Find x.")])
+    gate = runs.Gate(redis_conn, question.id, runs.begin(redis_conn, question.id, 60))
+    assert worker.deliver(redis_conn, question, gate, lambda: reply.answer(answer()), settings)
     before = len(fake_slack.calls_to("chat.update"))
-    reply.progress(Progress("thinking", 100, 5.0, "late"))
+    with pytest.raises(worker.Superseded):  # the run is told to stop: its question is over
+        worker._progress(reply, gate)(Progress("thinking", 100, 5.0, "late"))
     assert len(fake_slack.calls_to("chat.update")) == before
 
 
@@ -141,18 +147,25 @@ def test_refused_blocks_still_deliver_the_answer_as_text(reply: SlackReply, fake
 
 
 def test_progress_carries_cancel_and_stops_once_cancelled(
-    reply: SlackReply, fake_slack: FakeSlack, redis_conn: redis.Redis
+    reply: SlackReply, fake_slack: FakeSlack, redis_conn: redis.Redis, settings: Settings
 ) -> None:
+    """The worker speaks only through the question's gate: once the adapter cancels the question,
+    no progress, answer or error of the run reaches Slack, and the run is told to stop."""
     ts = reply.target.placeholder or ""
-    reply.progress(Progress("thinking", 100, 5.0, "so x = 2"))
+    question = Question(target=reply.target, turns=[Turn(role="user", content="Find x.")])
+    gate = runs.Gate(redis_conn, question.id, runs.begin(redis_conn, question.id, 60))
+    report = worker._progress(reply, gate)
+    report(Progress("thinking", 100, 5.0, "so x = 2"))
     [edit] = fake_slack.updates(ts)
     assert edit.args["blocks"][-1]["elements"][0]["action_id"] == blocks.CANCEL_ACTION
     assert edit.args["blocks"][-1]["elements"][0]["value"] == blocks.action_value(CHANNEL, ts)
 
-    store.mark(redis_conn, CHANNEL, ts, store.CANCELLED, 60)  # what the adapter does on "Cancel"
-    reply.progress(Progress("thinking", 200, 8.0))
-    reply.answer(answer())
-    reply.error(ServerUnavailable(messages.SERVER_DOWN))
+    assert runs.finish(redis_conn, question.id, "cancelled", 60)  # what the adapter's "Cancel" does
+    with pytest.raises(worker.Superseded):
+        report(Progress("thinking", 200, 8.0))
+    assert not worker.deliver(redis_conn, question, gate, lambda: reply.answer(answer()), settings)
+    error = ServerUnavailable(messages.SERVER_DOWN)
+    assert not worker.deliver(redis_conn, question, gate, lambda: reply.error(error), settings)
     assert fake_slack.updates(ts) == [edit]  # nothing overwrites the cancellation
     assert len(fake_slack.calls_to("chat.postMessage")) == 1 and not fake_slack.calls_to(
         "files.completeUploadExternal"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bots.slack import blocks, texts
+from mathbot import present
 from tests.fakes.slack import FakeSlack
 from tests.slack import flows
 from tests.slack.flows import workers
@@ -46,7 +47,7 @@ def test_check_with_five_samples_answers_with_the_majority(
         labels = [
             e["text"]["text"] for b in wrong.args["blocks"] if b["type"] == "actions" for e in b["elements"]
         ]
-        assert texts.check_with(5) in labels
+        assert present.vote_label(5) in labels
 
         click(slack_app, blocks.VOTE_ACTION, CHANNEL, first, ts)
         click(slack_app, blocks.VOTE_ACTION, CHANNEL, first, ts)  # a double click checks once

@@ -15,13 +15,15 @@ from tests.support.servers import free_port
 class RedisServer:
     """redis-server with AOF in `folder`; `restart()` stops it (data flushed to disk) and starts it again."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *extra: str) -> None:
+        """`extra`: more redis-server options (`--maxmemory-policy`, `allkeys-lru`, …)."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise FileNotFoundError("redis-server")
         self.binary, self.folder, self.port = binary, folder, free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
+        self.extra = extra
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
@@ -39,6 +41,7 @@ class RedisServer:
                 "always",
                 "--save",
                 "",
+                *self.extra,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -1,5 +1,6 @@
-"""The fake Slack: its Web API and Socket Mode server (`web_api`), and requests signed as Slack signs
-them (`signing`, imported as a module: `from tests.fakes.slack import signing`)."""
+"""The fake Slack: its Web API and Socket Mode server (`web_api`), the OAuth install flow for many
+workspaces (`oauth`), and requests signed as Slack signs them (`signing`); import the last two as
+modules (`from tests.fakes.slack import signing`)."""
 
 from tests.fakes.slack.web_api import (
     APP_TOKEN,

@@ -43,6 +43,8 @@ class Call:
     response: dict[str, Any] = field(default_factory=dict)
     injected: bool = False
     """The answer was a failure the test asked for (`rate_limit`, `errors`)."""
+    token: str | None = None
+    """The bearer token the call was made with."""
 
 
 class FakeSlack:
@@ -180,16 +182,24 @@ class FakeSlack:
                 return web.json_response(
                     call.response, status=429, headers={"Retry-After": str(self.retry_after)}
                 )
-            token = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
-            if request.headers.get("Authorization") != f"Bearer {token}":
-                call.response = {"ok": False, "error": "invalid_auth"}
+            authorization = request.headers.get("Authorization", "")
+            bearer = authorization.startswith("Bearer ")
+            call.token = authorization.removeprefix("Bearer ") if bearer else None
+            refusal = self._refusal(method, authorization)
+            if refusal:
+                call.response = {"ok": False, "error": refusal}
             elif method in self.errors:
                 call.response, call.injected = {"ok": False, "error": self.errors.pop(method)}, True
             else:
-                call.response = self._answer(method, args, request.host)
+                call.response = self._answer(method, args, request.host, call.token)
         return web.json_response(call.response)
 
-    def _answer(self, method: str, args: dict[str, Any], host: str) -> dict[str, Any]:
+    def _refusal(self, method: str, authorization: str) -> str | None:
+        """Slack's error for the call's credentials (the `Authorization` header), or None if good."""
+        token = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        return None if authorization == f"Bearer {token}" else "invalid_auth"
+
+    def _answer(self, method: str, args: dict[str, Any], host: str, token: str | None) -> dict[str, Any]:
         if method == "auth.test":
             return {
                 "ok": True,

@@ -1,27 +1,26 @@
-"""The platform-agnostic reply interface a worker talks to, and the lookup from target to platform.
+"""The platform-agnostic reply interface a worker talks to: one question's conversation with its chat.
 
-A worker never imports a chat SDK: it asks `reply_for(target)` for a `Reply` and calls its four
-methods. Each platform implements them in `bots/<platform>/reply.py` as `make_reply(target, settings)`.
+A worker never imports a chat SDK: it asks `mathbot.platforms.reply_for(target)` for a `Reply` and
+calls its four methods. Each platform implements them in `bots/<platform>/reply.py`. The worker checks
+the question's gate (`mathbot.runs`) before every call: a Reply never has to ask whether its question
+is still open, cancelled or taken over by another run.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Protocol
 
 from mathbot.errors import MathbotError
-from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
-from mathbot.settings import Settings
 
 
 class Reply(Protocol):
-    """One question's conversation with the chat, seen from the worker.
+    """One question's messages in its chat, seen from the worker.
 
     `progress` may be called often (the worker throttles to `progress_interval`); an implementation
     may coalesce further to respect platform rate limits. `answer` and `error` end the question:
-    exactly one of them is called once per successful delivery, and each must be idempotent
-    (a retried job calls it again with the same target: edit, don't post twice).
+    one of them is called once per successful delivery, and each must be idempotent (a retried
+    delivery calls it again with the same target: edit, don't post twice).
     """
 
     def placeholder(self, text: str) -> str | None:
@@ -39,10 +38,3 @@ class Reply(Protocol):
     def error(self, error: MathbotError) -> None:
         """Tell the asker plainly that the question failed (error.user_message)."""
         ...
-
-
-def reply_for(target: ReplyTarget, settings: Settings) -> Reply:
-    """The Reply for a target's platform, imported lazily so a worker loads only what it needs."""
-    module = importlib.import_module(f"bots.{target.platform}.reply")
-    reply: Reply = module.make_reply(target, settings)
-    return reply

@@ -1,8 +1,10 @@
-"""The chain of thought as a Markdown file, and a one-line progress snippet of where it is now."""
+"""The model's thinking shown to people: all of it as a Markdown file, and a one-line progress snippet."""
 
 from __future__ import annotations
 
 import re
+
+from mathbot.tex import group_end
 
 from .markup import to_text
 
@@ -67,18 +69,27 @@ def _drop_open_formula(text: str) -> str:
             cut = min(cut, start)
     if text.count("$$") % 2:
         cut = min(cut, text.rfind("$$"))
-    depth, first_open = 0, -1
-    for i, ch in enumerate(text[:cut]):
-        if ch == "{" and text[i - 1 : i] != "\\":
-            if depth == 0:
-                first_open = i
-            depth += 1
-        elif ch == "}" and text[i - 1 : i] != "\\" and depth:
-            depth -= 1
-    if depth and first_open >= 0:  # an argument still open: go back to the command or word it belongs to
+    first_open = _unclosed_group(text[:cut])
+    if first_open >= 0:  # an argument still open: go back to the command or word it belongs to
         space = max(text.rfind(" ", 0, first_open), text.rfind("\n", 0, first_open))
         cut = min(cut, space + 1 if space >= 0 else 0)
     return text[:cut]
+
+
+def _unclosed_group(text: str) -> int:
+    """Where the outermost ``{`` that is never closed opens, or -1 when every group closes."""
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+        elif text[i] == "{":
+            end = group_end(text, i)
+            if end < 0:
+                return i
+            i = end
+        else:
+            i += 1
+    return -1
 
 
 def snippet(reasoning_so_far: str, limit: int = 120) -> str:

@@ -1,0 +1,58 @@
+"""Every Redis key family mathbot writes, in one place, each with what it holds and how long it lives.
+
+RQ keeps its own keys (`rq:queue:<name>` is the list of waiting job ids, `rq:job:<id>` a job's hash);
+everything of mathbot's starts with `mathbot:`. Modules build keys through these prefixes only.
+"""
+
+from __future__ import annotations
+
+SEEN = "mathbot:seen:"
+"""One-time claims (`mathbot.claims`): a chat event, a button click, an upload. TTL: the claim's own
+(DEDUPE_TTL, 15 min, for events; MATHBOT_SLACK_KEEP_SECONDS or the result TTL for clicks)."""
+
+QUESTION = "mathbot:question:"
+"""`<id>`: a question's JSON, for the buttons under its messages ("Try again", "Cancel"). TTL: result TTL."""
+
+MESSAGE = "mathbot:message:"
+"""`<platform>:<message id>`: the question a chat message belongs to (its placeholder, and every further
+message of its answer). TTL: result TTL."""
+
+PARTS = "mathbot:parts:"
+"""`<platform>:<placeholder>`: hash of part index → message id of an answer's further messages, so a
+repeated delivery edits them instead of posting them twice. TTL: result TTL."""
+
+RUN = "mathbot:run:"
+"""`<id>`: the question's fencing number, raised by every run that starts (and by a sweep that gives up
+on a run): only the run holding the current number may edit or deliver. TTL: result TTL."""
+
+STATE = "mathbot:state:"
+"""`<id>`: "delivered" or "cancelled" once the question is over; nothing edits it after. TTL: result TTL."""
+
+GATE = "mathbot:gate:"
+"""`<id>`: the lock serialising every edit of one question's messages (worker progress and answer, the
+adapter's "queued" and "cancelled" edits). TTL: `runs.LOCK_SECONDS`."""
+
+THREAD = "mathbot:thread:"
+"""`<platform>:<channel>:<thread>`: a conversation's turns, for follow-ups. TTL: 30 days after the last."""
+
+LIMITS = "mathbot:limits:"
+"""`flight:<scope>:<key>` (sorted set of questions in flight) and `hour:<scope>:<key>:<hour>` (counter),
+for per-user and per-channel limits; `reserved:<queue key>` (places taken in a queue between admission and
+the push, so the cap is one atomic step). TTL: the job timeout (flight), one hour (hour), 30 s (reserved)."""
+
+CONSOLE = "mathbot:console:"
+"""`<question id>`: the stream of events `mathbot ask` reads (progress, answer, error). TTL: one day."""
+
+SLACK = "mathbot:slack:"
+"""`<kind>:<channel>:<ts>`: a Slack answer's reasoning (for "Show reasoning").
+TTL: MATHBOT_SLACK_KEEP_SECONDS."""
+
+SLACK_EDITS = "mathbot:slack:edits:"
+SLACK_COOLDOWN = "mathbot:slack:cooldown:"
+SLACK_WANTING = "mathbot:slack:wanting:"
+SLACK_LAST_EDIT = "mathbot:slack:last-edit:"
+"""`<team>`: a workspace's chat.update budget (sliding 60 s window, 429 cool-down, fair share). TTL:
+about a minute (ten for last-edit)."""
+
+DISCORD_INTENT = "mathbot:discord:message_content"
+"""Whether the running Discord adapter has the Message Content intent ("1"/"0"). No TTL."""
