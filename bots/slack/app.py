@@ -171,8 +171,7 @@ def run(settings: Settings) -> int:
     With no Slack credential at all the adapter is simply not in use (a Discord-only deployment that
     starts every service): one line, exit 0, so `restart: on-failure` does not restart it.
     """
-    configured = settings.slack_bot_token or settings.slack_signing_secret or settings.slack_app_token
-    if not (configured or settings.slack_client_id):
+    if not settings.slack_configured:
         log.warning("Slack is not configured (no SLACK_BOT_TOKEN): the Slack adapter is not started")
         return EXIT_OK
     distributed = installations.oauth_enabled(settings)
