@@ -92,7 +92,7 @@ def test_check_with_five_samples_replaces_a_wrong_answer_with_the_majority(
     # a second click on a stale copy of the button asks nothing again
     discord_fake.run(fake.click(first["id"], layout.VOTE_ID, seen=with_button))
     processes.wait_for(lambda: len(fake.followups) >= 2, timeout=10, message="the reply to the 2nd click")
-    assert fake.followups[1]["content"] == format.VOTE_REFUSED["already"]
+    assert fake.followups[1]["content"] == texts.VOTE_REFUSED["already"]
     assert_quiet(lambda: sim.stats()["generations_started"], 1.0, "no generation for a stale click")
     assert sim.stats()["generations_started"] == 6
     assert_safe_and_small(fake)
