@@ -33,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         args.log_level or ("WARNING" if args.command in QUIET_COMMANDS else settings.log_level),
         settings.secrets(),
     )
-    if args.command in REDIS_COMMANDS:
+    unused = (args.command == "slack" and not settings.slack_configured) or (
+        args.command == "discord" and not settings.discord_configured
+    )  # an adapter that is not in use says so itself, Redis or not
+    if args.command in REDIS_COMMANDS and not unused:
         from mathbot import queue
 
         try:

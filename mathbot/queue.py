@@ -309,6 +309,21 @@ def cancel_where(
     return cancelled
 
 
+PENDING_STATES = frozenset({"queued", "started", "scheduled", "deferred"})
+"""RQ job states of a question that will still end in an answer or an error (it is waiting or running)."""
+
+
+def job_states(job_ids: list[str], connection: redis.Redis) -> list[str | None]:
+    """The RQ state of each job ("queued", "started", "finished", "failed", "stopped", "canceled", ...),
+    None for a job that does not exist (never queued, or expired)."""
+    jobs = Job.fetch_many(job_ids, connection=connection, serializer=JSONSerializer)
+    states: list[str | None] = []
+    for job in jobs:
+        status = job.get_status(refresh=False) if job is not None else None
+        states.append(str(status.value) if status is not None else None)
+    return states
+
+
 def workers_alive(settings: Settings, connection: redis.Redis, *, evaluation: bool = False) -> int:
     """How many workers listen on the question queue (with `evaluation`: on the evaluation queue)."""
     queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)

@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import redis
-from rq.job import Job, JobStatus
-from rq.serializers import JSONSerializer
 
 from bots.eval import results, texts
 from bots.eval.store import Assignment, Folder, Record, SampleKey
@@ -38,7 +36,7 @@ from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ACTIVE = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+ACTIVE = queue.PENDING_STATES
 """A question in one of these states will still send its result."""
 
 SWEEP_SECONDS = 15.0
@@ -221,22 +219,16 @@ class Evaluation:
         running = taken = 0
         for key, status in self._statuses(self.handed[k] for k in self.running):
             job = self.handed[key].job
-            if (
-                status == JobStatus.QUEUED
-                and queue.cancel(job, self.settings, self.connection)[0] == "cancelled"
-            ):
+            if status == "queued" and queue.cancel(job, self.settings, self.connection)[0] == "cancelled":
                 taken += 1
             elif status in ACTIVE:
                 running += 1
         return running, taken
 
-    def _statuses(self, assignments: Iterable[Assignment]) -> list[tuple[SampleKey, JobStatus | None]]:
+    def _statuses(self, assignments: Iterable[Assignment]) -> list[tuple[SampleKey, str | None]]:
         found = list(assignments)
-        jobs = Job.fetch_many([a.job for a in found], connection=self.connection, serializer=JSONSerializer)
-        return [
-            (a.key, job.get_status(refresh=False) if job else None)
-            for a, job in zip(found, jobs, strict=True)
-        ]
+        states = queue.job_states([a.job for a in found], self.connection)
+        return [(a.key, state) for a, state in zip(found, states, strict=True)]
 
     def _store(self, arrived: list[tuple[SampleKey, dict]]) -> int:
         """Grade and store results (one grading child per problem for all its results at hand)."""

@@ -8,7 +8,7 @@ import pytest
 
 from mathbot.errors import InputError
 from mathbot.problemsets import load
-from tests.conftest import DATA_DIR, require_data
+from tests.support.data import DATA_DIR, require_data
 
 
 def test_a_set_is_found_by_name_in_the_configured_folder(tmp_path: Path) -> None:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mathbot.sim import SimConfig, make_app
-from tests.conftest import settings_env
-from tests.support.processes import ROOT, mathbot_env
-from tests.support.servers import ThreadedApp
+from mathbot.sim import SimConfig
+from tests.support import processes
+from tests.support import sim as simulator
+from tests.support.env import settings_env
+from tests.support.sim import Sim
 
 MIX = [
     {
@@ -70,41 +70,28 @@ def mix_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def mix_sim(mix_file: Path) -> Iterator[ThreadedApp]:
+def mix_sim(mix_file: Path) -> Iterator[Sim]:
     """The simulator knowing the mix; 400 tokens/s a stream, so a sample takes about a second and a half."""
-    config = SimConfig(tokens_per_second=400.0, reasoning_tokens=300, data_dir=str(mix_file.parent))
-    app = ThreadedApp(lambda: make_app(config)).start()
+    app = simulator.start(
+        SimConfig(tokens_per_second=400.0, reasoning_tokens=300, data_dir=str(mix_file.parent))
+    )
     yield app
     app.stop()
 
 
 @pytest.fixture
-def eval_env(redis_url: str, mix_sim: ThreadedApp) -> dict[str, str]:
+def eval_env(redis_url: str, mix_sim: Sim) -> dict[str, str]:
     return settings_env(redis_url, mix_sim.url)
 
 
 def run_eval(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """`mathbot eval ARGS`, to the end."""
-    return subprocess.run(
-        [sys.executable, "-m", "mathbot.cli", "eval", *args],
-        env=mathbot_env(env),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return processes.run(["eval", *args], env, timeout=timeout)
 
 
 def start_eval(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
-    """`mathbot eval ARGS` in the background (its stderr in `log`)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "mathbot.cli", "eval", *args],
-        env=mathbot_env(env),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("wb"),
-        start_new_session=True,  # `processes.stop` can end it (and a grading child) as a group
-    )
+    """`mathbot eval ARGS` in the background (its output in `log`)."""
+    return processes.start(["eval", *args], env, log=log)
 
 
 def stored(folder: Path, name: str = "mix") -> list[dict]:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.eval.conftest import EXPECTED_CURVE, EXPECTED_GRADES, EXPECTED_ROW, run_eval, stored
 from tests.support import processes
-from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
 
 
 def test_a_known_mix_scores_exactly_through_the_queue_and_the_workers(
-    eval_env: dict[str, str], mix_file: Path, mix_sim: ThreadedApp, tmp_path: Path
+    eval_env: dict[str, str], mix_file: Path, mix_sim: Sim, tmp_path: Path
 ) -> None:
     env = {**eval_env, "MATHBOT_EVAL_CONCURRENCY": "2"}
     workers = processes.start(["worker", "-n", "3"], env, log=tmp_path / "worker.log")
@@ -40,17 +39,17 @@ def test_a_known_mix_scores_exactly_through_the_queue_and_the_workers(
     assert mix["answered"] == 12 and mix["tokens_mean"] > 0 and mix["wall_seconds"] > 0
     assert (out / "accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    stats = httpx.get(mix_sim.url + "/_sim/stats").json()
+    stats = mix_sim.stats()
     assert stats["generations_started"] == 12  # every sample drawn, none twice, no vote stopped early
     assert stats["max_in_flight"] <= 2  # MATHBOT_EVAL_CONCURRENCY, with three workers free
 
     again = run_eval(env, str(mix_file), "--samples", "4", "--out", str(out))  # no worker needed
     assert again.returncode == 0 and EXPECTED_ROW in again.stdout
-    assert httpx.get(mix_sim.url + "/_sim/stats").json()["generations_started"] == 12
+    assert mix_sim.stats()["generations_started"] == 12
 
 
 def test_one_sample_by_default_and_a_limit(
-    eval_env: dict[str, str], mix_file: Path, mix_sim: ThreadedApp, tmp_path: Path
+    eval_env: dict[str, str], mix_file: Path, mix_sim: Sim, tmp_path: Path
 ) -> None:
     workers = processes.start(["worker"], eval_env, log=tmp_path / "worker.log")
     out = tmp_path / "out"
@@ -64,7 +63,7 @@ def test_one_sample_by_default_and_a_limit(
         processes.stop(workers)
     assert more.returncode == 0, more.stderr
     assert "| mix | 2 | 4 (2 each) | 75.0 % |" in more.stdout  # 70, 70; 12 m, 13
-    assert httpx.get(mix_sim.url + "/_sim/stats").json()["generations_started"] == 4
+    assert mix_sim.stats()["generations_started"] == 4
 
 
 @pytest.mark.parametrize(

@@ -8,18 +8,17 @@ import os
 import signal
 from pathlib import Path
 
-import httpx
 import redis
 
 from mathbot import queue
 from mathbot.settings import Settings
 from tests.eval.conftest import EXPECTED_ROW, run_eval, start_eval, stored
 from tests.support import processes
-from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
 
 
 def test_an_interrupted_then_killed_run_resumes_and_counts_every_sample_once(
-    eval_env: dict[str, str], mix_file: Path, mix_sim: ThreadedApp, tmp_path: Path, redis_conn: redis.Redis
+    eval_env: dict[str, str], mix_file: Path, mix_sim: Sim, tmp_path: Path, redis_conn: redis.Redis
 ) -> None:
     env = {**eval_env, "MATHBOT_EVAL_CONCURRENCY": "4"}
     out = tmp_path / "out"
@@ -58,5 +57,5 @@ def test_an_interrupted_then_killed_run_resumes_and_counts_every_sample_once(
     last = {tuple(h["key"]): h["job"] for h in handed}
     assert all(last[(r["set"], r["problem"], r["digest"], r["sample"])] == r["job"] for r in rows)
     # generated once each: the running samples of an interrupted run were picked up, not drawn again
-    assert httpx.get(mix_sim.url + "/_sim/stats").json()["generations_started"] == 12
+    assert mix_sim.stats()["generations_started"] == 12
     assert not redis_conn.keys("mathbot:eval:*"), "a completed run drops its results stream"
