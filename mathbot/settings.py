@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
     allow_eviction: bool = False
     """Run on a Redis whose maxmemory-policy may evict keys (queued questions can vanish); off: refuse."""
+    data_dir: str | None = None
+    """Folder of the competition problem sets (*.jsonl) for the demo and the simulator; unset: looked
+    for beside the working directory and the checkout (`mathbot.data`)."""
 
     @field_validator("discord_guilds", mode="before")
     @classmethod
