@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 import redis
 
 from bots.console import layout, stream
+from bots.console.status import StatusLine
 from bots.console.texts import (
     EXIT_ANSWERED,
     EXIT_BAD_INPUT,
@@ -38,6 +40,9 @@ __all__ = [
 NO_WORKER_HINT_AFTER = 10.0
 """Seconds a question may wait with no worker alive before `ask` says so."""
 
+TICK_SECONDS = 0.25
+"""How often the status line on a terminal is redrawn (its spinner turns; its clock moves each second)."""
+
 
 def ask(
     text: str,
@@ -54,6 +59,7 @@ def ask(
     With `reasoning_path`, the model's full chain of thought is written there as Markdown. With
     `samples` > 1 the model answers that many times and the majority's answer is shown.
     """
+    asked = time.monotonic()
     connection = queue.connect(settings)
     try:
         sampling = Sampling(samples=samples)
@@ -71,8 +77,8 @@ def ask(
     except MathbotError as exc:
         print(f"mathbot: {exc.user_message}", file=err)
         return exit_code(exc)
-    status = StatusLine(err)
-    status.show(layout.progress_line(Progress("queued", position=enqueued.position)))
+    status = StatusLine(err, asked)
+    status.show(Progress("queued", position=enqueued.position))
     try:
         final = _follow(connection, question, settings, status, timeout)
     except KeyboardInterrupt:
@@ -95,7 +101,7 @@ def ask(
     if kind == "error":
         print(f"mathbot: {body['message']}", file=err)
         return int(body["exit"])
-    answer = load_answer(body)
+    answer = replace(load_answer(body), elapsed=time.monotonic() - asked)  # total: from the asking
     print(layout.answer_text(answer), file=out)
     if reasoning_path is not None:
         _, content = render.reasoning_file(
@@ -112,39 +118,18 @@ def _follow(
     """Show progress until the answer or error arrives; None when `timeout` passes first."""
     started = time.monotonic()
     cursor, hinted = "0", False
+    block_ms = int(TICK_SECONDS * 1000) if status.tty else 1000
     while time.monotonic() - started < timeout:
-        for event_id, kind, body in stream.read(connection, question.id, cursor, block_ms=1000):
+        for event_id, kind, body in stream.read(connection, question.id, cursor, block_ms=block_ms):
             cursor = event_id
             if kind == "progress":
-                status.show(layout.progress_line(load_progress(body)))
+                status.show(load_progress(body))
             elif kind in ("answer", "error"):
                 return kind, body
+        status.tick()
         waited = time.monotonic() - started
         if cursor == "0" and not hinted and waited > NO_WORKER_HINT_AFTER:
             hinted = not queue.workers_alive(settings, connection)
             if hinted:
-                status.show("waiting for a worker: none is running (start one with `mathbot worker`)")
+                status.say("waiting for a worker: none is running (start one with `mathbot worker`)")
     return None
-
-
-class StatusLine:
-    """One live line on a terminal (rewritten in place), or plain lines when not a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream, self.tty, self.last = stream, stream.isatty(), ""
-
-    def show(self, line: str) -> None:
-        if line == self.last:
-            return
-        self.last = line
-        if self.tty:
-            self.stream.write("\r\x1b[2K" + line)
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.tty and self.last:
-            self.stream.write("\n")
-            self.stream.flush()
-        self.last = ""

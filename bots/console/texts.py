@@ -10,6 +10,9 @@ STYLE = present.Style(
 )
 """One plain line: `thinking · 1,234 tokens · 0:42 · so the sum is …` (cut to the terminal's width)."""
 
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+"""Frames of the spinner before the live status line on a terminal (one per redraw)."""
+
 RULE = "─" * 60
 """Between the solution and the final answer on stdout."""
 
