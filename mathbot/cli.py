@@ -9,7 +9,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mathbot import defaults, logs
-from mathbot.settings import Settings
+from mathbot.arguments import Parser, at_least, positive
+from mathbot.settings import LOG_LEVELS, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,21 +62,26 @@ def describe(error: ValidationError) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mathbot", description="A math assistant for Slack and Discord.")
-    parser.add_argument("--log-level", help="override MATHBOT_LOG_LEVEL (DEBUG, INFO, WARNING)")
+    parser = Parser(prog="mathbot", description="A math assistant for Slack and Discord.")
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help=f"override MATHBOT_LOG_LEVEL ({', '.join(LOG_LEVELS)})",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ask = commands.add_parser("ask", help="ask one question from the terminal through the queue")
     ask.add_argument("question", help="the problem, in plain text or LaTeX ('-' reads standard input)")
     ask.add_argument(
-        "--timeout", type=float, default=defaults.ASK_TIMEOUT, help="seconds to wait for the answer"
+        "--timeout", type=positive, default=defaults.ASK_TIMEOUT, help="seconds to wait for the answer"
     )
     ask.add_argument(
         "--reasoning", type=Path, metavar="FILE", help="also write the full reasoning there (Markdown)"
     )
     ask.add_argument(
         "--samples",
-        type=int,
+        type=at_least(1),
         default=1,
         metavar="N",
         help="answer N times and show the majority's answer (self-consistency; each sample is a full answer)",
@@ -87,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "-n",
         "--processes",
-        type=int,
+        type=at_least(1),
         default=None,
         help="worker processes, one generation each (default: MATHBOT_WORKERS)",
     )
@@ -107,8 +113,23 @@ def _parser() -> argparse.ArgumentParser:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bots.console.ask import ask
 
-    text = sys.stdin.read() if args.question == "-" else args.question
+    try:
+        text = read_question() if args.question == "-" else args.question
+    except KeyboardInterrupt:
+        print("\nmathbot: cancelled.", file=sys.stderr)
+        return 130
     return ask(text, settings, timeout=args.timeout, reasoning_path=args.reasoning, samples=args.samples)
+
+
+STDIN_PROMPT = "Type or paste the problem, then Ctrl-D on an empty line (Ctrl-C gives up):"
+"""What `mathbot ask -` says when standard input is a terminal (else it reads in silence, as a pipe)."""
+
+
+def read_question() -> str:
+    """The question from standard input, after saying how to end it when a person is typing it."""
+    if sys.stdin.isatty():
+        print(STDIN_PROMPT, file=sys.stderr, flush=True)
+    return sys.stdin.read()
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,7 +9,6 @@ there are left alone; the queue and its keys are removed at the end), else start
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -24,6 +23,7 @@ import redis
 from pydantic import ValidationError
 
 from mathbot import data
+from mathbot.arguments import EXIT_USAGE, Parser, at_least, positive, share
 from mathbot.local import ensure_redis, forget_queue, free_port, spawn, stop, wait_http
 from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
@@ -40,30 +40,35 @@ FALLBACK_SET = "aime_2025"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mathbot demo", description=__doc__)
-    parser.add_argument(
-        "--set", default="aime_2025", help="problem set in ../shared/data (default aime_2025)"
-    )
-    parser.add_argument("--id", default="1", help="problem id in the set (default 1)")
+    parser = Parser(prog="mathbot demo", description=__doc__)
+    parser.add_argument("--set", help=f"problem set, by name (default: {FALLBACK_SET})")
+    parser.add_argument("--id", help="problem id in the set (default: the set's first problem)")
     parser.add_argument("--question", help="ask this instead of a problem from the data")
     parser.add_argument("--tgi-url", help="a real TGI-compatible server instead of the simulator")
-    parser.add_argument("--tokens-per-second", type=float, default=400.0, help="simulator speed")
+    parser.add_argument("--tokens-per-second", type=positive, default=400.0, help="simulator speed")
     parser.add_argument(
-        "--samples", type=int, default=1, help="answer N times at once and show the majority's answer"
+        "--samples", type=at_least(1), default=1, help="answer N times at once and show the majority's answer"
     )
     parser.add_argument(
         "--accuracy",
-        type=float,
+        type=share,
         default=1.0,
         help="share of the simulator's sampled answers that are right (e.g. 0.55, to see a vote at work)",
     )
     args = parser.parse_args(argv)
+    if args.question and (args.set or args.id):
+        parser.error("--question asks a problem of its own: leave out --set and --id")
 
-    folder = data.data_dir(_configured_data_dir())
+    configured = _configured_data_dir()
+    folder = data.data_dir(configured)
     if args.question:
         problem: dict[str, object] = {"problem": args.question, "answer": None}
     else:
-        problem = load_problem(folder, args.set, args.id)
+        try:
+            problem = load_problem(folder, args.set, args.id, configured)
+        except LookupError as exc:
+            print(f"demo: {exc.args[0]}", file=sys.stderr)
+            return EXIT_USAGE
     text = str(problem["problem"])
     env = dict(os.environ)
     # A queue of its own: a Redis that answers at REDIS_URL may serve real workers and questions.
@@ -114,14 +119,33 @@ def _configured_data_dir() -> str | None:
         raise SystemExit(f"demo: invalid settings: {describe(exc)}") from None
 
 
-def load_problem(folder: Path | None, name: str, problem_id: str) -> dict[str, object]:
-    if folder is not None and (folder / f"{name}.jsonl").is_file():
-        rows = data.rows(folder, name)
-        for row in rows:
-            if str(row.get("id")) == problem_id:
-                return row
+def load_problem(
+    folder: Path | None, name: str | None, problem_id: str | None, configured: str | None = None
+) -> dict[str, object]:
+    """Problem `problem_id` (else the first) of set `name` (else FALLBACK_SET) in `folder`; without any
+    problem sets, FALLBACK_PROBLEM, unless a set or id was asked for. LookupError says what is missing."""
+    if folder is None:
+        if configured:
+            raise LookupError(f"{data.VARIABLE}={configured} is not a folder")
+        if name or problem_id:
+            raise LookupError(
+                f"no problem sets found (looked in {data.looked_in()}); "
+                f"set {data.VARIABLE} to the folder of the *.jsonl sets"
+            )
+        return FALLBACK_PROBLEM
+    name = name or FALLBACK_SET
+    if not (folder / f"{name}.jsonl").is_file():
+        there = ", ".join(data.set_names(folder)) or "none"
+        raise LookupError(f"no problem set {name!r} in {folder} (there: {there})")
+    rows = data.rows(folder, name)
+    if not rows:
+        raise LookupError(f"problem set {name!r} in {folder} is empty")
+    if problem_id is None:
         return rows[0]
-    return FALLBACK_PROBLEM
+    ids = [str(row.get("id", row.get("unique_id"))) for row in rows]
+    if problem_id not in ids:
+        raise LookupError(f"{name} has no problem {problem_id!r} (its {len(ids)} ids: {ids[0]} … {ids[-1]})")
+    return rows[ids.index(problem_id)]
 
 
 def sim_data_dir(candidates: Iterable[Path], problem: dict[str, object], stack: ExitStack) -> str | None:

@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mathbot import defaults
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+"""What MATHBOT_LOG_LEVEL and `--log-level` accept (any case)."""
+
 
 class Settings(BaseSettings):
     """Built once per process from the environment (and `.env`), then passed down.
@@ -83,6 +86,14 @@ class Settings(BaseSettings):
     data_dir: str | None = None
     """Folder of the competition problem sets (*.jsonl) for the demo and the simulator; unset: looked
     for beside the working directory and the checkout (`mathbot.data`)."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: Any) -> Any:
+        level = str(value).strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        return level
 
     @field_validator("discord_guilds", mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import replace
@@ -10,7 +11,7 @@ from typing import Any, TextIO
 
 import redis
 
-from bots.console import layout, stream
+from bots.console import layout, stream, texts
 from bots.console.status import StatusLine
 from bots.console.texts import (
     EXIT_ANSWERED,
@@ -40,6 +41,9 @@ __all__ = [
 NO_WORKER_HINT_AFTER = 10.0
 """Seconds a question may wait with no worker alive before `ask` says so."""
 
+LATE_ANSWER_SECONDS = 30.0
+"""How long `ask` still waits for an answer that was finished when its --timeout cancelled it."""
+
 TICK_SECONDS = 0.25
 """How often the status line on a terminal is redrawn (its spinner turns; its clock moves each second)."""
 
@@ -60,6 +64,12 @@ def ask(
     `samples` > 1 the model answers that many times and the majority's answer is shown.
     """
     asked = time.monotonic()
+    if samples < 1:
+        print(f"mathbot: {texts.TOO_FEW_SAMPLES}", file=err)
+        return EXIT_BAD_INPUT
+    if reasoning_path is not None and (why := unwritable(reasoning_path)):
+        print(f"mathbot: {texts.cannot_write(reasoning_path, why)}", file=err)
+        return EXIT_BAD_INPUT
     connection = queue.connect(settings)
     try:
         sampling = Sampling(samples=samples)
@@ -90,12 +100,17 @@ def ask(
         status.done()
         print(f"mathbot: lost the connection to Redis while waiting (question {question.id}).", file=err)
         return EXIT_FAILED
+    cancelled = True
+    if final is None:
+        try:
+            cancelled = queue.cancel(question.id, settings, connection)[0] == "cancelled"
+            if not cancelled:  # answered in the last moment: it is on its way
+                final = _follow(connection, question, settings, status, LATE_ANSWER_SECONDS)
+        except redis.RedisError:
+            cancelled = False
     status.done()
     if final is None:
-        print(
-            f"mathbot: no answer within {timeout:.0f} s (question {question.id} is still queued or running).",
-            file=err,
-        )
+        print(f"mathbot: {texts.timed_out(timeout, question.id if not cancelled else None)}", file=err)
         return EXIT_TIMEOUT
     kind, body = final
     if kind == "error":
@@ -107,9 +122,25 @@ def ask(
         _, content = render.reasoning_file(
             answer.reasoning, tokens=answer.completion_tokens, seconds=answer.thinking_seconds, problem=text
         )
-        reasoning_path.write_bytes(content)
+        try:
+            reasoning_path.write_bytes(content)
+        except OSError as exc:
+            print(f"mathbot: {texts.cannot_write(reasoning_path, exc.strerror or str(exc))}", file=err)
+            return EXIT_FAILED
         print(f"mathbot: reasoning written to {reasoning_path}", file=err)
     return EXIT_TRUNCATED if answer.truncated else EXIT_ANSWERED
+
+
+def unwritable(path: Path) -> str | None:
+    """Why `path` cannot be written (checked before asking: an answer is minutes of work), or None."""
+    if path.is_dir():
+        return "it is a folder"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"there is no folder {folder}"
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        return "permission denied"
+    return None
 
 
 def _follow(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from mathbot import present
 from mathbot.errors import MathbotError
 
@@ -31,3 +33,20 @@ EXIT_INTERRUPTED = 130
 def exit_code(error: MathbotError) -> int:
     """`mathbot ask`'s exit code for a question that failed with `error`."""
     return EXIT_FAILED if error.asking_again_helps else EXIT_BAD_INPUT
+
+
+TOO_FEW_SAMPLES = "--samples must be at least 1."
+
+
+def cannot_write(path: Path, why: str) -> str:
+    """`--reasoning FILE` cannot be written (said before asking, when possible)."""
+    return f"cannot write the reasoning to {path}: {why}."
+
+
+def timed_out(timeout: float, uncancelled: str | None = None) -> str:
+    """No answer within --timeout: the question is cancelled, so no worker keeps generating for nobody
+    (`uncancelled`: the id of a question that could not be, Redis being away)."""
+    wait = f"{timeout:.0f} s" if timeout < 120 else f"{timeout / 60:.3g} min"
+    if uncancelled:
+        return f"no answer within {wait}, and question {uncancelled} could not be cancelled (Redis is away)."
+    return f"no answer within {wait}; the question was cancelled (--timeout SECONDS waits longer)."
