@@ -1,4 +1,5 @@
-"""The `mathbot` command: ask, worker, slack, discord, and the local tools sim and demo (their own flags)."""
+"""The `mathbot` command: ask, eval, worker, slack, discord, and the local tools sim and demo (their own
+flags)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mathbot: invalid settings: {describe(exc)}", file=sys.stderr)
         return 2
     logs.setup(
-        args.log_level or ("WARNING" if args.command == "ask" else settings.log_level), settings.secrets()
+        args.log_level or ("WARNING" if args.command in QUIET_COMMANDS else settings.log_level),
+        settings.secrets(),
     )
-    if args.command in REDIS_COMMANDS:
+    unused = (args.command == "slack" and not settings.slack_configured) or (
+        args.command == "discord" and not settings.discord_configured
+    )  # an adapter that is not in use says so itself, Redis or not
+    if args.command in REDIS_COMMANDS and not unused:
         from mathbot import queue
 
         try:
@@ -46,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 REDIS_COMMANDS = ("ask", "worker", "slack", "discord")
-"""Commands that need Redis: each checks it first, and stops at once with one line if it is unusable."""
+"""Commands that need Redis: each checks it first, and stops at once with one line if it is unusable
+(`eval` checks it itself, after its arguments)."""
+
+QUIET_COMMANDS = ("ask", "eval")
+"""Terminal commands: their logs stay at WARNING unless --log-level says otherwise (progress is theirs)."""
 
 
 def describe(error: ValidationError) -> str:
@@ -115,6 +124,26 @@ def _parser() -> argparse.ArgumentParser:
     discord = command("discord", "run the Discord adapter", usage.DISCORD, usage.DISCORD_EPILOG)
     discord.set_defaults(run=_discord)
 
+    evaluate = command(
+        "eval",
+        "evaluate on problem sets through the queue and the running workers",
+        usage.EVAL,
+        usage.EVAL_EPILOG,
+    )
+    evaluate.add_argument(
+        "sets",
+        nargs="+",
+        metavar="SET_OR_FILE",
+        help="a set name (aime_2025, hmmt_2025, ...) or a JSONL file",
+    )
+    # eval checks its numbers itself (bots/eval), in its own words
+    evaluate.add_argument("--samples", type=int, default=1, metavar="K", help="samples per problem")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N problems of each set")
+    evaluate.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="results folder (default: ./mathbot-eval)"
+    )
+    evaluate.set_defaults(run=_eval)
+
     commands.add_parser("sim", help=usage.SIM, add_help=False)
     commands.add_parser("demo", help=usage.DEMO, add_help=False)
     return parser
@@ -147,6 +176,12 @@ def read_question() -> str:
     if sys.stdin.isatty():
         print(STDIN_PROMPT, file=sys.stderr, flush=True)
     return sys.stdin.read()
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.eval.command import DEFAULT_OUT, evaluate
+
+    return evaluate(args.sets, settings, samples=args.samples, limit=args.limit, out=args.out or DEFAULT_OUT)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

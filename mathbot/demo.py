@@ -32,8 +32,6 @@ from mathbot.local import ensure_redis, forget_queue, free_port, spawn, stop, wa
 from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
 
-DATA_DIRS = data.candidates()
-"""Kept importable for one round (workers/bench_votes.py on the eval branch): use `mathbot.data`."""
 FALLBACK_PROBLEM = {
     "problem": "Find the sum of all integer bases $b > 9$ for which $17_b$ is a divisor of $97_b$.",
     "answer": 70,
@@ -123,7 +121,7 @@ def _forget(url: str, name: str) -> None:
         connection.close()
 
 
-def _configured_data_dir() -> str | None:
+def _configured_data_dir() -> Path | None:
     try:
         return Settings().data_dir
     except ValidationError as exc:
@@ -133,7 +131,7 @@ def _configured_data_dir() -> str | None:
 
 
 def load_problem(
-    folder: Path | None, name: str | None, problem_id: str | None, configured: str | None = None
+    folder: Path | None, name: str | None, problem_id: str | None, configured: Path | None = None
 ) -> dict[str, object]:
     """Problem `problem_id` (else the first) of set `name` (else FALLBACK_SET) in `folder`; without any
     problem sets, FALLBACK_PROBLEM, unless a set or id was asked for. LookupError says what is missing."""

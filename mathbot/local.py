@@ -17,32 +17,9 @@ from contextlib import ExitStack, suppress
 
 import httpx
 import redis
-from rq import Worker
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-from rq.registry import (
-    CanceledJobRegistry,
-    DeferredJobRegistry,
-    FailedJobRegistry,
-    FinishedJobRegistry,
-    ScheduledJobRegistry,
-    StartedJobRegistry,
-)
-from rq.results import Result
-from rq.serializers import JSONSerializer
 
-from mathbot import keys, queue, threads
+from mathbot import defaults, keys, queue, threads
 from mathbot.logs import scrub_credentials
-
-REGISTRIES = (
-    StartedJobRegistry,
-    FinishedJobRegistry,
-    FailedJobRegistry,
-    CanceledJobRegistry,
-    DeferredJobRegistry,
-    ScheduledJobRegistry,
-)
-"""Where RQ keeps a queue's jobs once taken off it."""
 
 QUESTION_KEYS = (keys.QUESTION, keys.RUN, keys.STATE, keys.GATE, keys.CONSOLE)
 """What mathbot keeps per question id (besides its console thread memory)."""
@@ -126,33 +103,17 @@ def ensure_redis(url: str, stack: ExitStack, who: str = "mathbot") -> str:
 
 
 def forget_queue(connection: redis.Redis, name: str) -> int:
-    """Delete queue `name` and everything its questions left in Redis (jobs, results, registries, the
-    questions' state, events and thread memory, the records of its stopped workers): what a run of the
-    demo or a benchmark on a shared Redis must not leave behind. Stop its workers first. Returns the
-    number of questions forgotten."""
-    rq_queue = queue.QuestionQueue(name, connection=connection)
-    registries = [registry(name, connection=connection) for registry in REGISTRIES]
-    ids = set(rq_queue.get_job_ids()).union(*(r.get_job_ids(cleanup=False) for r in registries))
+    """Delete queue `name` (and its evaluation queue) and everything its questions left in Redis (RQ's
+    jobs, results, registries and stopped workers' records; mathbot's question state, events and thread
+    memory): what a run of the demo or a benchmark on a shared Redis must not leave behind. Stop its
+    workers first. Returns the number of questions forgotten."""
+    ids = queue.forget(connection, name) + queue.forget(connection, name + defaults.EVAL_QUEUE_SUFFIX)
     for question_id in ids:
-        with suppress(NoSuchJobError):  # expired or deleted already: its other keys still go
-            Job.fetch(question_id, connection=connection, serializer=JSONSerializer).delete()
         connection.delete(
-            Job.key_for(question_id),
-            Result.get_key(question_id),
             *(prefix + question_id for prefix in QUESTION_KEYS),
             threads.thread_key("console", question_id, None),
         )
-    connection.delete(*(registry.key for registry in registries))
-    rq_queue.delete(delete_jobs=True)
-    for key in connection.scan_iter(match=Worker.redis_worker_namespace_prefix + "*", count=1000):
-        if _worker_queues(connection, key) == name:
-            connection.delete(key)
     return len(ids)
-
-
-def _worker_queues(connection: redis.Redis, key: bytes) -> str:
-    value = connection.hget(key, "queues")
-    return value.decode() if isinstance(value, bytes) else str(value or "")
 
 
 def _allows_eviction() -> bool:

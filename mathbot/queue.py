@@ -16,7 +16,15 @@ from rq import Retry as JobRetry
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
+from rq.registry import (
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    FailedJobRegistry,
+    FinishedJobRegistry,
+    ScheduledJobRegistry,
+    StartedJobRegistry,
+)
+from rq.results import Result
 from rq.serializers import JSONSerializer
 
 from mathbot import defaults, limits, messages, questions, runs
@@ -184,6 +192,21 @@ def question_queue(settings: Settings, connection: redis.Redis) -> QuestionQueue
     return QuestionQueue(settings.queue, connection=connection)
 
 
+def eval_queue_name(settings: Settings) -> str:
+    """The queue of evaluation samples (`mathbot eval`): workers serve it after the users' queue."""
+    return settings.queue + defaults.EVAL_QUEUE_SUFFIX
+
+
+def eval_queue(settings: Settings, connection: redis.Redis) -> QuestionQueue:
+    return QuestionQueue(eval_queue_name(settings), connection=connection)
+
+
+def served_queues(settings: Settings) -> list[str]:
+    """What a worker listens on, in order: RQ takes a job from a later queue only when every earlier
+    one is empty, so an evaluation never holds back a user's question that is waiting."""
+    return [settings.queue, eval_queue_name(settings)]
+
+
 @dataclass(frozen=True)
 class Enqueued:
     question_id: str
@@ -191,8 +214,11 @@ class Enqueued:
     """1 = next to be picked up."""
 
 
-def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
-    """Check and put a question on the queue as a JSON payload.
+def enqueue(
+    question: Question, settings: Settings, connection: redis.Redis, *, evaluation: bool = False
+) -> Enqueued:
+    """Check and put a question on the queue as a JSON payload (with `evaluation`, on the evaluation
+    queue: a sample of `mathbot eval`).
 
     Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `errors.Busy` / `errors.LimitReached`
     when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
@@ -209,7 +235,7 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
         )
     if question.sampling.samples > settings.max_samples:
         raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
-    queue = question_queue(settings, connection)
+    queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
     try:
         limits.admit(connection, question, settings, queue.key)
         try:
@@ -291,6 +317,52 @@ def cancel_where(
     return cancelled
 
 
-def workers_alive(settings: Settings, connection: redis.Redis) -> int:
-    """How many workers listen on the question queue."""
-    return Worker.count(connection=connection, queue=question_queue(settings, connection))
+PENDING_STATES = frozenset({"queued", "started", "scheduled", "deferred"})
+"""RQ job states of a question that will still end in an answer or an error (it is waiting or running)."""
+
+
+def job_states(job_ids: list[str], connection: redis.Redis) -> list[str | None]:
+    """The RQ state of each job ("queued", "started", "finished", "failed", "stopped", "canceled", ...),
+    None for a job that does not exist (never queued, or expired)."""
+    jobs = Job.fetch_many(job_ids, connection=connection, serializer=JSONSerializer)
+    states: list[str | None] = []
+    for job in jobs:
+        status = job.get_status(refresh=False) if job is not None else None
+        states.append(str(status.value) if status is not None else None)
+    return states
+
+
+def workers_alive(settings: Settings, connection: redis.Redis, *, evaluation: bool = False) -> int:
+    """How many workers listen on the question queue (with `evaluation`: on the evaluation queue)."""
+    queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
+    return Worker.count(connection=connection, queue=queue)
+
+
+REGISTRIES = (
+    StartedJobRegistry,
+    FinishedJobRegistry,
+    FailedJobRegistry,
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    ScheduledJobRegistry,
+)
+"""Where RQ keeps a queue's jobs once taken off it."""
+
+
+def forget(connection: redis.Redis, name: str) -> list[str]:
+    """Delete RQ queue `name` with its jobs, their results, its registries and the records of its stopped
+    workers (a throwaway queue: the demo's, a benchmark's). Returns the ids of the jobs it held."""
+    rq_queue = QuestionQueue(name, connection=connection)
+    registries = [registry(name, connection=connection) for registry in REGISTRIES]
+    ids = set(rq_queue.get_job_ids()).union(*(r.get_job_ids(cleanup=False) for r in registries))
+    for job_id in ids:
+        with suppress(NoSuchJobError):  # expired or deleted already: its result still goes
+            Job.fetch(job_id, connection=connection, serializer=JSONSerializer).delete()
+        connection.delete(Job.key_for(job_id), Result.get_key(job_id))
+    connection.delete(*(registry.key for registry in registries))
+    rq_queue.delete(delete_jobs=True)
+    for key in connection.scan_iter(match=Worker.redis_worker_namespace_prefix + "*", count=1000):
+        queues = connection.hget(key, "queues")
+        if name in (queues.decode() if isinstance(queues, bytes) else str(queues or "")).split(","):
+            connection.delete(key)
+    return sorted(ids)

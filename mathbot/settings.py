@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 
@@ -78,14 +79,18 @@ class Settings(BaseSettings):
     """Samples drawn by the "Check with N samples" buttons."""
     max_samples: int = Field(defaults.MAX_SAMPLES, ge=1, le=defaults.SAMPLES_LIMIT)
     """Most samples one question may ask for (`mathbot ask --samples`, Discord's `samples` option)."""
+    vote_early_stop: bool = defaults.VOTE_EARLY_STOP
+    """Stop a vote's unfinished samples once they cannot change its answer; off: every sample is drawn."""
+    data_dir: Path | None = None
+    """Folder of the competition problem sets (`<name>.jsonl`) for `mathbot eval NAME`, the demo and the
+    simulator; unset: ../shared/data beside the working directory, else the checkout (`mathbot.data`)."""
+    eval_concurrency: int = Field(defaults.EVAL_CONCURRENCY, ge=1)
+    """Evaluation samples queued or running at once (`mathbot eval`); keep it below the worker count."""
     discord_guilds: Annotated[list[int], NoDecode] = []
     """Discord guild ids that also get /solve registered per guild (instant, unlike global commands)."""
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
     allow_eviction: bool = False
     """Run on a Redis whose maxmemory-policy may evict keys (queued questions can vanish); off: refuse."""
-    data_dir: str | None = None
-    """Folder of the competition problem sets (*.jsonl) for the demo and the simulator; unset: looked
-    for beside the working directory and the checkout (`mathbot.data`)."""
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -102,6 +107,11 @@ class Settings(BaseSettings):
             return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
         return value
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _unset_if_empty(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _answer_fits(self) -> Settings:
         if self.min_answer_tokens >= self.max_total_tokens:
@@ -115,6 +125,18 @@ class Settings(BaseSettings):
                 f"({self.max_samples})"
             )
         return self
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether any Slack credential is set (without one, `mathbot slack` is simply not in use)."""
+        return bool(
+            self.slack_bot_token or self.slack_signing_secret or self.slack_app_token or self.slack_client_id
+        )
+
+    @property
+    def discord_configured(self) -> bool:
+        """Whether DISCORD_BOT_TOKEN is set (without it, `mathbot discord` is simply not in use)."""
+        return bool(self.discord_bot_token and self.discord_bot_token.get_secret_value())
 
     def secrets(self) -> list[str]:
         """Every secret value that is set: what the log redactor scrubs."""

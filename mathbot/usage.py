@@ -118,6 +118,19 @@ DISCORD_EPILOG = "\n".join(
     ]
 )
 
+EVAL = """\
+Answer every problem of the sets K times through the evaluation queue (served by `mathbot worker`
+after users' questions), grade each sample against the official answer, and report pass@1 and cons@K
+per set. Results are stored as they come: the same command resumes."""
+
+EVAL_EPILOG = environment(
+    "environment",
+    [
+        *QUEUE,
+        ("MATHBOT_DATA_DIR", "where set names are looked for (see the README's Problem sets)"),
+    ],
+)
+
 SIM = "run the TGI simulator: TGI's HTTP protocol without a GPU (see `mathbot sim --help`)"
 
 DEMO = "run everything locally on the simulator and ask one problem (see `mathbot demo --help`)"

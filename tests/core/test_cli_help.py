@@ -5,27 +5,19 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 from importlib import metadata
 
 import pytest
 
 from mathbot import cli, demo
 from mathbot.sim import cli as sim_cli
-from tests.support.processes import ROOT, mathbot_env
+from tests.support import processes
 
 COMMANDS = ("ask", "worker", "slack", "discord", "sim", "demo")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mathbot.cli", *args],
-        env={**mathbot_env({}), "COLUMNS": "100"},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    return processes.run(list(args), {"COLUMNS": "100"}, timeout=30)
 
 
 def subparsers() -> dict[str, argparse.ArgumentParser]:

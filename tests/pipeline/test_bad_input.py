@@ -15,18 +15,18 @@ import termios
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 
 from bots.console.texts import EXIT_TIMEOUT
 from mathbot.cli import STDIN_PROMPT
-from tests.conftest import settings_env
-from tests.support.processes import ROOT, mathbot_env, wait_for
-from tests.support.servers import ThreadedApp, free_port
+from tests.support.env import settings_env
+from tests.support.processes import WORKDIR, mathbot_env, wait_for
+from tests.support.servers import free_port
+from tests.support.sim import Sim
 
 
-def run(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], env: dict[str, str], cwd: Path = WORKDIR) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mathbot.cli", *args],
         env=mathbot_env(env),
@@ -120,14 +120,14 @@ def test_the_demo_refuses_a_set_or_id_it_does_not_have(tmp_path: Path) -> None:
 
 
 def test_ask_dash_on_a_terminal_says_how_to_end_the_question(
-    redis_url: str, sim: ThreadedApp, worker: object
+    redis_url: str, sim: Sim, worker: object
 ) -> None:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     process = subprocess.Popen(
         [sys.executable, "-m", "mathbot.cli", "ask", "-"],
         env=mathbot_env(settings_env(redis_url, sim.url)),
-        cwd=ROOT,
+        cwd=WORKDIR,
         stdin=slave,
         stdout=subprocess.PIPE,
         stderr=slave,
@@ -157,14 +157,13 @@ def test_ask_dash_on_a_terminal_says_how_to_end_the_question(
             process.kill()
 
 
-def test_a_timeout_cancels_the_question(redis_url: str, sim: ThreadedApp, worker: object) -> None:
+def test_a_timeout_cancels_the_question(redis_url: str, sim: Sim, worker: object) -> None:
     """The asker has gone: no worker keeps generating an answer nobody will read."""
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 20})
+    sim.faults(tokens_per_second=20)
     result = run(["ask", "--timeout", "3", "What is 17 * 26?"], settings_env(redis_url, sim.url))
     assert result.returncode == EXIT_TIMEOUT
     assert result.stderr.splitlines()[-1] == (
         "mathbot: no answer within 3 s; the question was cancelled (--timeout SECONDS waits longer)."
     )
-    stats = lambda: httpx.get(sim.url + "/_sim/stats").json()  # noqa: E731
-    wait_for(lambda: stats()["in_flight"] == 0, 10, message="the generation to stop")
-    assert stats()["generations_started"] == 1 and stats()["generations_completed"] == 0
+    wait_for(lambda: sim.stats()["in_flight"] == 0, 10, message="the generation to stop")
+    assert sim.stats()["generations_started"] == 1 and sim.stats()["generations_completed"] == 0

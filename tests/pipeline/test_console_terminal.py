@@ -16,14 +16,13 @@ import termios
 import time
 from pathlib import Path
 
-import httpx
 import pyte
 
 from bots.console import texts
-from tests.conftest import settings_env
 from tests.support import processes
-from tests.support.processes import ROOT, mathbot_env
-from tests.support.servers import ThreadedApp
+from tests.support.env import settings_env
+from tests.support.processes import WORKDIR, mathbot_env
+from tests.support.sim import Sim
 
 COLUMNS, ROWS = 80, 24
 QUEUED_FOR = 3.0
@@ -43,7 +42,7 @@ def ask_on_a_terminal(env: dict[str, str], worker_env: dict[str, str], log: Path
     process = subprocess.Popen(
         [sys.executable, "-m", "mathbot.cli", "ask", QUESTION],
         env=mathbot_env(env),
-        cwd=ROOT,
+        cwd=WORKDIR,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=slave,
@@ -75,10 +74,10 @@ def ask_on_a_terminal(env: dict[str, str], worker_env: dict[str, str], log: Path
 
 
 def test_the_status_line_fits_the_terminal_moves_every_second_and_counts_from_asking(
-    redis_url: str, sim: ThreadedApp, tmp_path: Path
+    redis_url: str, sim: Sim, tmp_path: Path
 ) -> None:
     # One 429 first: "retrying · … · mathbot's model server is overloaded…" is wider than 80 columns.
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 80, "overloaded": 1})
+    sim.faults(tokens_per_second=80, overloaded=1)
     env = settings_env(redis_url, sim.url, MATHBOT_PROGRESS_INTERVAL="3")  # news every 3 s at most
     code, raw, out = ask_on_a_terminal(env, env, tmp_path / "worker.log")
     assert code == 0, raw.decode(errors="replace")[-2000:]
@@ -104,12 +103,12 @@ def test_the_status_line_fits_the_terminal_moves_every_second_and_counts_from_as
     assert total >= seconds[-1]
 
 
-def test_plain_lines_when_stderr_is_not_a_terminal(redis_url: str, sim: ThreadedApp, worker: object) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 300})
+def test_plain_lines_when_stderr_is_not_a_terminal(redis_url: str, sim: Sim, worker: object) -> None:
+    sim.faults(tokens_per_second=300)
     result = subprocess.run(
         [sys.executable, "-m", "mathbot.cli", "ask", QUESTION],
         env=mathbot_env(settings_env(redis_url, sim.url)),
-        cwd=ROOT,
+        cwd=WORKDIR,
         capture_output=True,
         text=True,
         timeout=60,
