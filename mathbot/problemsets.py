@@ -1,8 +1,8 @@
 """Competition problem sets: JSONL files of `problem` and official `answer`, found by name or by path.
 
-A name (`aime_2025`) is looked up as `<name>.jsonl` in MATHBOT_DATA_DIR, then in `shared/data` beside
-the checkout (`../shared/data` from the repository, or from the working directory), then in
-`/work/shared/data`. Anything that names a file (it ends in `.jsonl`, holds a `/`, or exists) is read
+A name (`aime_2025`) is looked up as `<name>.jsonl` in the folder of problem sets (`mathbot.data`, the
+one lookup: MATHBOT_DATA_DIR, else ../shared/data beside the working directory or the checkout, else
+`/work/shared/data`). Anything that names a file (it ends in `.jsonl`, holds a `/`, or exists) is read
 as one. Each line is a JSON object with `problem` (or `question`) and `answer`; `id` (or `unique_id`)
 names the problem, else its line number.
 """
@@ -14,16 +14,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from mathbot import messages
+from mathbot import data, messages
 from mathbot.errors import InputError
 
 SUFFIX = ".jsonl"
-
-CHECKOUT = Path(__file__).resolve().parents[1]
-"""The repository checkout (or the installed package's parent): `shared/` may sit beside it."""
-
-MACHINE_DATA_DIR = Path("/work/shared/data")
-"""Where these machines keep the shared problem sets, for a checkout anywhere else."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +43,9 @@ class ProblemSet:
 
 
 def data_dirs(configured: Path | None) -> list[Path]:
-    """The folders searched for a set name, in order (those that exist)."""
-    found = [configured] if configured else []
-    found += [CHECKOUT.parent / "shared" / "data", Path.cwd().parent / "shared" / "data", MACHINE_DATA_DIR]
-    unique = dict.fromkeys(p.resolve() for p in found if p.is_dir())
-    return list(unique)
+    """The folder searched for a set name (`mathbot.data.data_dir`), in a list: empty when there is none."""
+    found = data.data_dir(configured)
+    return [found] if found else []
 
 
 def available(configured: Path | None) -> list[str]:

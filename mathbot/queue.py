@@ -16,7 +16,15 @@ from rq import Retry as JobRetry
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
+from rq.registry import (
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    FailedJobRegistry,
+    FinishedJobRegistry,
+    ScheduledJobRegistry,
+    StartedJobRegistry,
+)
+from rq.results import Result
 from rq.serializers import JSONSerializer
 
 from mathbot import defaults, limits, messages, questions, runs
@@ -360,3 +368,33 @@ def workers_alive(settings: Settings, connection: redis.Redis, *, evaluation: bo
     """How many workers listen on the question queue (with `evaluation`: on the evaluation queue)."""
     queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
     return Worker.count(connection=connection, queue=queue)
+
+
+REGISTRIES = (
+    StartedJobRegistry,
+    FinishedJobRegistry,
+    FailedJobRegistry,
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    ScheduledJobRegistry,
+)
+"""Where RQ keeps a queue's jobs once taken off it."""
+
+
+def forget(connection: redis.Redis, name: str) -> list[str]:
+    """Delete RQ queue `name` with its jobs, their results, its registries and the records of its stopped
+    workers (a throwaway queue: the demo's, a benchmark's). Returns the ids of the jobs it held."""
+    rq_queue = QuestionQueue(name, connection=connection)
+    registries = [registry(name, connection=connection) for registry in REGISTRIES]
+    ids = set(rq_queue.get_job_ids()).union(*(r.get_job_ids(cleanup=False) for r in registries))
+    for job_id in ids:
+        with suppress(NoSuchJobError):  # expired or deleted already: its result still goes
+            Job.fetch(job_id, connection=connection, serializer=JSONSerializer).delete()
+        connection.delete(Job.key_for(job_id), Result.get_key(job_id))
+    connection.delete(*(registry.key for registry in registries))
+    rq_queue.delete(delete_jobs=True)
+    for key in connection.scan_iter(match=Worker.redis_worker_namespace_prefix + "*", count=1000):
+        queues = connection.hget(key, "queues")
+        if name in (queues.decode() if isinstance(queues, bytes) else str(queues or "")).split(","):
+            connection.delete(key)
+    return sorted(ids)

@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mathbot import defaults
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+"""What MATHBOT_LOG_LEVEL and `--log-level` accept (any case)."""
+
 
 class Settings(BaseSettings):
     """Built once per process from the environment (and `.env`), then passed down.
@@ -79,8 +82,8 @@ class Settings(BaseSettings):
     vote_early_stop: bool = defaults.VOTE_EARLY_STOP
     """Stop a vote's unfinished samples once they cannot change its answer; off: every sample is drawn."""
     data_dir: Path | None = None
-    """Folder of the competition problem sets (`<name>.jsonl`) that `mathbot eval NAME` reads; unset:
-    `shared/data` beside the checkout, then /work/shared/data."""
+    """Folder of the competition problem sets (`<name>.jsonl`) for `mathbot eval NAME`, the demo and the
+    simulator; unset: ../shared/data beside the working directory, else the checkout (`mathbot.data`)."""
     eval_concurrency: int = Field(defaults.EVAL_CONCURRENCY, ge=1)
     """Evaluation samples queued or running at once (`mathbot eval`); keep it below the worker count."""
     discord_guilds: Annotated[list[int], NoDecode] = []
@@ -88,6 +91,14 @@ class Settings(BaseSettings):
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
     allow_eviction: bool = False
     """Run on a Redis whose maxmemory-policy may evict keys (queued questions can vanish); off: refuse."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: Any) -> Any:
+        level = str(value).strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        return level
 
     @field_validator("discord_guilds", mode="before")
     @classmethod

@@ -22,8 +22,8 @@ import httpx
 import redis
 
 from bots.console import stream
-from mathbot.demo import ensure_redis, free_port, spawn, stop, wait_http
 from mathbot.jobs import Question, ReplyTarget, Turn
+from mathbot.local import ensure_redis, free_port, spawn, stop, wait_http
 from mathbot.queue import enqueue, workers_alive
 from mathbot.settings import Settings
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with ExitStack() as stack:
         env = dict(os.environ)
-        env["REDIS_URL"] = ensure_redis(env.get("REDIS_URL", "redis://localhost:6379/0"), stack)
+        env["REDIS_URL"] = ensure_redis(env.get("REDIS_URL", "redis://localhost:6379/0"), stack, "bench")
         env["MATHBOT_QUEUE"] = f"bench-{uuid.uuid4().hex[:8]}"
         env["MATHBOT_PROGRESS_INTERVAL"] = "1"
         port = free_port()
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         stack.callback(stop, sim)
         env["TGI_URL"] = f"http://127.0.0.1:{port}"
-        wait_http(env["TGI_URL"] + "/health", "the simulator")
+        wait_http(env["TGI_URL"] + "/health", "the simulator", who="bench")
         os.environ.update({k: env[k] for k in ("REDIS_URL", "MATHBOT_QUEUE", "TGI_URL")})
         settings = Settings(_env_file=None)  # type: ignore[call-arg]
         connection = redis.Redis.from_url(settings.redis_url)

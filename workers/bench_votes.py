@@ -33,9 +33,10 @@ from pathlib import Path
 
 import httpx
 
+from mathbot import data as problem_data
 from mathbot import equivalence
-from mathbot.demo import DATA_DIRS, free_port, spawn, stop, wait_http
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
+from mathbot.local import free_port, spawn, stop, wait_http
 from mathbot.outcome import Answer
 from mathbot.settings import Settings
 from workers.consensus import generate_votes
@@ -53,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reasoning-tokens", type=int, default=3000, help="simulated reasoning length")
     parser.add_argument("--model-votes", type=int, default=20000, help="votes per cell of the model")
     args = parser.parse_args(argv)
-    data = next((d for d in DATA_DIRS if (d / "aime_2025.jsonl").is_file()), None)
-    if data is None:
-        print("bench_votes: aime_2025.jsonl not found (../shared/data or /work/shared/data)", file=sys.stderr)
+    configured = Settings().data_dir
+    data = problem_data.data_dir(configured)
+    if data is None or not (data / "aime_2025.jsonl").is_file():
+        where = problem_data.looked_in(configured)
+        print(f"bench_votes: aime_2025.jsonl not found (looked in {where})", file=sys.stderr)
         return 1
     rows = [json.loads(line) for line in (data / "aime_2025.jsonl").read_text().splitlines() if line.strip()]
     problems = rows[: args.problems]

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 
+import aiohttp
 import discord
 import redis
 import yarl
@@ -165,6 +166,10 @@ def run(settings: Settings) -> int:
             message_content = False
         except discord.LoginFailure:
             log.error("discord refused the bot token (DISCORD_BOT_TOKEN)")
+            return EXIT_FAILED
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # before the gateway: login failed
+            url = settings.discord_api_url
+            log.error("Discord's API is not reachable at %s: %s", url, type(exc).__name__)
             return EXIT_FAILED
         except KeyboardInterrupt:
             return EXIT_OK

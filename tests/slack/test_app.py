@@ -198,6 +198,33 @@ def test_dm_is_answered_in_a_thread_under_it(
     assert flows.headline(answer) == "Final answer: 70"
 
 
+def test_group_dm_is_answered_like_a_private_channel(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, redis_conn: redis.Redis
+) -> None:
+    """A mention in a group DM mathbot is in, then a follow-up in its thread without a mention, are each
+    answered in that thread; the group's other talk is left alone."""
+    group, thread = "G0GROUPDM1", "1699999999.000850"
+    ask = {**mention(flows.aime(1)["problem"], thread), "channel": group}
+    assert signing.post(slack_app.url, signing.event(ask), signing.JSON).status_code == 200
+    first = flows.placeholder(fake_slack, group, thread)
+    assert flows.headline(flows.final(fake_slack, first)) == "Final answer: 70"
+    key = threads.thread_key("slack", group, thread)
+    wait_for(lambda: len(threads.history(redis_conn, key)) == 2, 5, message="the answer in thread memory")
+
+    talk = {"type": "message", "channel": group, "channel_type": "mpim", "user": ADA, "text": "lunch?"}
+    follow_up = {**talk, "text": "Why must b + 7 divide 56?", "ts": "1699999999.000870", "thread_ts": thread}
+    for event in ({**talk, "ts": "1699999999.000860"}, follow_up):
+        assert signing.post(slack_app.url, signing.event(event), signing.JSON).status_code == 200
+    second = wait_for(
+        lambda: [c.response["ts"] for c in fake_slack.posted(group, thread) if c.response["ts"] != first],
+        10,
+        message="the follow-up's placeholder",
+    )[0]
+    flows.final(fake_slack, second)
+    assert queued_jobs(redis_conn) == 2  # the talk asked nothing
+    assert [c.args.get("thread_ts") for c in fake_slack.calls_to("chat.postMessage")] == [thread, thread]
+
+
 def test_retries_and_double_delivery_make_one_question_and_one_answer(
     fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, redis_conn: redis.Redis
 ) -> None:
