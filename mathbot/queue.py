@@ -58,8 +58,11 @@ def is_own_job(job: Job) -> bool:
     return func in JOB_FUNCTIONS and instance is None and callbacks - {None, ""} <= JOB_CALLBACKS
 
 
-WORKER_LOST_RETRIES = 1
-"""Times a question is started again from scratch when its worker dies mid-answer."""
+WORKER_LOST_RETRIES = 2
+"""Times a question is started again from scratch when its worker dies mid-answer. Two: a work horse
+dies with its worker (it is never left to finish alone), so in a storm of kills (a node drained twice,
+an OOM killer at work) a question may lose two runs and still be answered; a question that kills
+every worker it runs on (a poison pill) costs three generations before its asker is told."""
 
 
 RECONNECT_ATTEMPTS = 8

@@ -17,6 +17,7 @@ import redis
 from rq import Worker
 from rq.registry import FinishedJobRegistry
 
+from mathbot import queue
 from mathbot.settings import Settings
 from tests.support import processes
 from tests.support.waiting import wait_for
@@ -55,7 +56,7 @@ def test_spawned_worker_and_ask_ignore_a_dotenv_in_the_checkout(
     worker = processes.start(["worker"], env, log=tmp_path / "worker.log")
     try:
         registered = wait_for(lambda: Worker.all(connection=redis_conn), timeout=30, message="the worker")
-        assert [w.queue_names() for w in registered] == [[settings.queue]], "the worker's queue"
+        assert [w.queue_names() for w in registered] == [queue.served_queues(settings)], "the worker's queues"
         asked = processes.run(["ask", "--timeout", "60", "What is 1 + 1?"], env, timeout=90)
     finally:
         processes.stop(worker)

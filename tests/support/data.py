@@ -1,27 +1,25 @@
 """The shared competition problem sets, for tests: where they are (one lookup) and their rows.
 
-They are never copied into the repository. The folder is MATHBOT_DATA_DIR if set, else ../shared/data
-next to the checkout, else the machines' /work/shared/data; where none is there, tests that need the
-data skip (`require_data`, or `pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)`).
+They are never copied into the repository. The folder is the product's own lookup (`mathbot.data`:
+MATHBOT_DATA_DIR alone when set, else ../shared/data beside the working directory or the checkout, else
+/work/shared/data); where none is there, tests that need the data skip (`require_data`, or
+`pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CANDIDATES = (
-    (os.environ["MATHBOT_DATA_DIR"],)
-    if os.environ.get("MATHBOT_DATA_DIR")
-    else (str(Path(__file__).resolve().parents[2].parent / "shared" / "data"), "/work/shared/data")
-)
+from mathbot import data
+
+CANDIDATES = data.candidates(os.environ.get(data.VARIABLE))
 """The folders looked at, in order (MATHBOT_DATA_DIR alone when it is set)."""
 
-DATA_DIR = next((Path(p) for p in CANDIDATES if Path(p).is_dir()), Path(CANDIDATES[0]))
+DATA_DIR = data.data_dir(os.environ.get(data.VARIABLE)) or CANDIDATES[0]
 """The first candidate that exists (else the first one, which does not)."""
 
 NO_DATA = "the shared problem sets are not here (set MATHBOT_DATA_DIR to their folder)"
