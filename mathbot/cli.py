@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from mathbot import defaults, logs
+from mathbot import defaults, logs, multiproc
 from mathbot.settings import Settings
 
 
@@ -24,13 +24,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo_main(argv[1:])
     args = _parser().parse_args(argv)
+    multiproc.prepare(args.command)  # before anything imports prometheus_client
     try:
         settings = Settings()
     except ValidationError as exc:
         print(f"mathbot: invalid settings: {describe(exc)}", file=sys.stderr)
         return 2
     logs.setup(
-        args.log_level or ("WARNING" if args.command == "ask" else settings.log_level), settings.secrets()
+        args.log_level or ("WARNING" if args.command == "ask" else settings.log_level),
+        settings.secrets(),
+        settings.log_format,
     )
     if args.command in REDIS_COMMANDS:
         from mathbot import queue

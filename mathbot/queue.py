@@ -19,8 +19,8 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from mathbot import defaults, limits, messages, questions, runs
-from mathbot.errors import EmptyQuestion, InputError, QuestionTooLong, QueueError
+from mathbot import defaults, limits, messages, metrics, questions, runs
+from mathbot.errors import EmptyQuestion, InputError, MathbotError, QuestionTooLong, QueueError
 from mathbot.jobs import Question
 from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
@@ -196,8 +196,16 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
 
     Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `errors.Busy` / `errors.LimitReached`
     when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
-    `MathbotError` whose `user_message` the adapter shows as is.
+    `MathbotError` whose `user_message` the adapter shows as is (and counts as a refusal in the metrics).
     """
+    try:
+        return _enqueue(question, settings, connection)
+    except MathbotError as exc:
+        metrics.refused(question.target.platform, metrics.reason(exc))
+        raise
+
+
+def _enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
     text = question.text.strip()
     if not text:
         raise EmptyQuestion()
@@ -208,7 +216,8 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
             message=messages.question_too_many_chars(len(text), defaults.MAX_QUESTION_CHARS),
         )
     if question.sampling.samples > settings.max_samples:
-        raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
+        refusal = messages.too_many_samples(question.sampling.samples, settings.max_samples)
+        raise InputError(refusal, detail="too_many_samples")
     queue = question_queue(settings, connection)
     try:
         limits.admit(connection, question, settings, queue.key)
@@ -269,6 +278,7 @@ def cancel(
     else:
         job.cancel()
     limits.release(connection, question, settings)
+    metrics.question(question.target.platform, "cancelled")
     return "cancelled", question
 
 

@@ -7,6 +7,7 @@ answers and the reply shows the majority answer with the sample that gave it fir
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from mathbot import errors, messages, render, vote
+from mathbot import errors, messages, metrics, render, vote
 from mathbot.jobs import Question
 from mathbot.outcome import Answer, Progress, Vote
 from mathbot.settings import Settings
@@ -89,6 +90,7 @@ def generate_votes(
     is raised (an `InputError` such as a too-long question fails them all alike).
     """
     merged = _Merged(samples, on_progress, settings.progress_interval, clock)
+    metrics.vote_samples("drawn", samples)
     base_seed = seed_for(question.sampling.seed, settings.seed)
 
     def one(index: int) -> Answer:
@@ -112,7 +114,8 @@ def generate_votes(
     failures: list[errors.MathbotError] = []
     pool = ThreadPoolExecutor(max_workers=samples, thread_name_prefix=f"sample-{question.id[:8]}")
     try:
-        futures = [pool.submit(one, i) for i in range(samples)]
+        # Each sample's thread runs in a copy of this context: its log lines carry the question id too.
+        futures = [pool.submit(contextvars.copy_context().run, one, i) for i in range(samples)]
         for index, future in enumerate(futures):
             try:
                 answers[index] = future.result()
