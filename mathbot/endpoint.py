@@ -4,11 +4,12 @@ thread. (`mathbot slack` serves both on $PORT, beside its Slack endpoint.)"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -62,6 +63,30 @@ class Endpoint:
                 report = {"ok": False, "error": type(exc).__name__}
             return 200 if report.get("ok") else 503, "application/json", json.dumps(report).encode()
         return 404, "text/plain", b"not found\n"
+
+
+@contextlib.contextmanager
+def serving(port: int, health: Health, collectors: Sequence[Collector] = ()) -> Iterator[Endpoint | None]:
+    """Serve /metrics and /health on `port` while the block runs; not at all for port 0, nor when the port
+    is taken (the process still does its work, and says so once: a second worker on one host, say)."""
+    if not port:
+        yield None
+        return
+    try:
+        endpoint = Endpoint(port, health, collectors).start()
+    except OSError as exc:
+        log.warning(
+            "cannot serve /metrics and /health on port %d (%s); set MATHBOT_METRICS_PORT to a free port "
+            "(0: none)",
+            port,
+            exc.strerror or exc,
+        )
+        yield None
+        return
+    try:
+        yield endpoint
+    finally:
+        endpoint.close()
 
 
 def _handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:

@@ -25,7 +25,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
-from mathbot import metrics, queue
+from mathbot import endpoint, metrics, queue
 from mathbot.endpoint import Endpoint
 from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
@@ -111,31 +111,17 @@ class Pipeline(Collector):
 
 @contextlib.contextmanager
 def serving(settings: Settings, pids: Pids) -> Iterator[Endpoint | None]:
-    """Serve /metrics and /health on MATHBOT_METRICS_PORT while the block runs (not at all for port 0,
-    nor when the port is taken: the worker still works, and says so once)."""
-    if not settings.metrics_port:
-        yield None
-        return
+    """Serve the worker's /metrics and /health on MATHBOT_METRICS_PORT while the block runs, and fold the
+    metric files of finished work horses every COMPACT_SECONDS."""
     pipeline = Pipeline(settings, queue.connect(settings))  # its own connection: horses never share it
-    try:
-        endpoint = Endpoint(settings.metrics_port, lambda: pipeline.health(pids), [pipeline]).start()
-    except OSError as exc:
-        log.warning(
-            "metrics: cannot listen on port %d (%s): no /metrics or /health from this worker; set "
-            "MATHBOT_METRICS_PORT to a free port (0: none)",
-            settings.metrics_port,
-            exc.strerror or exc,
-        )
-        yield None
-        return
     stop = threading.Event()
-    sweeper = threading.Thread(target=_sweep, args=(stop,), name="metrics-sweep", daemon=True)
-    sweeper.start()
-    try:
-        yield endpoint
-    finally:
-        stop.set()
-        endpoint.close()
+    with endpoint.serving(settings.metrics_port, lambda: pipeline.health(pids), [pipeline]) as served:
+        if served is not None and metrics.multiprocess_dir():
+            threading.Thread(target=_sweep, args=(stop,), name="metrics-sweep", daemon=True).start()
+        try:
+            yield served
+        finally:
+            stop.set()
 
 
 def _sweep(stop: threading.Event) -> None:

@@ -32,13 +32,14 @@ from bots.slack.config import SlackConfig
 from bots.slack.handlers import Handlers
 from bots.slack.ingest import Ingest
 from bots.slack.uninstall import Uninstalls
-from mathbot import queue
+from mathbot import metrics, queue
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/health"
+METRICS_PATH = "/metrics"
 HOST = "0.0.0.0"
 
 EXIT_OK = 0
@@ -113,7 +114,8 @@ def web_app(
     flow: AsyncOAuthFlow | None = None,
     secret: str = "",
 ) -> web.Application:
-    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health, and with
+    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health, GET /metrics
+    (Prometheus: this adapter's counters), and with
     an OAuth flow (`flow`, else `bolt`'s) GET /slack/install and GET /slack/oauth_redirect.
 
     A request that is not signed with the app's signing secret, or that Bolt could not read, is refused
@@ -127,6 +129,8 @@ def web_app(
         body = await request.read()
         rejected = gate.check(body, request.headers, secret)
         if rejected is not None:
+            if rejected.status == gate.UNSIGNED:
+                metrics.signature_failure()
             log.info(
                 "rejected %s %s (%d bytes): %s", request.method, request.path, len(body), rejected.reason
             )
@@ -145,10 +149,15 @@ def web_app(
         ok = all(body.values())
         return web.json_response({"ok": ok, **body}, status=200 if ok else 503)
 
+    async def prometheus(request: web.Request) -> web.Response:
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     app = web.Application(client_max_size=1024 * 1024)
     if bolt is not None:
         app.router.add_post(EVENTS_PATH, events)
     app.router.add_get(HEALTH_PATH, health)
+    app.router.add_get(METRICS_PATH, prometheus)
     flow = flow or (bolt.oauth_flow if bolt is not None else None)
     if flow is not None:
         oauth.add_routes(app, flow)
