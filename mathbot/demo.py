@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             env["TGI_URL"] = f"http://127.0.0.1:{port}"
             wait_http(env["TGI_URL"] + "/health", "the TGI simulator")
         env.setdefault("MATHBOT_PROGRESS_INTERVAL", "1")
+        env.setdefault("MATHBOT_METRICS_PORT", "0")  # a demo serves no metrics (nor takes a real worker's port)
+        stack.callback(forget, env["REDIS_URL"], env["MATHBOT_QUEUE"])  # once the worker has stopped
         stack.callback(stop, spawn(["worker"], env, quiet=True))
         where = f"Redis {scrub_credentials(env['REDIS_URL'])}, inference {scrub_credentials(env['TGI_URL'])}"
         print(f"demo: {where}, one worker", file=sys.stderr)
@@ -168,6 +170,29 @@ def ensure_redis(url: str, stack: ExitStack) -> str:
                 return local
         time.sleep(0.1)
     raise SystemExit("demo: the throwaway Redis did not start")
+
+
+def forget(url: str, name: str) -> None:
+    """Leave a shared Redis as the demo found it: every key of the demo's queue `name` (its RQ list and
+    registries, its worker's registration), of its jobs (results included) and of its questions
+    (`mathbot:*:<id>`), found by the queue's name and the job ids, which are unique to this demo."""
+    client = redis.Redis.from_url(url)
+    with client, suppress(redis.RedisError):
+        rq_queue = queue.QuestionQueue(name, connection=client)
+        registries = (
+            rq_queue.finished_job_registry,
+            rq_queue.failed_job_registry,
+            rq_queue.canceled_job_registry,
+            rq_queue.started_job_registry,
+        )
+        ids = {*rq_queue.get_job_ids(), *(i for r in registries for i in r.get_job_ids())}
+        doomed = {key for token in (name, *ids) for key in client.scan_iter(match=f"*{token}*", count=1000)}
+        for key in client.scan_iter(match="rq:worker:*", count=1000, _type="hash"):
+            if client.hget(key, "queues") == name.encode():
+                doomed.add(key)
+        if doomed:
+            client.delete(*doomed)
+        client.srem("rq:queues", rq_queue.key)
 
 
 def _allows_eviction() -> bool:
