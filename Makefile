@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REDIS_PORT ?= 6379
 
-.PHONY: demo test lint redis bench bench-slack bench-discord bench-faults clean
+.PHONY: demo test test-fast lint redis bench bench-slack bench-discord bench-faults clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(VENV)/.installed redis
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	MATHBOT_TEST_REDIS_URL=$${MATHBOT_TEST_REDIS_URL:-redis://127.0.0.1:$(REDIS_PORT)/15} $(BIN)/python -m pytest
+
+## test-fast: the unit and render tiers only (no Redis, processes, simulator or fake servers), for the inner loop
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not integration and not slow"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

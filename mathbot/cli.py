@@ -35,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         settings.secrets(),
         settings.log_format,
     )
-    if args.command in REDIS_COMMANDS:
+    unused = (args.command == "slack" and not settings.slack_configured) or (
+        args.command == "discord" and not settings.discord_configured
+    )  # an adapter that is not in use says so itself, Redis or not
+    if args.command in REDIS_COMMANDS and not unused:
         from mathbot import queue
 
         try:

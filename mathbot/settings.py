@@ -106,6 +106,18 @@ class Settings(BaseSettings):
             )
         return self
 
+    @property
+    def slack_configured(self) -> bool:
+        """Whether any Slack credential is set (without one, `mathbot slack` is simply not in use)."""
+        return bool(
+            self.slack_bot_token or self.slack_signing_secret or self.slack_app_token or self.slack_client_id
+        )
+
+    @property
+    def discord_configured(self) -> bool:
+        """Whether DISCORD_BOT_TOKEN is set (without it, `mathbot discord` is simply not in use)."""
+        return bool(self.discord_bot_token and self.discord_bot_token.get_secret_value())
+
     def secrets(self) -> list[str]:
         """Every secret value that is set: what the log redactor scrubs."""
         values = (

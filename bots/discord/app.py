@@ -146,7 +146,7 @@ def run(settings: Settings) -> int:
     Without DISCORD_BOT_TOKEN the adapter is simply not in use (a Slack-only deployment that starts
     every service): one line, exit 0, so `restart: on-failure` does not restart it.
     """
-    if settings.discord_bot_token is None or not settings.discord_bot_token.get_secret_value():
+    if not settings.discord_configured:
         log.warning("Discord is not configured (no DISCORD_BOT_TOKEN): the Discord adapter is not started")
         return EXIT_OK
     point_at(settings)

@@ -15,37 +15,55 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from mathbot.render.safety import ZWSP
-from mathbot.sim import SimConfig, make_app
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import Call, FakeDiscord, snowflake, user
 from tests.discord.test_discord_flow import answered, assert_safe_and_small, thread_calls
+from tests.fakes.discord import Call, FakeDiscord, snowflake, user
 from tests.support import processes
-from tests.support.servers import ThreadedApp
+from tests.support import sim as simulator
+from tests.support.sim import Sim
+
+BOB_ID, ROLE_ID = 1300000000000000123, 1300000000000000456
+"""Snowflakes (15-20 digits): Discord's ids, the only `<@…>` it (and discord.py's clean content) resolves."""
 
 PROBLEM = (
-    "Tell @everyone and @here, and ask <@123>, <@!123> and the role <@&456>: "
+    f"Tell @everyone and @here, and ask <@{BOB_ID}>, <@!{BOB_ID}> and the role <@&{ROLE_ID}>: "
     "how many positive divisors does 36 have?"
 )
-ANSWER = "@everyone <@&456>"
+ANSWER = f"@everyone <@&{ROLE_ID}>"
 """The simulator's "official" answer to PROBLEM: the model's final answer is a mention too."""
+
+BOB = user(BOB_ID, "bob")
+"""The user PROBLEM mentions, shown as "Bob" (Discord sends the users a message mentions along with it)."""
+
+SEEN = (
+    f"Tell @{ZWSP}everyone and @{ZWSP}here, and ask @Bob, @Bob and the role @deleted-role: "
+    "how many positive divisors does 36 have?"
+)
+"""PROBLEM as a mention brings it to the model: Discord's clean content (users and roles by name, the
+role unknown to this server, `@everyone` defused), mathbot's own mention left out."""
 
 RAW_MENTION = re.compile(r"(?<![\w@])@(everyone|here)\b|<@[!&]?\d+>")
 """What Discord would turn into a ping (if allowed_mentions let it)."""
 
-DEFUSED = (f"@{ZWSP}everyone", f"@{ZWSP}here", f"<@{ZWSP}123>", f"<@{ZWSP}!123>", f"<@{ZWSP}&456>")
+DEFUSED = (
+    f"@{ZWSP}everyone",
+    f"@{ZWSP}here",
+    f"<@{ZWSP}{BOB_ID}>",
+    f"<@{ZWSP}!{BOB_ID}>",
+    f"<@{ZWSP}&{ROLE_ID}>",
+)
 
 
 @pytest.fixture
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedApp]:
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sim]:
     """The simulator knowing only PROBLEM, slow enough that progress edits show its reasoning."""
     data = tmp_path_factory.mktemp("problems")
-    (data / "mentions.jsonl").write_text(json.dumps({"id": 1, "problem": PROBLEM, "answer": ANSWER}) + "\n")
-    config = SimConfig(tokens_per_second=80.0, reasoning_tokens=300, data_dir=str(data))
-    app = ThreadedApp(lambda: make_app(config)).start()
+    rows = [{"id": 1, "problem": PROBLEM, "answer": ANSWER}, {"id": 2, "problem": SEEN, "answer": ANSWER}]
+    (data / "mentions.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    app = simulator.start(tokens_per_second=80.0, reasoning_tokens=300, data_dir=str(data))
     yield app
     app.stop()
 
@@ -71,10 +89,10 @@ def assert_no_raw_mentions(fake: FakeDiscord) -> list[str]:
     return texts
 
 
-def assert_defused_everywhere(texts: list[str]) -> None:
+def assert_defused_everywhere(texts: list[str], forms: tuple[str, ...] = DEFUSED) -> None:
     """Each mention of the question appears somewhere, defused (so the checks above saw it)."""
     shown = "\n".join(texts)
-    for defused in DEFUSED:
+    for defused in forms:
         assert defused in shown, f"{defused!r} never shown"
 
 
@@ -82,19 +100,20 @@ def test_mentions_in_a_mentioned_question_and_its_answer_ping_nobody(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
 ) -> None:
     fake = discord_fake.fake
-    asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
+    asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True, mentions=[BOB]))
     head = answered(fake, asked["id"])[0]
 
     (thread,) = thread_calls(fake)
     assert isinstance(thread.json, dict)
     assert thread.json["name"].startswith(f"Tell @{ZWSP}everyone and @{ZWSP}here")
+    assert_sim_saw_the_question(sim, SEEN)
     assert head["content"].startswith(f"## Final answer: @{ZWSP}everyone"), head["content"][:80]
-    assert_sim_saw_the_question(sim)
     texts = assert_no_raw_mentions(fake)
-    assert_defused_everywhere(texts)
+    # the question reached the model by name; only the model's own answer holds a raw mention, defused
+    assert_defused_everywhere(texts, (f"@{ZWSP}everyone", f"@{ZWSP}here", "@Bob", f"<@{ZWSP}"))
     restated = [t for t in texts if t.startswith("**Thinking…**") and "Let me restate" in t]
     assert restated, "a progress edit showed the reasoning quoting the question (and passed the checks)"
 
@@ -103,7 +122,7 @@ def test_mentions_in_a_solve_problem_and_the_askers_name_ping_nobody(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
 ) -> None:
     fake = discord_fake.fake
     asker = user(snowflake(), "mallory") | {"global_name": "@everyone <@&456>"}
@@ -122,8 +141,9 @@ def test_mentions_in_a_solve_problem_and_the_askers_name_ping_nobody(
     assert_defused_everywhere(assert_no_raw_mentions(fake))
 
 
-def assert_sim_saw_the_question(sim: ThreadedApp) -> None:
-    """The model got the question verbatim (mathbot defuses what it shows, not what it asks)."""
-    stats: dict[str, Any] = httpx.get(sim.url + "/_sim/stats").json()
-    assert PROBLEM in stats["last_chat_request"]["messages"][-1]["content"]
+def assert_sim_saw_the_question(sim: Sim, question: str = PROBLEM) -> None:
+    """The model got the question as people read it (a /solve problem verbatim: Discord resolves no
+    mention in an option; a mentioned message as Discord's clean content)."""
+    stats: dict[str, Any] = sim.stats()
+    assert question in stats["last_chat_request"]["messages"][-1]["content"]
     assert stats["generations_completed"] >= 1

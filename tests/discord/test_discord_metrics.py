@@ -13,9 +13,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from bots.discord.rest import RestClient
 from mathbot import metrics
 from tests.discord.conftest import FakeServer, discord_env, start_bot, start_fake
-from tests.discord.fake_discord import CHANNEL_ID
+from tests.fakes.discord import CHANNEL_ID
 from tests.support import processes
-from tests.support.servers import ThreadedApp, free_port
+from tests.support.servers import free_port
+from tests.support.sim import Sim
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -41,7 +42,7 @@ def health(port: int) -> tuple[int, dict[str, Any]] | None:
 
 
 def test_the_adapter_serves_health_and_counts_its_calls_by_route(
-    redis_url: str, sim: ThreadedApp, tmp_path: Path
+    redis_url: str, sim: Sim, tmp_path: Path
 ) -> None:
     discord_fake = start_fake()  # not the fixture: this test stops it itself
     fake, port = discord_fake.fake, free_port()

@@ -18,7 +18,7 @@ from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import ATTACH_FILES, CHANNEL_ID
+from tests.fakes.discord import ATTACH_FILES, CHANNEL_ID
 from workers import answer as worker
 
 

@@ -21,9 +21,10 @@ from rq.serializers import JSONSerializer
 from bots.console.ask import EXIT_ANSWERED, EXIT_FAILED, ask
 from mathbot import queue
 from mathbot.settings import Settings
-from tests.conftest import settings_env
 from tests.support import processes
-from tests.support.servers import ThreadedApp, free_port
+from tests.support.env import settings_env
+from tests.support.servers import free_port
+from tests.support.sim import Sim
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -58,7 +59,7 @@ def json_lines(log: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def served(
-    redis_url: str, sim: ThreadedApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    redis_url: str, sim: Sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Settings, int, Path]]:
     """A pool of two workers serving metrics on a free port and logging JSON; settings to ask with."""
     port = free_port()
@@ -90,7 +91,7 @@ def _health(port: int) -> dict[str, Any] | None:
 
 
 def test_metrics_count_a_real_answer_and_its_logs_carry_its_id(
-    served: tuple[Settings, int, Path], redis_conn: redis.Redis, sim: ThreadedApp
+    served: tuple[Settings, int, Path], redis_conn: redis.Redis, sim: Sim
 ) -> None:
     settings, port, log = served
     code, out, err = run_ask("What is $17 \\cdot 23$?", settings)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT, ask
+from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT
 from mathbot.settings import Settings
-from tests.conftest import DATA_DIR, NO_DATA, settings_env
 from tests.support import processes
-from tests.support.servers import ThreadedApp
+from tests.support.ask import run_ask
+from tests.support.data import DATA_DIR, NO_DATA, aime
+from tests.support.env import settings_env
+from tests.support.sim import Sim
 
 pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)
 
@@ -23,14 +22,10 @@ SEED = 121
 (official answer 70): the first sample alone is wrong, the majority of five is right."""
 
 
-def aime_2025_1() -> str:
-    return json.loads((DATA_DIR / "aime_2025.jsonl").read_text().splitlines()[0])["problem"]
-
-
 @pytest.fixture
-def seeded(redis_url: str, sim: ThreadedApp, tmp_path: Path, monkeypatch) -> Iterator[Settings]:
+def seeded(redis_url: str, sim: Sim, tmp_path: Path, monkeypatch) -> Iterator[Settings]:
     """A worker with a fixed base seed, and the simulator wrong half of the time."""
-    httpx.post(sim.url + "/_sim/faults", json={"accuracy": 0.5})
+    sim.faults(accuracy=0.5)
     env = settings_env(redis_url, sim.url, MATHBOT_SEED=str(SEED))
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -39,29 +34,23 @@ def seeded(redis_url: str, sim: ThreadedApp, tmp_path: Path, monkeypatch) -> Ite
     processes.stop(process)
 
 
-def run_ask(settings: Settings, samples: int) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = ask(aime_2025_1(), settings, timeout=90, samples=samples, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def final_line(out: str) -> str:
     return next(line for line in out.splitlines() if line.startswith("Final answer"))
 
 
 def test_the_majority_of_five_samples_corrects_a_wrong_first_sample(seeded: Settings, sim) -> None:
-    code, out, err = run_ask(seeded, samples=1)
+    code, out, err = run_ask(aime(1)["problem"], seeded, samples=1, timeout=90)
     assert code == EXIT_ANSWERED, err
     assert final_line(out) == "Final answer: 105"  # one sample, and it is wrong
 
-    httpx.delete(sim.url + "/_sim/stats")
-    code, out, err = run_ask(seeded, samples=5)
+    sim.reset_stats()
+    code, out, err = run_ask(aime(1)["problem"], seeded, samples=5, timeout=90)
     assert code == EXIT_ANSWERED, err
     assert final_line(out) == "Final answer: 70"
     # equal counts are listed in the canonical order of the answers (integers by value), not by sample
     assert "3 of 5 samples agree; other answers: 81 (1), 105 (1)." in out
     assert "in 5 samples" in out  # the token count covers all of them
-    stats = httpx.get(sim.url + "/_sim/stats").json()
+    stats = sim.stats()
     assert stats["requests"]["/v1/chat/completions"] == 5
     assert stats["max_in_flight"] >= 2  # the samples run at once, not one after another
     progress = [line for line in err.splitlines() if "Samples:" in line]
@@ -69,15 +58,15 @@ def test_the_majority_of_five_samples_corrects_a_wrong_first_sample(seeded: Sett
 
 
 def test_a_sample_that_runs_out_of_room_is_left_out_of_the_vote(
-    redis_url: str, sim: ThreadedApp, tmp_path: Path, monkeypatch
+    redis_url: str, sim: Sim, tmp_path: Path, monkeypatch
 ) -> None:
     env = settings_env(redis_url, sim.url, MATHBOT_MAX_TOTAL_TOKENS="5000", MATHBOT_MIN_ANSWER_TOKENS="4000")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    httpx.post(sim.url + "/_sim/faults", json={"no_answer": 1})
+    sim.faults(no_answer=1)
     process = processes.start(["worker"], env, log=tmp_path / "worker.log")
     try:
-        code, out, err = run_ask(Settings(_env_file=None), samples=3)  # type: ignore[call-arg]
+        code, out, err = run_ask(aime(1)["problem"], Settings(_env_file=None), samples=3, timeout=90)  # type: ignore[call-arg]
     finally:
         processes.stop(process)
     assert code == EXIT_ANSWERED, err
@@ -86,6 +75,6 @@ def test_a_sample_that_runs_out_of_room_is_left_out_of_the_vote(
 
 
 def test_more_samples_than_allowed_is_refused_before_queueing(settings: Settings) -> None:
-    code, out, err = run_ask(settings, samples=settings.max_samples + 1)
+    code, out, err = run_ask(aime(1)["problem"], settings, samples=settings.max_samples + 1, timeout=90)
     assert code == EXIT_BAD_INPUT
     assert "at most 8" in err and out == ""

@@ -11,7 +11,7 @@ from mathbot.sim.script import NOTICE, hashed_answer, plan_generation, write_scr
 from mathbot.sim.template import apply_chat_template, problem_from_prompt
 from mathbot.sim.tokens import EOS, count_tokens, tokenize
 from mathbot.sim.validation import ValidationFailure, check_lengths
-from tests.conftest import DATA_DIR, require_data
+from tests.support.data import DATA_DIR, require_data
 
 
 def test_tokens_concatenate_back_and_special_tokens_stay_whole() -> None:

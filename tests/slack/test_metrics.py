@@ -6,8 +6,9 @@ from __future__ import annotations
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, FakeSlack
+from tests.fakes.slack import BOT_USER, FakeSlack, signing
+from tests.slack import flows
+from tests.support.data import aime
 from tests.support.servers import ThreadedApp
 
 CHANNEL = "C0MATHS01"
@@ -42,7 +43,7 @@ def test_metrics_count_a_forged_request_a_duplicate_and_the_api_calls(
         "type": "app_mention",
         "channel": CHANNEL,
         "user": ADA,
-        "text": f"<@{BOT_USER}> {flows.aime(1)['problem']}",
+        "text": f"<@{BOT_USER}> {aime(1)['problem']}",
         "ts": thread,
     }
     body = signing.event(event, event_id="Ev0METRICS01")

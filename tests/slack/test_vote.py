@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
 from bots.slack import blocks, texts
 from mathbot import present
+from tests.fakes.slack import FakeSlack
 from tests.slack import flows
-from tests.slack.fake_slack import FakeSlack
 from tests.slack.flows import workers
 from tests.slack.test_delivery import CHANNEL, ask, click
+from tests.support.data import aime
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
 
 
 def buttons(call) -> list[str]:  # type: ignore[no-untyped-def]
@@ -28,9 +28,9 @@ def buttons(call) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_check_with_five_samples_answers_with_the_majority(
-    fake_slack: FakeSlack, slack_app: ThreadedApp, sim: ThreadedApp, env: dict[str, str], tmp_path: Path
+    fake_slack: FakeSlack, slack_app: ThreadedApp, sim: Sim, env: dict[str, str], tmp_path: Path
 ) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"accuracy": 0.5, "tokens_per_second": 400}).raise_for_status()
+    sim.faults(accuracy=0.5, tokens_per_second=400)
     ts = "1699999999.070000"
     with workers(
         env,
@@ -39,7 +39,7 @@ def test_check_with_five_samples_answers_with_the_majority(
         MATHBOT_PROGRESS_INTERVAL="0.2",
         MATHBOT_SLACK_EDITS_PER_MINUTE="600",
     ):
-        ask(slack_app, flows.aime(1)["problem"], ts)
+        ask(slack_app, aime(1)["problem"], ts)
         first = flows.placeholder(fake_slack, CHANNEL, ts)
         wrong = flows.final(fake_slack, first)
         assert flows.headline(wrong) == "Final answer: 105"
@@ -66,5 +66,5 @@ def test_check_with_five_samples_answers_with_the_majority(
     assert any("Samples:" in text for text in progress), progress
     ephemeral = wait_for(lambda: fake_slack.calls_to("chat.postEphemeral"), 5, message="the double click")
     assert ephemeral[0].args["text"] == texts.VOTE_ALREADY
-    stats = httpx.get(sim.url + "/_sim/stats").json()
+    stats = sim.stats()
     assert stats["generations_started"] == 1 + 5
