@@ -41,7 +41,9 @@ redis: $(VENV)/.installed
 	      $$BIN --daemonize yes --bind 127.0.0.1 --port $(REDIS_PORT) --save '' --appendonly no --dir /tmp \
 	        --logfile /tmp/mathbot-redis.log && sleep 0.5 && echo "started Redis on port $(REDIS_PORT)"; }
 
+## bench: N questions straight to the simulator vs through the pipeline (table, JSON and PNG in build/bench)
 bench: $(VENV)/.installed redis
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m workers.bench
 
 ## bench-slack, bench-discord: chat API calls of one ~2-minute answer (fake Slack/Discord, real processes)
