@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.callback(stop, spawn([*sim, "--log-level", "WARNING"], env, quiet=True))
         env["TGI_URL"] = f"http://127.0.0.1:{port}"
         env["MATHBOT_METRICS_PORT"] = str(free_port())  # served as in production, on a port of its own
+        env["MATHBOT_SEED"] = str(direct.SEED)
         wait_http(env["TGI_URL"] + "/health", "the simulator")
         messages = build_messages([Turn(role="user", content=QUESTION)])
         max_tokens = defaults.MAX_TOTAL_TOKENS - estimate_tokens(messages, defaults.CHARS_PER_TOKEN_ESTIMATE)
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"bench: N={n} pipeline done (pool of {n} started in {run.start_seconds:.1f} s)", flush=True
             )
             rows.append(report.row(n, streams, client_cpu, run))
+            print(report.table(rows[-1:]).splitlines()[-1], flush=True)
+            save(args, machine, rows)  # after each N: a run cut short still has its rows
             time.sleep(1.0)
 
     title = (
@@ -83,12 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(report.table(rows))
-    results = {"machine": machine, "args": vars(args) | {"out": str(args.out)}, "rows": report.as_json(rows)}
-    (args.out / "bench.json").write_text(json.dumps(results, indent=1))
     png = args.out / "bench.png"
     drawn = report.plot(rows, png, title)
     print(f"\nbench: {f'plot in {png}' if drawn else 'no plot (pip install matplotlib)'}; JSON in {args.out}")
     return 0
+
+
+def save(args: argparse.Namespace, machine: str, rows: list[report.Row]) -> None:
+    results = {"machine": machine, "args": vars(args) | {"out": str(args.out)}, "rows": report.as_json(rows)}
+    (args.out / "bench.json").write_text(json.dumps(results, indent=1))
 
 
 def describe_machine() -> str:

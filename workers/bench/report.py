@@ -36,6 +36,9 @@ class Row:
     """Mean per-stream rate the direct client saw (below the configured rate: something saturated)."""
     pool_start_seconds: float
     failed: int
+    memory_source: str
+    """smaps_rollup or smaps: PSS; status: RSS only (the kernel reports no PSS), which counts shared pages
+    once per process and overstates the cost."""
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -78,6 +81,7 @@ def row(n: int, streams: list[direct.Stream], client_cpu: float, run: pipeline.R
         tokens_per_second=statistics.mean(rates) if rates else float("nan"),
         pool_start_seconds=run.start_seconds,
         failed=(len(run.asked) - len(p)) + (len(streams) - len(d)),
+        memory_source=run.memory_at_peak.source,
     )
 
 
@@ -96,7 +100,8 @@ def table(rows: Sequence[Row]) -> str:
             f"| {r.completion_ratio:.3f} / {r.makespan_ratio:.3f} "
             f"| {r.direct_ttft_p50 * 1000:.0f} / {r.direct_ttft_p99 * 1000:.0f} ms "
             f"| {r.added_ttft_p50 * 1000:.0f} / {r.added_ttft_p99 * 1000:.0f} ms "
-            f"| {r.pss_per_generation_mib:.1f} MiB ({r.peak_in_flight} in flight) "
+            f"| {r.pss_per_generation_mib:.1f} MiB{'' if r.memory_source != 'status' else ' RSS'} "
+            f"({r.peak_in_flight} in flight) "
             f"| {r.worker_cpu_per_stream * 100:.2f} % | {r.client_cpu_per_stream * 100:.2f} % "
             f"| {r.tokens_per_second:.0f} | {r.failed} |"
         )
