@@ -23,14 +23,12 @@ def prepare(command: str) -> str | None:
     """Set up the metrics mode of a `mathbot` command; returns the multiprocess directory, if any.
 
     `worker`: PROMETHEUS_MULTIPROC_DIR if set (emptied of a previous run's files, as prometheus_client
-    requires), else a fresh temporary directory removed at exit. The adapters are one process each, so
-    they keep their metrics in memory (exact, nothing on disk) even where the variable is set for all.
-    Other commands serve no metrics and are left alone.
+    requires), else a fresh temporary directory removed at exit. Every other command is one process (the
+    adapters, `ask`), so it keeps its metrics in memory (exact, nothing on disk) even where the variable is
+    set for all services.
     """
-    if command in ("slack", "discord"):
-        os.environ.pop(ENV, None)
-        return None
     if command != "worker":
+        os.environ.pop(ENV, None)
         return None
     if "prometheus_client" in sys.modules and not os.environ.get(ENV):
         raise RuntimeError("prometheus_client was imported before its multiprocess directory was set")

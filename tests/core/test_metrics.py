@@ -126,3 +126,28 @@ def test_chat_api_labels_carry_no_ids_or_tokens() -> None:
     assert method_of("http://127.0.0.1:4000/api/files.completeUploadExternal?x=1") == (
         "files.completeUploadExternal"
     )
+
+
+PREPARE = """
+import os, sys
+from mathbot import multiproc
+print(multiproc.prepare(sys.argv[1]), os.environ.get(multiproc.ENV))
+"""
+
+
+def prepare(command: str, env: dict[str, str]) -> list[str]:
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", **env}
+    done = subprocess.run([sys.executable, "-c", PREPARE, command], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_a_worker_gets_a_clean_metrics_directory_and_nobody_else_uses_one(tmp_path: Path) -> None:
+    made, exported = prepare("worker", {})
+    assert made == exported and made.startswith("/") and not Path(made).exists()  # removed at exit
+    stale = tmp_path / "counter_12345.db"
+    stale.write_bytes(b"\0" * 64)
+    assert prepare("worker", {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}) == [str(tmp_path)] * 2
+    assert tmp_path.is_dir() and not stale.exists()  # a previous run's values are gone, the folder stays
+    for command in ("slack", "discord", "ask"):
+        assert prepare(command, {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}) == ["None", "None"]
