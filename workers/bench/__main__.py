@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     title = (
         f"mathbot pipeline vs straight to the server: simulator at {args.tokens_per_second:g} tokens/s per "
-        f"stream, ~{args.reasoning_tokens} reasoning tokens; {machine}"
+        f"stream, ~{args.reasoning_tokens} reasoning tokens\n{machine}"
     )
     print()
     print(report.table(rows))
