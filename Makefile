@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REDIS_PORT ?= 6379
 
-.PHONY: demo test test-fast lint redis bench bench-slack bench-discord bench-faults clean
+.PHONY: demo test test-fast lint redis bench bench-votes bench-slack bench-discord bench-faults clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,11 @@ redis: $(VENV)/.installed
 
 ## bench: N questions straight to the simulator vs through the pipeline (table, JSON and PNG in build/bench)
 bench: $(VENV)/.installed redis
-	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m workers.bench
+
+## bench-votes: generation tokens that votes stopping early save, on the simulator (and a model of the rule)
+bench-votes: $(VENV)/.installed
+	$(BIN)/python -m workers.bench_votes
 
 ## bench-slack, bench-discord: chat API calls of one ~2-minute answer (fake Slack/Discord, real processes)
 bench-slack: $(VENV)/.installed redis

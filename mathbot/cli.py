@@ -1,4 +1,4 @@
-"""The `mathbot` command: ask, worker, slack, discord, and the local tools sim and demo."""
+"""The `mathbot` command: ask, eval, worker, slack, discord, and the local tools sim and demo."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mathbot: invalid settings: {describe(exc)}", file=sys.stderr)
         return 2
     logs.setup(
-        args.log_level or ("WARNING" if args.command == "ask" else settings.log_level),
+        args.log_level or ("WARNING" if args.command in QUIET_COMMANDS else settings.log_level),
         settings.secrets(),
         settings.log_format,
     )
@@ -50,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 REDIS_COMMANDS = ("ask", "worker", "slack", "discord")
-"""Commands that need Redis: each checks it first, and stops at once with one line if it is unusable."""
+"""Commands that need Redis: each checks it first, and stops at once with one line if it is unusable
+(`eval` checks it itself, after its arguments)."""
+
+QUIET_COMMANDS = ("ask", "eval")
+"""Terminal commands: their logs stay at WARNING unless --log-level says otherwise (progress is theirs)."""
 
 
 def describe(error: ValidationError) -> str:
@@ -105,6 +109,28 @@ def _parser() -> argparse.ArgumentParser:
     discord = commands.add_parser("discord", help="run the Discord adapter")
     discord.set_defaults(run=_discord)
 
+    evaluate = commands.add_parser(
+        "eval",
+        help="evaluate on problem sets through the queue and the running workers",
+        description="Answer every problem of the sets K times through the evaluation queue (served by "
+        "`mathbot worker` after users' questions), grade each sample against the official answer, and "
+        "report pass@1 and cons@K per set. Results are stored as they come: the same command resumes.",
+    )
+    evaluate.add_argument(
+        "sets",
+        nargs="+",
+        metavar="SET_OR_FILE",
+        help="a set name (aime_2025, hmmt_2025, ...) or a JSONL file",
+    )
+    evaluate.add_argument(
+        "--samples", type=int, default=1, metavar="K", help="samples per problem (default 1)"
+    )
+    evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N problems of each set")
+    evaluate.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="results folder (default ./mathbot-eval)"
+    )
+    evaluate.set_defaults(run=_eval)
+
     commands.add_parser("sim", help="run the TGI simulator (see `mathbot sim --help`)")
     commands.add_parser("demo", help="run everything locally on the simulator and ask one problem")
     return parser
@@ -115,6 +141,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     text = sys.stdin.read() if args.question == "-" else args.question
     return ask(text, settings, timeout=args.timeout, reasoning_path=args.reasoning, samples=args.samples)
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.eval.command import DEFAULT_OUT, evaluate
+
+    return evaluate(args.sets, settings, samples=args.samples, limit=args.limit, out=args.out or DEFAULT_OUT)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

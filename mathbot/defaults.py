@@ -101,8 +101,19 @@ five samples recovers most of the ~20 points that cons@64 gains over pass@1 on A
 MAX_SAMPLES = 8
 """Most samples one question may ask for (each is a full generation on the server)."""
 
+VOTE_EARLY_STOP = True
+"""Stop a vote's unfinished samples once they cannot change its answer: their streams close and the
+server's GPU is free for other questions sooner (the card says how many were stopped)."""
+
 SAMPLES_LIMIT = 16
 """Hard ceiling of samples in a job payload, whatever MATHBOT_MAX_SAMPLES says."""
+
+EVAL_QUEUE_SUFFIX = "-eval"
+"""Evaluation jobs go on `<MATHBOT_QUEUE>-eval`, which workers serve only when the users' queue is empty."""
+
+EVAL_CONCURRENCY = 32
+"""Evaluation samples queued or running at once: half of the compose file's 64 workers, so that while an
+evaluation runs, users' questions still find free workers instead of waiting for a sample to end."""
 
 DISCORD_MESSAGE_CONTENT = True
 """Request Discord's privileged Message Content intent (follow-ups without a mention need it)."""

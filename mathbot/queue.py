@@ -184,6 +184,21 @@ def question_queue(settings: Settings, connection: redis.Redis) -> QuestionQueue
     return QuestionQueue(settings.queue, connection=connection)
 
 
+def eval_queue_name(settings: Settings) -> str:
+    """The queue of evaluation samples (`mathbot eval`): workers serve it after the users' queue."""
+    return settings.queue + defaults.EVAL_QUEUE_SUFFIX
+
+
+def eval_queue(settings: Settings, connection: redis.Redis) -> QuestionQueue:
+    return QuestionQueue(eval_queue_name(settings), connection=connection)
+
+
+def served_queues(settings: Settings) -> list[str]:
+    """What a worker listens on, in order: RQ takes a job from a later queue only when every earlier
+    one is empty, so an evaluation never holds back a user's question that is waiting."""
+    return [settings.queue, eval_queue_name(settings)]
+
+
 @dataclass(frozen=True)
 class Enqueued:
     question_id: str
@@ -191,21 +206,24 @@ class Enqueued:
     """1 = next to be picked up."""
 
 
-def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
-    """Check and put a question on the queue as a JSON payload.
+def enqueue(
+    question: Question, settings: Settings, connection: redis.Redis, *, evaluation: bool = False
+) -> Enqueued:
+    """Check and put a question on the queue as a JSON payload (with `evaluation`, on the evaluation
+    queue: a sample of `mathbot eval`).
 
     Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `errors.Busy` / `errors.LimitReached`
     when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
     `MathbotError` whose `user_message` the adapter shows as is (and counts as a refusal in the metrics).
     """
     try:
-        return _enqueue(question, settings, connection)
+        return _enqueue(question, settings, connection, evaluation)
     except MathbotError as exc:
         metrics.refused(question.target.platform, metrics.reason(exc))
         raise
 
 
-def _enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
+def _enqueue(question: Question, settings: Settings, connection: redis.Redis, evaluation: bool) -> Enqueued:
     text = question.text.strip()
     if not text:
         raise EmptyQuestion()
@@ -218,7 +236,7 @@ def _enqueue(question: Question, settings: Settings, connection: redis.Redis) ->
     if question.sampling.samples > settings.max_samples:
         refusal = messages.too_many_samples(question.sampling.samples, settings.max_samples)
         raise InputError(refusal, detail="too_many_samples")
-    queue = question_queue(settings, connection)
+    queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
     try:
         limits.admit(connection, question, settings, queue.key)
         try:
@@ -301,6 +319,22 @@ def cancel_where(
     return cancelled
 
 
-def workers_alive(settings: Settings, connection: redis.Redis) -> int:
-    """How many workers listen on the question queue."""
-    return Worker.count(connection=connection, queue=question_queue(settings, connection))
+PENDING_STATES = frozenset({"queued", "started", "scheduled", "deferred"})
+"""RQ job states of a question that will still end in an answer or an error (it is waiting or running)."""
+
+
+def job_states(job_ids: list[str], connection: redis.Redis) -> list[str | None]:
+    """The RQ state of each job ("queued", "started", "finished", "failed", "stopped", "canceled", ...),
+    None for a job that does not exist (never queued, or expired)."""
+    jobs = Job.fetch_many(job_ids, connection=connection, serializer=JSONSerializer)
+    states: list[str | None] = []
+    for job in jobs:
+        status = job.get_status(refresh=False) if job is not None else None
+        states.append(str(status.value) if status is not None else None)
+    return states
+
+
+def workers_alive(settings: Settings, connection: redis.Redis, *, evaluation: bool = False) -> int:
+    """How many workers listen on the question queue (with `evaluation`: on the evaluation queue)."""
+    queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
+    return Worker.count(connection=connection, queue=queue)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 
@@ -79,6 +80,13 @@ class Settings(BaseSettings):
     """Samples drawn by the "Check with N samples" buttons."""
     max_samples: int = Field(defaults.MAX_SAMPLES, ge=1, le=defaults.SAMPLES_LIMIT)
     """Most samples one question may ask for (`mathbot ask --samples`, Discord's `samples` option)."""
+    vote_early_stop: bool = defaults.VOTE_EARLY_STOP
+    """Stop a vote's unfinished samples once they cannot change its answer; off: every sample is drawn."""
+    data_dir: Path | None = None
+    """Folder of the competition problem sets (`<name>.jsonl`) that `mathbot eval NAME` reads; unset:
+    `shared/data` beside the checkout, then /work/shared/data."""
+    eval_concurrency: int = Field(defaults.EVAL_CONCURRENCY, ge=1)
+    """Evaluation samples queued or running at once (`mathbot eval`); keep it below the worker count."""
     discord_guilds: Annotated[list[int], NoDecode] = []
     """Discord guild ids that also get /solve registered per guild (instant, unlike global commands)."""
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
@@ -91,6 +99,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
         return value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _unset_if_empty(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _answer_fits(self) -> Settings:

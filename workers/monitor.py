@@ -32,9 +32,6 @@ from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EVAL_SUFFIX = "-eval"
-"""The evaluation queue is the users' queue's name with this suffix (served after it)."""
-
 PROBE_TIMEOUT = 3.0
 """Seconds an inference server's /health may take before it counts as down (scrapes time out at 10 s)."""
 
@@ -50,7 +47,7 @@ class Pipeline(Collector):
 
     def __init__(self, settings: Settings, connection: redis.Redis) -> None:
         self.settings, self.connection = settings, connection
-        self.queues = (settings.queue, settings.queue + EVAL_SUFFIX)
+        self.queues = (settings.queue, queue.eval_queue_name(settings))
         self.servers = [url.strip().rstrip("/") for url in settings.tgi_url.split(",") if url.strip()]
         key = settings.tgi_api_key.get_secret_value() if settings.tgi_api_key else None
         self.headers = {"Authorization": f"Bearer {key}"} if key else {}

@@ -182,7 +182,8 @@ def preload() -> None:
 
 
 def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
-    """Run `processes` workers on the question queue until stopped (or, with `burst`, until it is empty)."""
+    """Run `processes` workers until stopped (or, with `burst`, until the queues are empty): on the
+    users' queue, then the evaluation queue (`mathbot.queue.served_queues`)."""
     preload()
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
         log.error("HF_HUB_OFFLINE is set: huggingface_hub then refuses to call TGI_URL too; unset it")
@@ -190,7 +191,7 @@ def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
     level = settings.log_level.upper()
     if processes > 1:
         pool = WorkerPool(
-            [settings.queue],
+            questions.served_queues(settings),
             connection=connection,
             num_workers=processes,
             worker_class=MathbotWorker,
@@ -200,6 +201,6 @@ def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
         with monitor.serving(settings, lambda: {w.pid for w in tuple(pool.worker_dict.values())}):
             pool.start(burst=burst, logging_level=level)
         return
-    worker = MathbotWorker([questions.question_queue(settings, connection)], connection=connection)
+    worker = MathbotWorker(questions.served_queues(settings), connection=connection)
     with monitor.serving(settings, lambda: {os.getpid()}):
         worker.work(burst=burst, logging_level=level)

@@ -14,6 +14,9 @@ from mathbot.sim.tokens import EOS, SPECIAL_IDS, THINK_CLOSE, THINK_OPEN, count_
 NOTICE = "(Simulated reasoning — mathbot's TGI simulator, not a real model.)"
 """First line of every simulated chain of thought, so nobody mistakes it for the model."""
 
+BOXED = "\\boxed"
+"""A known sample answer that holds boxes itself (`\\boxed{3} \\text{ or } \\boxed{-5}`) is written as is."""
+
 EXCERPT_CHARS = 100
 """How much of the problem the reasoning quotes back."""
 
@@ -135,7 +138,7 @@ def _solution(answer: str, known: Problem | None, rng: random.Random, wrong: boo
         f"x = \\frac{{{numbers['s']} \\pm \\sqrt{{{numbers['s']}^2 - 4 \\cdot {numbers['p']}}}}}{{2}},\n"
         "\\]\n"
         "and checking the constraints of the problem singles out one value.\n\n"
-        f"The final answer is $\\boxed{{{answer}}}$."
+        f"The final answer is ${answer if BOXED in answer else f'{BOXED}{{{answer}}}'}$."
     )
 
 
@@ -161,7 +164,8 @@ def write_script(
 
     With `endless` > 0 the reasoning never concludes: it runs to at least that many tokens and the
     solution is empty (the `no_answer` fault). With `accuracy` < 1, that share of seeds box the right
-    answer and the others a wrong one (greedy requests, seed key "greedy", are always right).
+    answer and the others a wrong one (greedy requests, seed key "greedy", are always right). A known
+    problem with sample answers (`sim_answers`) boxes them in turn by seed instead.
     """
     rng = random.Random(f"{normalize(problem)}|{seed_key}")
     answer = known.answer if known else hashed_answer(problem)
@@ -169,6 +173,9 @@ def write_script(
     wrong = seed_key != "greedy" and luck.random() >= accuracy
     if wrong:
         answer = wrong_answer(answer, luck)
+    if known and known.samples and seed_key.startswith("seed:"):  # a known mix instead of luck
+        answer = known.samples[int(seed_key.removeprefix("seed:")) % len(known.samples)]
+        wrong = answer != known.answer
     target = endless or round(reasoning_tokens * (1 + rng.uniform(-LENGTH_JITTER, LENGTH_JITTER)))
     paragraphs: list[str] = []
     used = 0
@@ -179,7 +186,8 @@ def write_script(
         used += count_tokens(paragraph) + 1
     if endless:
         return Script("\n\n".join(paragraphs), "", answer)
-    paragraphs.append(f"Putting everything together, the answer should be ${answer}$. Let me write it up.")
+    said = answer.replace(BOXED, "")  # the reasoning boxes nothing
+    paragraphs.append(f"Putting everything together, the answer should be ${said}$. Let me write it up.")
     return Script("\n\n".join(paragraphs), _solution(answer, known, rng, wrong), answer)
 
 

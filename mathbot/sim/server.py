@@ -81,6 +81,7 @@ async def _generation(
             state.stats.faults_applied["no_answer"] += 1
         plan, seed = plan_for(state, req, fault)
         state.stats.generations_started += 1
+        state.stats.tokens_planned += len(plan.pieces)
         logger.info(
             "%s: %d prompt tokens, %d to generate (%s)%s",
             request.path, req.input_tokens, len(plan.pieces), plan.finish_reason,

@@ -26,6 +26,9 @@ class Stats:
     faults_applied: Counter[str] = field(default_factory=Counter)
     max_in_flight: int = 0
     tokens_streamed: int = 0
+    tokens_planned: int = 0
+    """Tokens the started generations would emit if every client read to the end: with tokens_streamed,
+    what clients that went away early (a decided vote) saved."""
     last_chat_request: Any = None
     last_generate_request: Any = None
 
@@ -42,6 +45,7 @@ class Stats:
             "faults_applied": dict(self.faults_applied),
             "max_in_flight": self.max_in_flight,
             "tokens_streamed": self.tokens_streamed,
+            "tokens_planned": self.tokens_planned,
             "last_chat_request": self.last_chat_request,
             "last_generate_request": self.last_generate_request,
         }

@@ -27,5 +27,5 @@ def test_budget_settings_must_leave_room_for_an_answer() -> None:
 def test_help_lists_the_contract_commands() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for command in ("ask", "worker", "slack", "discord"):
+    for command in ("ask", "eval", "worker", "slack", "discord"):
         assert command in result.stdout

@@ -193,7 +193,7 @@ def test_only_the_asker_can_cancel(
     head = answered(fake, thread)[0]
     assert head["content"].startswith("## Final answer: 70"), "Bob's click cancelled nothing"
     shown = [c["custom_id"] for row in head["components"] for c in row["components"]]
-    assert shown == [format.VOTE_ID], "the answer carries no cancel button, only the vote's"
+    assert shown == [layout.VOTE_ID], "the answer carries no cancel button, only the vote's"
     assert sim.stats()["clients_disconnected"] == 0
     assert_safe_and_small(fake)
 

@@ -146,8 +146,8 @@ def test_the_asker_retries_a_truncated_answer_once(
 
     # a redelivered click and a second click (a client still showing the button) ask nothing again
     discord_fake.run(fake.redeliver_interaction(click))
-    discord_fake.run(fake.click(cut["id"], format.RETRY_ID, seen=with_button))
-    assert wait_followups(fake, 2)["content"] == format.RETRY_REFUSED["already"]
+    discord_fake.run(fake.click(cut["id"], layout.RETRY_ID, seen=with_button))
+    assert wait_followups(fake, 2)["content"] == texts.RETRY_REFUSED["already"]
 
     def answers() -> int:
         return len([m for m in fake.bot_messages(thread) if m["content"].startswith("## ")])

@@ -2,7 +2,8 @@
 
 `mathbot discord` on the fake Discord, a real `mathbot worker` with a fixed base seed, and the TGI
 simulator wrong half of the time: with seeds 121-125 it boxes 105, 70, 81, 70, 70 for AIME 2025 #1
-(official answer 70), so the one-sample answer is wrong and the majority of five is right.
+(official answer 70), so the one-sample answer is wrong and the majority of five is right. The worker
+draws every sample (MATHBOT_VOTE_EARLY_STOP off), so the card shows the whole vote whatever the timing.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ SEED = "121"
 @pytest.fixture
 def env(redis_url: str, sim: Sim, discord_fake: FakeServer) -> dict[str, str]:
     sim.faults(accuracy=0.5)
-    return discord_env(redis_url, sim.url, discord_fake.fake, MATHBOT_SEED=SEED)
+    return discord_env(
+        redis_url, sim.url, discord_fake.fake, MATHBOT_SEED=SEED, MATHBOT_VOTE_EARLY_STOP="false"
+    )
 
 
 def button_ids(message: dict[str, Any]) -> list[str]:
@@ -92,7 +95,7 @@ def test_check_with_five_samples_replaces_a_wrong_answer_with_the_majority(
     # a second click on a stale copy of the button asks nothing again
     discord_fake.run(fake.click(first["id"], layout.VOTE_ID, seen=with_button))
     processes.wait_for(lambda: len(fake.followups) >= 2, timeout=10, message="the reply to the 2nd click")
-    assert fake.followups[1]["content"] == format.VOTE_REFUSED["already"]
+    assert fake.followups[1]["content"] == texts.VOTE_REFUSED["already"]
     assert_quiet(lambda: sim.stats()["generations_started"], 1.0, "no generation for a stale click")
     assert sim.stats()["generations_started"] == 6
     assert_safe_and_small(fake)

@@ -3,7 +3,8 @@ again with five samples at once, and the thread gets the majority's answer with 
 
 The simulator is wrong half of the time and the worker's base seed is fixed: with seeds 121-125 it
 boxes 105, 70, 81, 70, 70 for AIME 2025 #1 (official answer 70), so the one-sample answer is wrong and
-the majority of five is right.
+the majority of five is right. The worker draws every sample (MATHBOT_VOTE_EARLY_STOP off), so the card
+shows the whole vote whatever the timing.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def test_check_with_five_samples_answers_with_the_majority(
         env,
         tmp_path,
         MATHBOT_SEED="121",
+        MATHBOT_VOTE_EARLY_STOP="false",
         MATHBOT_PROGRESS_INTERVAL="0.2",
         MATHBOT_SLACK_EDITS_PER_MINUTE="600",
     ):

@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.table(rows))
     png = args.out / "bench.png"
-    drawn = report.plot(rows, png, title)
-    print(f"\nbench: {f'plot in {png}' if drawn else 'no plot (pip install matplotlib)'}; JSON in {args.out}")
+    report.plot(rows, png, title)
+    print(f"\nbench: plot in {png}, JSON in {args.out}")
     return 0
 
 

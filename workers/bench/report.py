@@ -108,15 +108,13 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: Sequence[Row], path: Path, title: str) -> bool:
-    """The four measures against N, as a PNG; False when matplotlib is not installed."""
-    try:
-        import matplotlib
+def plot(rows: Sequence[Row], path: Path, title: str) -> None:
+    """The four measures against N, as a PNG."""
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     ns = [r.n for r in rows]
     figure, axes = plt.subplots(2, 2, figsize=(11, 7.5))
     ratios = [("mean", [r.completion_ratio for r in rows]), ("makespan", [r.makespan_ratio for r in rows])]
@@ -149,7 +147,6 @@ def plot(rows: Sequence[Row], path: Path, title: str) -> bool:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
-    return True
 
 
 def as_json(rows: Sequence[Row]) -> list[dict[str, float]]:
