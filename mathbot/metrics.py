@@ -38,6 +38,7 @@ from prometheus_client.registry import Collector
 
 from mathbot import errors
 from mathbot.logs import scrub_credentials
+from mathbot.outcome import Answer
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +96,10 @@ def question(platform: str, outcome: str) -> None:
     QUESTIONS.labels(platform, outcome).inc()
 
 
-def answered(platform: str, truncated: bool) -> None:
-    """An answer reached its asker: a complete one, or one without a final answer."""
-    question(platform, "truncated" if truncated else "answered")
+def answered(platform: str, answer: Answer) -> None:
+    """An answer reached its asker: complete, rescued (concluded under the token limit, its reasoning
+    cut short), or truncated (no final answer)."""
+    question(platform, "truncated" if answer.truncated else "rescued" if answer.rescued else "answered")
 
 
 def refused(platform: str, reason: str) -> None:

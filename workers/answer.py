@@ -88,7 +88,7 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         metrics.question(question.target.platform, "failed")
         raise errors.Reported(errors.Undeliverable()) from None
     if delivered:
-        metrics.answered(question.target.platform, answer.truncated)
+        metrics.answered(question.target.platform, answer)
     return _summary(answer)
 
 
