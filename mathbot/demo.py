@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 import redis
 
-from mathbot import queue
+from mathbot import defaults, queue
 from mathbot.logs import scrub_credentials
 
 DATA_DIRS = (
@@ -188,11 +188,13 @@ def forget(url: str, name: str) -> None:
         ids = {*rq_queue.get_job_ids(), *(i for r in registries for i in r.get_job_ids())}
         doomed = {key for token in (name, *ids) for key in client.scan_iter(match=f"*{token}*", count=1000)}
         for key in client.scan_iter(match="rq:worker:*", count=1000, _type="hash"):
-            if client.hget(key, "queues") == name.encode():
+            served = client.hget(key, "queues") or b""  # this queue and its evaluation queue
+            if name in (served.decode() if isinstance(served, bytes) else served).split(","):
                 doomed.add(key)
         if doomed:
             client.delete(*doomed)
-        client.srem("rq:queues", rq_queue.key)
+        evaluation = queue.QuestionQueue(name + defaults.EVAL_QUEUE_SUFFIX, connection=client)
+        client.srem("rq:queues", rq_queue.key, evaluation.key)
 
 
 def _allows_eviction() -> bool:

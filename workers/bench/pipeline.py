@@ -19,8 +19,7 @@ from typing import Any
 import httpx
 import redis
 
-from bots.console import stream
-from mathbot import queue
+from mathbot import keys, queue
 from mathbot.demo import forget
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
@@ -116,10 +115,10 @@ def _ask_all(
 
 def _follow(connection: redis.Redis, asked: dict[str, Asked], timeout: float = 1800.0) -> None:
     """Read every question's console event stream until each has its answer (or error)."""
-    cursors = {stream.stream_key(qid): "0" for qid in asked}
+    cursors = {keys.CONSOLE + qid: "0" for qid in asked}  # the console's event stream of each question
     deadline = time.monotonic() + timeout
     while any(a.done is None for a in asked.values()) and time.monotonic() < deadline:
-        waiting = {k: c for k, c in cursors.items() if asked[k[len(stream.STREAM_PREFIX) :]].done is None}
+        waiting = {k: c for k, c in cursors.items() if asked[k[len(keys.CONSOLE) :]].done is None}
         found: Any = connection.xread(waiting, block=1000, count=100)  # type: ignore[arg-type]
         now = time.time()
         for key, entries in found or []:
@@ -128,7 +127,7 @@ def _follow(connection: redis.Redis, asked: dict[str, Asked], timeout: float = 1
                 cursors[name] = event_id.decode() if isinstance(event_id, bytes) else event_id
                 kind = fields[b"kind"].decode()
                 if kind in ("answer", "error"):
-                    question = asked[name[len(stream.STREAM_PREFIX) :]]
+                    question = asked[name[len(keys.CONSOLE) :]]
                     question.done, question.failed = now, kind == "error"
 
 
