@@ -41,6 +41,7 @@ redis: $(VENV)/.installed
 	      $$BIN --daemonize yes --bind 127.0.0.1 --port $(REDIS_PORT) --save '' --appendonly no --dir /tmp \
 	        --logfile /tmp/mathbot-redis.log && sleep 0.5 && echo "started Redis on port $(REDIS_PORT)"; }
 
+## bench: N questions straight to the simulator vs through the pipeline (table, JSON and PNG in build/bench)
 bench: $(VENV)/.installed redis
 	$(BIN)/python -m workers.bench
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from mathbot import defaults, logs, usage
+from mathbot import defaults, logs, multiproc, usage
 from mathbot.arguments import HelpFormatter, Parser, at_least, positive
 from mathbot.settings import LOG_LEVELS, Settings
 
@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo_main(argv[1:])
     args = _parser().parse_args(argv)
+    multiproc.prepare(args.command)  # before anything imports prometheus_client
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(
         args.log_level or ("WARNING" if args.command in QUIET_COMMANDS else settings.log_level),
         settings.secrets(),
+        settings.log_format,
     )
     unused = (args.command == "slack" and not settings.slack_configured) or (
         args.command == "discord" and not settings.discord_configured

@@ -1,5 +1,7 @@
 """Named defaults: every tunable number of mathbot in one place, each with a line on why."""
 
+from typing import Literal
+
 QUEUE_NAME = "mathbot"
 """The RQ queue every adapter enqueues questions on."""
 
@@ -115,3 +117,10 @@ evaluation runs, users' questions still find free workers instead of waiting for
 
 DISCORD_MESSAGE_CONTENT = True
 """Request Discord's privileged Message Content intent (follow-ups without a mention need it)."""
+
+METRICS_PORT = 9100
+"""Port of `mathbot worker`'s and `mathbot discord`'s GET /metrics and GET /health (node_exporter's
+9100: the port Prometheus setups expect of a host's own exporter; mathbot slack uses $PORT)."""
+
+LOG_FORMAT: Literal["text", "json"] = "text"
+"""Log lines as text (one line, for people) or JSON (one object a line, for log pipelines)."""

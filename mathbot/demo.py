@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             env["TGI_URL"] = f"http://127.0.0.1:{port}"
             wait_http(env["TGI_URL"] + "/health", "the TGI simulator", who="demo")
         env.setdefault("MATHBOT_PROGRESS_INTERVAL", "1")
+        env.setdefault("MATHBOT_METRICS_PORT", "0")  # no metrics (nor a real worker's port taken)
         stack.callback(stop, spawn(["worker"], env, quiet=True))
         where = f"Redis {scrub_credentials(env['REDIS_URL'])}, inference {scrub_credentials(env['TGI_URL'])}"
         print(f"demo: {where}, one worker", file=sys.stderr)

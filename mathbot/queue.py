@@ -27,8 +27,8 @@ from rq.registry import (
 from rq.results import Result
 from rq.serializers import JSONSerializer
 
-from mathbot import defaults, limits, messages, questions, runs
-from mathbot.errors import EmptyQuestion, InputError, QuestionTooLong, QueueError
+from mathbot import defaults, limits, messages, metrics, questions, runs
+from mathbot.errors import EmptyQuestion, InputError, MathbotError, QuestionTooLong, QueueError
 from mathbot.jobs import Question
 from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
@@ -230,9 +230,20 @@ def enqueue(
 
     Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `errors.Busy` / `errors.LimitReached`
     when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
-    `MathbotError` whose `user_message` the adapter shows as is. `admitted`: `admit` already checked
-    and counted it in (the same question id), so it is only queued now.
+    `MathbotError` whose `user_message` the adapter shows as is (and counts as a refusal in the
+    metrics). `admitted`: `admit` already checked and counted it in (the same question id), so it is only
+    queued now.
     """
+    try:
+        return _enqueue(question, settings, connection, evaluation, admitted)
+    except MathbotError as exc:
+        metrics.refused(question.target.platform, metrics.reason(exc))
+        raise
+
+
+def _enqueue(
+    question: Question, settings: Settings, connection: redis.Redis, evaluation: bool, admitted: bool
+) -> Enqueued:
     if not admitted:
         _check(question, settings)
     queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
@@ -258,11 +269,15 @@ def admit(question: Question, settings: Settings, connection: redis.Redis) -> No
     without queueing it yet, raising what `enqueue` raises. For an adapter that shows something before
     the question is queued (a placeholder): a refused question then costs no chat message at all. Follow
     with `enqueue(..., admitted=True)` within `limits.RESERVATION_SECONDS`, or `withdraw`."""
-    _check(question, settings)
     try:
-        limits.admit(connection, question, settings, question_queue(settings, connection).key)
-    except redis.RedisError as exc:
-        raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
+        _check(question, settings)
+        try:
+            limits.admit(connection, question, settings, question_queue(settings, connection).key)
+        except redis.RedisError as exc:
+            raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
+    except MathbotError as exc:
+        metrics.refused(question.target.platform, metrics.reason(exc))
+        raise
 
 
 def withdraw(question: Question, settings: Settings, connection: redis.Redis) -> None:
@@ -284,7 +299,8 @@ def _check(question: Question, settings: Settings) -> None:
             message=messages.question_too_many_chars(len(text), defaults.MAX_QUESTION_CHARS),
         )
     if question.sampling.samples > settings.max_samples:
-        raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
+        refusal = messages.too_many_samples(question.sampling.samples, settings.max_samples)
+        raise InputError(refusal, detail="too_many_samples")
 
 
 def _push(queue: QuestionQueue, question: Question, settings: Settings) -> None:
@@ -330,6 +346,7 @@ def cancel(
     else:
         job.cancel()
     limits.release(connection, question, settings)
+    metrics.question(question.target.platform, "cancelled")
     return "cancelled", question
 
 

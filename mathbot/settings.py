@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1)
     """Worker processes started by `mathbot worker` (one generation in flight each)."""
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = defaults.LOG_FORMAT
+    """Log lines as text, or as one JSON object a line (time, level, logger, message, question id)."""
+    metrics_port: int = Field(defaults.METRICS_PORT, ge=0, le=65535)
+    """Port of GET /metrics and GET /health for `mathbot worker` and `mathbot discord` (0: not served)."""
     max_queue: int = Field(defaults.MAX_QUEUE, gt=0)
     user_in_flight: int = Field(defaults.USER_IN_FLIGHT, gt=0)
     user_per_hour: int = Field(defaults.USER_PER_HOUR, gt=0)

@@ -11,6 +11,7 @@ server stop generating them (the GPU is free for others), and the card says how 
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -19,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from mathbot import errors, messages, render, vote
+from mathbot import errors, messages, metrics, render, vote
 from mathbot.jobs import Question
 from mathbot.outcome import Answer, Progress, Vote
 from mathbot.prompt import Message
@@ -160,6 +161,7 @@ def generate_votes(
     (an `InputError` such as a too-long question fails them all alike).
     """
     merged = _Merged(samples, on_progress, settings.progress_interval, clock)
+    metrics.vote_samples("drawn", samples)
     base_seed = seed_for(question.sampling.seed, settings.seed)
     stop = threading.Event()
     streams: list[_Stoppable | None] = [None] * samples
@@ -184,7 +186,8 @@ def generate_votes(
     ballots = _Ballots(samples)
     pool = ThreadPoolExecutor(max_workers=samples, thread_name_prefix=f"sample-{question.id[:8]}")
     try:
-        running = {pool.submit(one, i): i for i in range(samples)}
+        # Each sample's thread runs in a copy of this context: its log lines carry the question id too.
+        running = {pool.submit(contextvars.copy_context().run, one, i): i for i in range(samples)}
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
@@ -196,6 +199,7 @@ def generate_votes(
                 for future in done:
                     _collect(question, ballots, running.pop(future), future, merged)
                 ballots.stopped.update(running.values())
+                metrics.vote_samples("stopped", len(running))
                 break
     finally:
         # Never wait for the other samples here: on RQ's job timeout (raised in this thread) the

@@ -17,10 +17,10 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
-from mathbot import platforms
+from mathbot import errors, logs, platforms
 from mathbot import queue as questions
 from mathbot.settings import Settings
-from workers import liveness, lost
+from workers import liveness, lost, monitor
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,9 @@ class MathbotWorker(Worker):
         kwargs.setdefault("worker_ttl", WORKER_TTL)
         super().__init__(_json_queues(queues, kwargs.get("connection")), *args, **kwargs)
         liveness.use_redis_clock(self.connection)  # in every worker process, however it was started
+        rq_log = logging.getLogger("rq.worker")
+        if not any(isinstance(f, _StoppedIsNotFailed) for f in rq_log.filters):
+            rq_log.addFilter(_StoppedIsNotFailed())
 
     def execute_job(self, job: Job, queue: Any) -> None:
         """Run only mathbot's own jobs (`mathbot.queue.JOB_FUNCTIONS`): any other is failed here, in the
@@ -112,20 +115,58 @@ class MathbotWorker(Worker):
         super().setup_work_horse_signals()
         liveness.die_with_parent(getattr(self, "_parent_pid", os.getppid()))
 
+    def perform_job(self, job: Job, queue: Any) -> bool:
+        """In the work horse: every log line of the job carries its question id (the job id)."""
+        with logs.question_context(job.id):
+            return bool(super().perform_job(job, queue))
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        """A question that ended in an error its asker was told (`errors.Reported`) already has its one
+        WARNING line (which names the server): no ERROR traceback for it, only what RQ records."""
+        if isinstance(exc_info[1], errors.Reported):
+            self._reported = job.id
+            log.info("question=%s job failed: %s", job.id, exc_info[1])
+            return
+        super().handle_exception(job, *exc_info)
+
     def handle_job_failure(
         self, job: Job, queue: Any, started_job_registry: Any = None, exc_string: str = ""
     ) -> None:
+        """RQ's failure handling, but: a question cancelled while running (its horse stopped) ends
+        canceled, not failed; a question that ended in an error told to its asker fails once (RQ does not
+        retry it, nobody tells the asker again); any other failure (the horse killed, the time limit)
+        tells the asker, or that the question starts over."""
+        if job.id == self._stopped_job_id:
+            log.info("question=%s cancelled: its work horse was stopped", job.id)
+            self._stopped_job_id = None
+            with self.connection.pipeline() as pipe:
+                self.cleanup_execution(job, pipeline=pipe)
+                job.cancel(pipeline=pipe)
+                pipe.execute()
+            return
+        if job.id == getattr(self, "_reported", None):
+            job.retries_left = 0
+            super().handle_job_failure(job, queue, started_job_registry, exc_string)
+            return
         super().handle_job_failure(
             job, queue, started_job_registry=started_job_registry, exc_string=exc_string
         )
         from workers.answer import after_failure  # the job module loads the inference client: only here
 
         status = job.get_status(refresh=True)
-        if status == JobStatus.STOPPED:
+        if status in (JobStatus.STOPPED, JobStatus.CANCELED):
             return  # cancelled on purpose: the canceller already told the asker
         after_failure(
             job, will_retry=status in (JobStatus.QUEUED, JobStatus.SCHEDULED), reason=exc_string[:200]
         )
+
+
+class _StoppedIsNotFailed(logging.Filter):
+    """RQ announces that a stopped job moves to its FailedJobRegistry; a cancelled question's job goes to
+    the CanceledJobRegistry instead (`MathbotWorker.handle_job_failure`), so that line would mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "stopped by user, moving job to FailedJobRegistry" not in str(record.msg)
 
 
 def _named(job: Job) -> str:
@@ -174,7 +215,9 @@ def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
             queue_class=WorkerQueue,
             serializer=JSONSerializer,
         )
-        pool.start(burst=burst, logging_level=level)
+        with monitor.serving(settings, lambda: {w.pid for w in tuple(pool.worker_dict.values())}):
+            pool.start(burst=burst, logging_level=level)
         return
     worker = MathbotWorker(questions.served_queues(settings), connection=connection)
-    worker.work(burst=burst, logging_level=level)
+    with monitor.serving(settings, lambda: {os.getpid()}):
+        worker.work(burst=burst, logging_level=level)

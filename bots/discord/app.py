@@ -20,11 +20,12 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
-from bots.discord import handlers, state
+from bots.discord import handlers, state, telemetry
 from bots.discord.buttons import Button
 from bots.discord.commands import solve_command
+from bots.discord.health import GatewayHealth
 from bots.discord.ingest import NO_MENTIONS, Ingest
-from mathbot import queue
+from mathbot import endpoint, queue
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class MathbotClient(discord.Client):
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = (
             False  # no voice: no warnings about it
         )
-        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS)
+        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, http_trace=telemetry.http_trace())
         self.settings = settings
         self.ctx = handlers.Context(ingest, self, message_content)
         self.tree = app_commands.CommandTree(self)
@@ -140,7 +141,8 @@ def point_at(settings: Settings) -> None:
 
 
 def run(settings: Settings) -> int:
-    """Run the Discord adapter until SIGINT/SIGTERM; returns the process exit code.
+    """Run the Discord adapter until SIGINT/SIGTERM, with GET /metrics and GET /health on
+    MATHBOT_METRICS_PORT; returns the process exit code.
 
     Without DISCORD_BOT_TOKEN the adapter is simply not in use (a Slack-only deployment that starts
     every service): one line, exit 0, so `restart: on-failure` does not restart it.
@@ -150,10 +152,16 @@ def run(settings: Settings) -> int:
         return EXIT_OK
     point_at(settings)
     ingest = Ingest(settings, queue.connect(settings))
+    health = GatewayHealth(queue.connect(settings))
+    with endpoint.serving(settings.metrics_port, health):
+        return _run(settings, ingest, health)
+
+
+def _run(settings: Settings, ingest: Ingest, health: GatewayHealth) -> int:
     message_content = settings.discord_message_content
     while True:
         try:
-            asyncio.run(_serve(settings, ingest, message_content))
+            asyncio.run(_serve(settings, ingest, message_content, health))
             return EXIT_OK
         except discord.PrivilegedIntentsRequired:
             if not message_content:
@@ -175,8 +183,8 @@ def run(settings: Settings) -> int:
             return EXIT_OK
 
 
-async def _serve(settings: Settings, ingest: Ingest, message_content: bool) -> None:
-    client = MathbotClient(settings, ingest, message_content=message_content)
+async def _serve(settings: Settings, ingest: Ingest, message_content: bool, health: GatewayHealth) -> None:
+    client = health.client = MathbotClient(settings, ingest, message_content=message_content)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):

@@ -21,7 +21,7 @@ import redis
 
 from bots.discord import layout
 from bots.discord.buttons import cancel_view
-from mathbot import claims, defaults, messages, present, questions, queue, runs, threads
+from mathbot import claims, defaults, messages, metrics, present, questions, queue, runs, threads
 from mathbot.errors import MathbotError, QueueError
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.queue import CancelOutcome
@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 """Every message the adapter sends or edits: nobody is ever pinged."""
+
+EVENT_CLAIMS = ("discord:message:", "discord:interaction:")
+"""Claims on a delivered event: a second one is a redelivery (counted as a dropped duplicate), unlike the
+other claims (a hint shown once per channel, a button used once)."""
 
 DEDUPE_WAIT = 1.0
 """Seconds a dedupe check may take; after that the event is handled anyway (a lost question is worse)."""
@@ -56,7 +60,10 @@ class Ingest:
         """False when this event id was already handled (a redelivery); fails open."""
         try:
             call = asyncio.to_thread(claims.claim, self.connection, key, ttl)
-            return await asyncio.wait_for(call, DEDUPE_WAIT)
+            first = await asyncio.wait_for(call, DEDUPE_WAIT)
+            if not first and key.startswith(EVENT_CLAIMS):
+                metrics.duplicate("discord")
+            return first
         except (TimeoutError, redis.RedisError) as exc:
             log.warning("dedupe of %s unavailable (%s); handling it anyway", key, type(exc).__name__)
             return True

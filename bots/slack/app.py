@@ -32,13 +32,14 @@ from bots.slack.config import SlackConfig
 from bots.slack.handlers import Handlers
 from bots.slack.ingest import Ingest
 from bots.slack.uninstall import Uninstalls
-from mathbot import queue
+from mathbot import metrics, queue
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/health"
+METRICS_PATH = "/metrics"
 HOST = "0.0.0.0"
 
 EXIT_OK = 0
@@ -113,13 +114,13 @@ def web_app(
     flow: AsyncOAuthFlow | None = None,
     secret: str = "",
 ) -> web.Application:
-    """The HTTP front, and GET /health.
+    """The HTTP front, GET /health and GET /metrics (Prometheus: this adapter's counters).
 
     HTTP mode (`bolt` given): Bolt's own aiohttp app (`AsyncApp.web_app`: POST /slack/events, and with
     OAuth GET /slack/install and GET /slack/oauth_redirect), behind a door (`gate`) that refuses a
     request not signed with the app's signing secret, or one Bolt could not read, with 401 or 400 and
     one short log line, never its body. Socket Mode (`bolt` None): events come over the WebSocket, so
-    only the install pages of an OAuth `flow` are served beside /health.
+    only the install pages of an OAuth `flow` are served beside /health and /metrics.
 
     /health answers 503 when Redis does not answer or, in Socket Mode (`socket_connected` given),
     while the WebSocket to Slack is down (the client reconnects by itself; the probe says so meanwhile).
@@ -133,6 +134,8 @@ def web_app(
         rejected = gate.check(body, request.headers, secret)
         if rejected is None:
             return await handler(request)
+        if rejected.status == gate.UNSIGNED:
+            metrics.signature_failure()
         log.info("rejected %s %s (%d bytes): %s", request.method, request.path, len(body), rejected.reason)
         return web.json_response({"ok": False, "error": rejected.reason}, status=rejected.status)
 
@@ -148,6 +151,10 @@ def web_app(
         ok = all(body.values())
         return web.json_response({"ok": ok, **body}, status=200 if ok else 503)
 
+    async def prometheus(request: web.Request) -> web.Response:
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     if bolt is not None:
         app = bolt.web_app(path=EVENTS_PATH)
         app.middlewares.append(door)
@@ -156,6 +163,7 @@ def web_app(
         if flow is not None:
             oauth.add_routes(app, flow)
     app.router.add_get(HEALTH_PATH, health)
+    app.router.add_get(METRICS_PATH, prometheus)
     return app
 
 

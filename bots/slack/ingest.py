@@ -29,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bots.slack import blocks
 from bots.slack.config import SlackConfig
 from bots.slack.ratelimit import EditBudget
-from mathbot import claims, defaults, messages, present, questions, queue, runs, threads
+from mathbot import claims, defaults, messages, metrics, present, questions, queue, runs, threads
 from mathbot.errors import MathbotError, QueueError
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.settings import Settings
@@ -84,7 +84,10 @@ class Ingest:
             fresh = [claims.claim(self.connection, k, defaults.DEDUPE_TTL) for k in keys]
             return all(fresh)
 
-        return await asyncio.to_thread(claim_all)
+        first = await asyncio.to_thread(claim_all)
+        if not first:
+            metrics.duplicate("slack")
+        return first
 
     async def forget(self, keys: Sequence[str]) -> None:
         """Give dedupe keys back: the question was not taken, so a redelivery may try again."""
@@ -112,10 +115,12 @@ class Ingest:
         ids = f"channel={ask.channel} thread={ask.thread}"
         client = ask.client or self.client
         if ask.turns is None and not ask.text.strip():
+            metrics.refused("slack", "empty")
             await self.say(ask.channel, ask.thread, messages.EMPTY_QUESTION, client)
             return None
         if len(ask.text) > defaults.MAX_QUESTION_CHARS and root is None:  # said in the thread, as ever
             refusal = messages.question_too_many_chars(len(ask.text), defaults.MAX_QUESTION_CHARS)
+            metrics.refused("slack", "too_long")
             await self.say(ask.channel, ask.thread, refusal, client)
             return None
         try:

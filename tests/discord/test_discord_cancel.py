@@ -237,5 +237,5 @@ def test_the_asker_cancels_a_running_question(
     )
     assert sim.stats()["in_flight"] == 0
     assert_stays_cancelled(fake, thread)
-    assert job_status(redis_url, question) == JobStatus.STOPPED
+    assert job_status(redis_url, question) == JobStatus.CANCELED  # RQ's view: canceled, not a failure
     assert_safe_and_small(fake)

@@ -170,6 +170,7 @@ def test_only_the_asker_can_cancel_and_the_answer_still_arrives(
 def test_asker_cancels_a_running_question_and_its_generation_stops(
     fake_slack: FakeSlack,
     slack_app: ThreadedApp,
+    settings: Settings,
     sim: Sim,
     env: dict[str, str],
     tmp_path: Path,
@@ -190,9 +191,12 @@ def test_asker_cancels_a_running_question_and_its_generation_stops(
 
         assert click_cancel(slack_app, progress, ADA, thread) < 3
         cancelled = cancelled_edit(fake_slack, ts)
-        wait_for(
-            lambda: job_status(redis_conn, question_id) == JobStatus.STOPPED, 10, message="the job stopped"
+        wait_for(  # RQ's view: canceled, not a failure
+            lambda: job_status(redis_conn, question_id) == JobStatus.CANCELED, 10, message="the job canceled"
         )
+        rq_queue = queue.question_queue(settings, redis_conn)
+        assert question_id in rq_queue.canceled_job_registry.get_job_ids()
+        assert question_id not in rq_queue.failed_job_registry.get_job_ids()
         wait_for(
             lambda: sim.stats()["in_flight"] == 0,
             10,

@@ -17,6 +17,8 @@ def settings_env(redis_url: str, tgi_url: str, **extra: str) -> dict[str, str]:
         "MATHBOT_RETRY_BACKOFF": "0.05",
         "MATHBOT_HTTP_TIMEOUT": "5",
         "MATHBOT_LOG_LEVEL": "INFO",
+        # Tests run many workers at once on one host: none serves /metrics unless a test asks for a port.
+        "MATHBOT_METRICS_PORT": "0",
     }
     env.update(extra)
     return env
