@@ -117,8 +117,15 @@ def reasoning_paragraphs(problem: str, rng: random.Random) -> Iterator[str]:
         yield deck.pop().format(**_numbers(rng))
 
 
-def _solution(answer: str, known: Problem | None, rng: random.Random, wrong: bool = False) -> str:
+def _solution(
+    answer: str, known: Problem | None, rng: random.Random, wrong: bool = False, rushed: bool = False
+) -> str:
     numbers = _numbers(rng)
+    opening = (
+        "**Simulated conclusion, written after the reasoning was cut short.** "
+        if rushed
+        else "**Simulated solution.** "
+    )
     where = (
         "the boxed answer is deliberately wrong (a simulated sampling error, see --accuracy)"
         if wrong
@@ -127,7 +134,7 @@ def _solution(answer: str, known: Problem | None, rng: random.Random, wrong: boo
         else "the boxed answer is a stand-in derived from a hash of the problem"
     )
     return (
-        "**Simulated solution.** This text comes from mathbot's TGI simulator, not from Fathom-R1-14B: "
+        f"{opening}This text comes from mathbot's TGI simulator, not from Fathom-R1-14B: "
         f"the steps are placeholders and {where}.\n\n"
         "Let $x$ be the quantity asked for. The simulated analysis reduces the problem to\n"
         "\\[\n"
@@ -183,6 +190,21 @@ def write_script(
     return Script("\n\n".join(paragraphs), _solution(answer, known, rng, wrong), answer)
 
 
+def runs_long(problem: str, seed_key: str, share: float) -> bool:
+    """Whether this generation's reasoning never concludes (the `truncate_share` of them), fixed per
+    problem and seed like the right/wrong draw."""
+    return share > 0 and random.Random(f"{normalize(problem)}|{seed_key}|long").random() < share
+
+
+def write_conclusion(problem: str, *, known: Problem | None, seed_key: str, accuracy: float = 1.0) -> Script:
+    """What the simulated model writes once its reasoning was closed for it (budget forcing): no more
+    reasoning, a short solution and the boxed answer, right or wrong by the same draw as a full answer."""
+    full = write_script(problem, known=known, seed_key=seed_key, reasoning_tokens=0, accuracy=accuracy)
+    rng = random.Random(f"{normalize(problem)}|{seed_key}|conclusion")
+    wrong = full.answer != (known.answer if known else hashed_answer(problem))
+    return Script("", _solution(full.answer, known, rng, wrong, rushed=True), full.answer)
+
+
 def _pieces(text: str, part: str) -> list[Piece]:
     return [Piece(t.id, t.text, t.special, part) for t in tokenize(text)]
 
@@ -215,6 +237,27 @@ def _cut_at_stop(pieces: list[Piece], stop: tuple[str, ...]) -> list[Piece] | No
     return kept
 
 
+IGNORED_LIMIT_FACTOR = 4
+"""A server ignoring `max_new_tokens` (the `ignore_max_tokens` fault) still stops somewhere: after this
+many times the limit (plus IGNORED_LIMIT_SLACK), so a client without its own guard ends eventually."""
+
+IGNORED_LIMIT_SLACK = 1000
+
+IGNORE_KINDS = ("whitespace", "think")
+"""How a server ignoring `max_new_tokens` runs on: endless blanks, or an endless chain of thought."""
+
+
+def _ignoring(script: Script, shape: str, kind: str, max_new_tokens: int) -> list[Piece]:
+    """Tokens of a generation that never stops by itself, up to the fault's hard cap."""
+    cap = IGNORED_LIMIT_FACTOR * max_new_tokens + IGNORED_LIMIT_SLACK
+    head = script_pieces(Script(script.reasoning, "", script.answer), shape)
+    if kind == "whitespace":
+        head = head[: min(len(head), 50)]
+        blank = Piece(token_id("\n\n"), "\n\n", False, "reasoning")
+        return (head + [blank] * cap)[:cap]
+    return head[:cap]
+
+
 def plan_generation(
     problem: str,
     *,
@@ -226,22 +269,41 @@ def plan_generation(
     stop: tuple[str, ...] = (),
     no_answer: bool = False,
     accuracy: float = 1.0,
+    truncate_share: float = 0.0,
+    concluding: bool = False,
+    ignore_max_tokens: str = "",
 ) -> Plan:
-    """Everything a generation will emit, cut by stop sequences and `max_new_tokens` like TGI."""
-    endless = max_new_tokens + 1 if no_answer else 0
+    """Everything a generation will emit, cut by stop sequences and `max_new_tokens` like TGI.
+
+    `concluding`: the prompt already holds the closed reasoning (a budget-forcing continuation), so the
+    model writes only its conclusion. `ignore_max_tokens` ("whitespace" or "think"): a broken server
+    that runs past `max_new_tokens` (see `_ignoring`).
+    """
+    if concluding:
+        script = write_conclusion(problem, known=known, seed_key=seed_key, accuracy=accuracy)
+        pieces = [*_pieces(script.solution, "content"), Piece(token_id(EOS), EOS, True, "eos")]
+        return _cut(pieces, stop, max_new_tokens, script.answer)
+    long = no_answer or ignore_max_tokens or runs_long(problem, seed_key, truncate_share)
+    cap = IGNORED_LIMIT_FACTOR * max_new_tokens + IGNORED_LIMIT_SLACK if ignore_max_tokens else max_new_tokens
     script = write_script(
         problem,
         known=known,
         seed_key=seed_key,
         reasoning_tokens=reasoning_tokens,
-        endless=endless,
+        endless=cap + 1 if long else 0,
         accuracy=accuracy,
     )
-    pieces = script_pieces(script, shape)
+    if ignore_max_tokens:
+        pieces = _ignoring(script, shape, ignore_max_tokens, max_new_tokens)
+        return Plan(tuple(pieces), "length", script.answer)
+    return _cut(script_pieces(script, shape), stop, max_new_tokens, script.answer)
+
+
+def _cut(pieces: list[Piece], stop: tuple[str, ...], max_new_tokens: int, answer: str) -> Plan:
     finish = "eos_token"
     stopped = _cut_at_stop(pieces, stop)
     if stopped is not None:
         pieces, finish = stopped, "stop_sequence"
     if len(pieces) > max_new_tokens:
         pieces, finish = pieces[:max_new_tokens], "length"
-    return Plan(tuple(pieces), finish, script.answer)
+    return Plan(tuple(pieces), finish, answer)

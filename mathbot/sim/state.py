@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class Stats:
     tokens_streamed: int = 0
     last_chat_request: Any = None
     last_generate_request: Any = None
+    last_completion_request: Any = None
 
     def to_json(self) -> dict[str, Any]:
         """The counters as JSON."""
@@ -44,6 +46,7 @@ class Stats:
             "tokens_streamed": self.tokens_streamed,
             "last_chat_request": self.last_chat_request,
             "last_generate_request": self.last_generate_request,
+            "last_completion_request": self.last_completion_request,
         }
 
 
@@ -57,9 +60,13 @@ class SimState:
         self.stats = Stats()
         self.tokens_per_second = config.tokens_per_second
         self.accuracy = config.accuracy
+        self.truncate_share = config.truncate_share
         self.unhealthy = False
         self.in_flight = 0
+        self.vocab: dict[int, str] = {}
+        """Token id -> text of every token /tokenize handed out, for /detokenize (the toy ids are hashes)."""
         self._seeds = random.Random(config.seed)
+        self._freed: asyncio.Condition | None = None
 
     def try_acquire(self) -> bool:
         """Take a generation slot; False when `capacity` generations are already running."""
@@ -69,9 +76,27 @@ class SimState:
         self.stats.max_in_flight = max(self.stats.max_in_flight, self.in_flight)
         return True
 
+    async def acquire(self) -> bool:
+        """Take a generation slot: TGI answers 429 when it is full (False); vLLM, SGLang and
+        `transformers serve` queue the request until a slot frees."""
+        if self.config.mode == "tgi":
+            return self.try_acquire()
+        if self._freed is None:
+            self._freed = asyncio.Condition()
+        async with self._freed:
+            await self._freed.wait_for(lambda: self.in_flight < self.config.capacity)
+            return self.try_acquire()
+
     def release(self) -> None:
-        """Give a generation slot back."""
+        """Give a generation slot back (and wake one queued request)."""
         self.in_flight -= 1
+        if self._freed is not None:
+            asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        assert self._freed is not None
+        async with self._freed:
+            self._freed.notify()
 
     def next_seed(self) -> int:
         """A seed for a request that sent none (TGI draws a random one); reproducible per `config.seed`."""
@@ -82,6 +107,7 @@ class SimState:
         self.faults.clear()
         self.tokens_per_second = self.config.tokens_per_second
         self.accuracy = self.config.accuracy
+        self.truncate_share = self.config.truncate_share
         self.unhealthy = False
 
     def reset_stats(self) -> None:

@@ -529,6 +529,7 @@ def test_unhealthy_fault_and_bad_fault_specs(sim: SimServer) -> None:
         "tokens_per_second": FAST["tokens_per_second"],
         "unhealthy": False,
         "accuracy": 1.0,
+        "truncate_share": 0.0,
     }
     assert httpx.get(f"{sim.url}/health").status_code == 200
     assert httpx.post(f"{sim.url}/_sim/faults", json={"accuracy": 1.5}).status_code == 400
