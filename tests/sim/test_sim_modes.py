@@ -19,7 +19,8 @@ from tests.support.servers import ThreadedApp
 MESSAGES = [
     {
         "role": "user",
-        "content": "What is 2 + 2?\n\nPlease reason step by step, and put your final answer within \\boxed{}.",
+        "content": "What is 2 + 2?\n\n"
+        "Please reason step by step, and put your final answer within \\boxed{}.",
     }
 ]
 
