@@ -61,3 +61,6 @@ class Answer:
     """Oldest thread turns left out to fit the token budget (the reply says so when > 0)."""
     vote: Vote | None = None
     """Set when the question was asked with several samples: this answer is the majority's."""
+    rescued: bool = False
+    """The reasoning reached the token budget and was closed for the model, which then wrote this
+    conclusion (budget forcing): an answer, marked as such on the card."""

@@ -18,12 +18,10 @@ from mathbot import errors, messages, render, vote
 from mathbot.jobs import Question
 from mathbot.outcome import Answer, Progress, Vote
 from mathbot.settings import Settings
+from workers.fleet import Fleet
 from workers.generate import Throttle, generate, seed_for
-from workers.inference import InferenceServer
 
 log = logging.getLogger(__name__)
-
-ServerFactory = Callable[[], InferenceServer]
 
 
 class _Merged:
@@ -76,7 +74,7 @@ class _Merged:
 
 def generate_votes(
     question: Question,
-    servers: ServerFactory,
+    fleet: Fleet,
     on_progress: Callable[[Progress], None],
     settings: Settings,
     samples: int,
@@ -94,17 +92,13 @@ def generate_votes(
     def one(index: int) -> Answer:
         # Consecutive seeds: the samples differ, and a fixed seed still reproduces the whole vote.
         sampling = question.sampling.model_copy(update={"seed": base_seed + index, "samples": 1})
-        server = servers()
-        try:
-            answer = generate(
-                question.model_copy(update={"sampling": sampling}),
-                server,
-                merged.reporter(index),
-                settings,
-                clock=clock,
-            )
-        finally:
-            server.close()
+        answer = generate(
+            question.model_copy(update={"sampling": sampling}),
+            fleet,
+            merged.reporter(index),
+            settings,
+            clock=clock,
+        )
         merged.finished(answer.final if not answer.truncated else None)
         return answer
 

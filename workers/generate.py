@@ -14,7 +14,9 @@ from mathbot.jobs import Question
 from mathbot.outcome import Answer, Progress
 from mathbot.prompt import Counter, fit
 from mathbot.settings import Settings
+from workers.fleet import Fleet
 from workers.inference import InferenceServer, Params
+from workers.rescue import Rescue
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ class Fitting:
 
 def generate(
     question: Question,
-    server: InferenceServer,
+    fleet: Fleet,
     on_progress: Callable[[Progress], None],
     settings: Settings,
     *,
@@ -88,15 +90,19 @@ def generate(
 
     Raises `InputError` (too long, empty) before any generation request, and `ServerError`
     once the retry budget is spent. A length refusal by the server (our token count was off, or its
-    limits are not ours) is fitted again at once with the server's numbers, a single time.
+    limits are not ours) is fitted again at once with the server's numbers, a single time. Each attempt
+    leases a server of the fleet; a retry goes to another one than the attempt that failed, if any.
     """
     started = clock()
     attempts = settings.server_retries + 1
     fitting = Fitting(settings.max_total_tokens)
     attempt = 0
+    avoid: str | None = None
     while True:
         try:
-            return _attempt(question, server, on_progress, settings, started, clock, fitting)
+            with fleet.server(avoid) as server:
+                avoid = server.base_url
+                return _attempt(question, server, on_progress, settings, started, clock, fitting)
         except errors.BudgetRejected as exc:
             log.warning(
                 "question=%s the server refused the length (we counted %d prompt tokens): %s",
@@ -107,11 +113,13 @@ def generate(
             if fitting.corrected:
                 raise errors.ServerRejected(messages.SERVER_BUDGET, detail=exc.detail) from exc
             fitting = fitting.corrected_by(exc)
+            avoid = None  # nothing failed: the refitted request may go to any server
         except errors.ServerError as exc:
             log.warning(
-                "question=%s attempt=%d failed: %s %s",
+                "question=%s attempt=%d on %s failed: %s %s",
                 question.id,
                 attempt + 1,
+                avoid,
                 type(exc).__name__,
                 exc.detail,
             )
@@ -164,7 +172,8 @@ def _attempt(
     thinking_done: float | None = None
     on_progress(Progress("thinking", elapsed=clock() - started))
     throttle.ready()
-    for delta in server.stream(budget.messages, params):
+    stream = Rescue(server, settings.rescue_reserve, fitting.max_total, budget.prompt_tokens)
+    for delta in stream.deltas(budget.messages, params):
         if delta.content or delta.reasoning:
             tokens += 1
             tracker.feed(delta.content, delta.reasoning)
@@ -197,4 +206,5 @@ def _attempt(
         elapsed=elapsed,
         model=settings.model,
         dropped_turns=budget.dropped_turns,
+        rescued=stream.rescued,
     )

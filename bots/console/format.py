@@ -45,7 +45,11 @@ def vote_of(body: dict[str, Any]) -> Vote | None:
 def answer_text(body: dict[str, Any]) -> str:
     """The solution and a clearly marked final answer, for stdout."""
     card = render.answer_card(
-        body.get("final"), body.get("question", ""), truncated=body["truncated"], vote=vote_of(body)
+        body.get("final"),
+        body.get("question", ""),
+        truncated=body["truncated"],
+        vote=vote_of(body),
+        rescued=bool(body.get("rescued")),
     )
     out = []
     if body.get("dropped_turns"):

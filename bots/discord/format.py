@@ -208,7 +208,9 @@ def answer_parts(
     answer's first message carries "Try again", a complete one-sample answer "Check with
     `vote_samples` samples" (when > 1). Without `attach` (mathbot may not attach files in that
     channel) there are no files and the footer says why the reasoning is missing."""
-    card = render.answer_card(answer.final, answer.question, truncated=answer.truncated, vote=answer.vote)
+    card = render.answer_card(
+        answer.final, answer.question, truncated=answer.truncated, vote=answer.vote, rescued=answer.rescued
+    )
     top = [f"## {escape(card.headline)}"]
     if card.note:
         top.append(f"-# {escape(card.note)}")

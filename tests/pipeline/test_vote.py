@@ -70,7 +70,13 @@ def test_the_majority_of_five_samples_corrects_a_wrong_first_sample(seeded: Sett
 def test_a_sample_that_runs_out_of_room_is_left_out_of_the_vote(
     redis_url: str, sim: ThreadedApp, tmp_path: Path, monkeypatch
 ) -> None:
-    env = settings_env(redis_url, sim.url, MATHBOT_MAX_TOTAL_TOKENS="5000", MATHBOT_MIN_ANSWER_TOKENS="4000")
+    env = settings_env(
+        redis_url,
+        sim.url,
+        MATHBOT_MAX_TOTAL_TOKENS="5000",
+        MATHBOT_MIN_ANSWER_TOKENS="4000",
+        MATHBOT_RESCUE_RESERVE="0",  # no budget forcing: the sample stays without an answer
+    )
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     httpx.post(sim.url + "/_sim/faults", json={"no_answer": 1})
@@ -82,6 +88,31 @@ def test_a_sample_that_runs_out_of_room_is_left_out_of_the_vote(
     assert code == EXIT_ANSWERED, err
     assert final_line(out) == "Final answer: 70"
     assert "2 of 3 samples agree (1 gave no final answer)." in out
+
+
+def test_a_sample_concluded_by_budget_forcing_counts_in_the_vote(
+    redis_url: str, sim: ThreadedApp, tmp_path: Path, monkeypatch
+) -> None:
+    env = settings_env(
+        redis_url,
+        sim.url,
+        MATHBOT_MAX_TOTAL_TOKENS="5000",
+        MATHBOT_MIN_ANSWER_TOKENS="4000",
+        MATHBOT_RESCUE_RESERVE="1024",
+    )
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    httpx.post(sim.url + "/_sim/faults", json={"no_answer": 1})
+    process = processes.start(["worker"], env, log=tmp_path / "worker.log")
+    try:
+        code, out, err = run_ask(Settings(_env_file=None), samples=3)  # type: ignore[call-arg]
+    finally:
+        processes.stop(process)
+    assert code == EXIT_ANSWERED, err
+    assert final_line(out) == "Final answer: 70"
+    assert "All 3 samples agree." in out
+    stats = httpx.get(sim.url + "/_sim/stats").json()
+    assert stats["requests"]["/generate_stream"] == 1  # the one rescued sample's conclusion
 
 
 def test_more_samples_than_allowed_is_refused_before_queueing(settings: Settings) -> None:
