@@ -11,6 +11,7 @@ from typing import Any
 from mathbot.sim.config import SimConfig
 from mathbot.sim.faults import FaultQueue
 from mathbot.sim.problems import ProblemBank
+from mathbot.sim.tokens import SPECIAL_IDS, token_id
 
 
 @dataclass
@@ -63,10 +64,18 @@ class SimState:
         self.truncate_share = config.truncate_share
         self.unhealthy = False
         self.in_flight = 0
-        self.vocab: dict[int, str] = {}
-        """Token id -> text of every token /tokenize handed out, for /detokenize (the toy ids are hashes)."""
+        self.vocab: dict[int, str] = {token_id(text): text for text in SPECIAL_IDS}
+        """Token id -> text of every token /tokenize handed out, for /detokenize."""
+        self._ids: dict[str, int] = {}
         self._seeds = random.Random(config.seed)
         self._freed: asyncio.Condition | None = None
+
+    def intern(self, text: str) -> int:
+        """An id for an ordinary piece, the same every time and never another piece's."""
+        if text not in self._ids:
+            self._ids[text] = len(self._ids)
+            self.vocab[self._ids[text]] = text
+        return self._ids[text]
 
     def try_acquire(self) -> bool:
         """Take a generation slot; False when `capacity` generations are already running."""

@@ -19,10 +19,12 @@ NO_TOKENIZER = "No fast tokenizer available"
 
 
 def _tokens(state: SimState, text: str, bos: bool = False) -> list[Token]:
-    """The pieces of `text` (after a BOS token when `bos`), remembered for /detokenize."""
+    """The pieces of `text` (after a BOS token when `bos`), with ids that /detokenize maps back.
+
+    The toy tokenizer's ids are hashes, which collide now and then; here every distinct piece gets an id
+    of its own (special tokens keep their real ones), so a round trip gives the very same text."""
     tokens = ([Token(token_id(BOS), BOS, 0, 0, True)] if bos else []) + tokenize(text)
-    state.vocab.update((t.id, t.text) for t in tokens)
-    return tokens
+    return [t if t.special else t._replace(id=state.intern(t.text)) for t in tokens]
 
 
 async def tgi_tokenize(request: web.Request, state: SimState) -> web.Response:
