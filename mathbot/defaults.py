@@ -47,6 +47,28 @@ RETRY_BACKOFF = 2.0
 RETRY_BACKOFF_MAX = 30.0
 """Longest single backoff between two attempts."""
 
+RESCUE_RESERVE = 1024
+"""Tokens kept back from the reasoning for budget forcing: when the reasoning reaches the rest of the
+budget, it is closed and the model writes its conclusion in these (s1's "budget forcing")."""
+
+SERVER_PROBE_TTL = 3600
+"""Seconds what a server can do (token counting, budget forcing) is remembered before it is probed again,
+so an upgraded or replaced server is noticed within the hour."""
+
+OVERRUN_TOKENS = 256
+"""Tokens a stream may run past its `max_tokens` before the client stops it as truncated (an honest
+server never sends more; one that ignores the limit would run until the job's timeout)."""
+
+BLANK_TOKENS = 200
+"""Consecutive whitespace-only tokens after which a stream counts as making no progress and is stopped."""
+
+SERVER_HEALTH_INTERVAL = 5.0
+"""Seconds between two health checks of one inference server (one check for the whole fleet of workers)."""
+
+SERVER_LEASE_GRACE = 30.0
+"""Seconds a generation's lease on a server outlives the HTTP timeout: a worker killed mid-stream stops
+counting against its server this long after its last token."""
+
 CHARS_PER_TOKEN_ESTIMATE = 3.0
 """Conservative chars-per-token when the server cannot count (Qwen2 averages ~3.5 on math text)."""
 

@@ -206,11 +206,18 @@ _TGI_TOTAL = re.compile(r"must be <= (\d+)\. Given: (\d+) `inputs` tokens and (\
 _TGI_INPUT = re.compile(r"`inputs` must have less than (\d+) tokens\. Given: (\d+)")
 _VLLM_TOTAL = re.compile(r"maximum context length is (\d+) tokens")
 _VLLM_PROMPT = re.compile(r"(\d+) in the messages|request has (\d+) input tokens")
+_SGLANG_TOTAL = re.compile(
+    r"maximum context length of (\d+) tokens\. You requested a total of \d+ tokens: (\d+) tokens"
+)
+_SGLANG_INPUT = re.compile(
+    r"The input \((\d+) tokens\) is longer than the model's context length \((\d+) tokens\)"
+)
 
 
 def budget_rejection(body: str) -> BudgetRejected | None:
-    """A `BudgetRejected` if the error body is a length refusal (TGI's validation messages, or
-    vLLM's "maximum context length"), with the server's numbers; None otherwise."""
+    """A `BudgetRejected` if the error body is a length refusal (TGI's validation messages, vLLM's or
+    SGLang's "maximum context length"), with the server's numbers; None otherwise. SGLang refuses a
+    request that would fill its context exactly, so its limit counts one token less."""
     detail = body.strip()[:300]
     if match := _TGI_TOTAL.search(body):
         total, prompt, _ = (int(g) for g in match.groups())
@@ -218,6 +225,16 @@ def budget_rejection(body: str) -> BudgetRejected | None:
     if match := _TGI_INPUT.search(body):
         limit, prompt = (int(g) for g in match.groups())
         return BudgetRejected(messages.SERVER_REJECTED, detail=detail, prompt_tokens=prompt, max_input=limit)
+    if match := _SGLANG_TOTAL.search(body):
+        total, prompt = (int(g) for g in match.groups())
+        return BudgetRejected(
+            messages.SERVER_REJECTED, detail=detail, prompt_tokens=prompt, max_total=total - 1
+        )
+    if match := _SGLANG_INPUT.search(body):
+        prompt, total = (int(g) for g in match.groups())
+        return BudgetRejected(
+            messages.SERVER_REJECTED, detail=detail, prompt_tokens=prompt, max_total=total - 1
+        )
     total_match, prompt_match = _VLLM_TOTAL.search(body), _VLLM_PROMPT.search(body)
     if total_match and prompt_match:
         prompt = int(next(g for g in prompt_match.groups() if g is not None))

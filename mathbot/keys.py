@@ -59,5 +59,21 @@ SLACK_LAST_EDIT = "mathbot:slack:last-edit:"
 """`<team>`: a workspace's chat.update budget (sliding 60 s window, 429 cool-down, fair share). TTL:
 about a minute (ten for last-edit)."""
 
+SERVER = "mathbot:server:"
+"""`<server>`: hash of what an inference server can do (its token-count endpoint, where its chat template
+comes from, its budget-forcing route), probed once for every worker. TTL: SERVER_PROBE_TTL."""
+
+FLEET_LEASES = "mathbot:fleet:leases:"
+"""`<server>`: sorted set of the generations in flight on a server (member: lease id, score: expiry by
+Redis' clock), refreshed while they stream. No TTL (expired members are dropped on every use)."""
+
+FLEET_DOWN = "mathbot:fleet:down:"
+"""`<server>`: set while a server fails its health check; no generation goes there meanwhile. TTL: a few
+health-check intervals (a server nobody checks any more is tried again)."""
+
+FLEET_CHECK = "mathbot:fleet:check:"
+"""`<server>`: claim of the next health check of a server, so the fleet checks it once per interval.
+TTL: SERVER_HEALTH_INTERVAL."""
+
 DISCORD_INTENT = "mathbot:discord:message_content"
 """Whether the running Discord adapter has the Message Content intent ("1"/"0"). No TTL."""

@@ -31,6 +31,8 @@ UNDELIVERABLE = (
 TIMED_OUT = "This question took longer than mathbot's time limit and was stopped."
 NOT_INSTALLED = "mathbot is no longer installed where this question was asked, so it was dropped."
 BUSY = "mathbot is very busy right now (its queue is full). Please ask again in a few minutes."
+RESCUED = "Answered under the token limit; the reasoning was cut short."
+"""The card's note on an answer the model concluded after its reasoning was closed for it (budget forcing)."""
 TRUNCATED = (
     "The model ran out of room before giving a final answer (it used its whole token budget), "
     "so there is no answer to report. Asking again often works: each attempt samples differently."

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     slack_redirect_url: str | None = None
     """Public URL of `mathbot slack`'s /slack/oauth_redirect, sent in the install flow; unset: the one
     redirect URL configured in the Slack app."""
+    rescue_reserve: int = Field(defaults.RESCUE_RESERVE, ge=0)
+    """Tokens kept back for budget forcing (0: off, an answer that runs out of room is truncated)."""
     vote_samples: int = Field(defaults.VOTE_SAMPLES, ge=2, le=defaults.SAMPLES_LIMIT)
     """Samples drawn by the "Check with N samples" buttons."""
     max_samples: int = Field(defaults.MAX_SAMPLES, ge=1, le=defaults.SAMPLES_LIMIT)
@@ -123,6 +125,11 @@ class Settings(BaseSettings):
                 f"MATHBOT_MIN_ANSWER_TOKENS ({self.min_answer_tokens}) must be below "
                 f"MATHBOT_MAX_TOTAL_TOKENS ({self.max_total_tokens})"
             )
+        if self.rescue_reserve >= self.min_answer_tokens:
+            raise ValueError(
+                f"MATHBOT_RESCUE_RESERVE ({self.rescue_reserve}) must be below MATHBOT_MIN_ANSWER_TOKENS "
+                f"({self.min_answer_tokens})"
+            )
         if self.vote_samples > self.max_samples:
             raise ValueError(
                 f"MATHBOT_VOTE_SAMPLES ({self.vote_samples}) must not exceed MATHBOT_MAX_SAMPLES "
@@ -141,6 +148,13 @@ class Settings(BaseSettings):
     def discord_configured(self) -> bool:
         """Whether DISCORD_BOT_TOKEN is set (without it, `mathbot discord` is simply not in use)."""
         return bool(self.discord_bot_token and self.discord_bot_token.get_secret_value())
+
+    @property
+    def inference_urls(self) -> list[str]:
+        """The inference servers of `TGI_URL`: one, or several separated by commas (trailing slashes
+        dropped, duplicates once). The one place that reads the list."""
+        urls = [part.strip().rstrip("/") for part in self.tgi_url.split(",")]
+        return list(dict.fromkeys(url for url in urls if url)) or ["http://localhost:8080"]
 
     def secrets(self) -> list[str]:
         """Every secret value that is set: what the log redactor scrubs."""

@@ -25,8 +25,8 @@ from mathbot.outcome import Answer, Progress
 from mathbot.reply import Reply
 from mathbot.settings import Settings, get_settings
 from workers.consensus import generate_votes
+from workers.fleet import Fleet
 from workers.generate import generate
-from workers.inference import InferenceServer
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         metrics.question(question.target.platform, "cancelled")
         return {"status": "dropped", "error": "NotInstalled", "message": exc.user_message}
     try:
-        answer = _generate(question, _progress(reply, gate), settings)
+        answer = _generate(question, _progress(reply, gate), settings, Fleet(settings, connection))
     except Superseded:
         log.info("question=%s run=%d superseded: stopped generating", question.id, gate.run)
         return {"status": "superseded"}
@@ -109,21 +109,19 @@ def _fail(
     raise errors.Reported(error) from error
 
 
-def _generate(question: Question, progress: Callable[[Progress], None], settings: Settings) -> Answer:
+def _generate(
+    question: Question, progress: Callable[[Progress], None], settings: Settings, fleet: Fleet
+) -> Answer:
     """One generation, or for a question asked with several samples, the majority of that many."""
     samples = question.sampling.samples
     if samples > 1:
-        return generate_votes(question, lambda: InferenceServer(settings), progress, settings, samples)
-    server = InferenceServer(settings)
-    try:
-        return generate(question, server, progress, settings)
-    finally:
-        server.close()
+        return generate_votes(question, fleet, progress, settings, samples)
+    return generate(question, fleet, progress, settings)
 
 
 def _summary(answer: Answer) -> dict[str, Any]:
     return {
-        "status": "truncated" if answer.truncated else "answered",
+        "status": "truncated" if answer.truncated else "rescued" if answer.rescued else "answered",
         "final": answer.final,
         "finish_reason": answer.finish_reason,
         "prompt_tokens": answer.prompt_tokens,

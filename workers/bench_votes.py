@@ -32,15 +32,16 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
+import redis
 
 from mathbot import data as problem_data
 from mathbot import equivalence
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
-from mathbot.local import free_port, spawn, stop, wait_http
+from mathbot.local import ensure_redis, free_port, spawn, stop, wait_http
 from mathbot.outcome import Answer
 from mathbot.settings import Settings
 from workers.consensus import generate_votes
-from workers.inference import InferenceServer
+from workers.fleet import Fleet
 
 Rule = Callable[[Counter[int], int], bool]
 
@@ -68,9 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     with ExitStack() as stack:
         url = _simulator(args, data, stack)
+        redis_url = ensure_redis(os.environ.get("REDIS_URL", "redis://localhost:6379/0"), stack)
         for accuracy in args.accuracy:
             for k in args.samples:
-                print(_measured_row(url, problems, accuracy, k), flush=True)
+                print(_measured_row(url, redis_url, problems, accuracy, k), flush=True)
     print()
     print(f"modelled: {args.model_votes:,} votes per cell; share of generated tokens saved")
     print("| accuracy | k | simulator's lengths | same, looser rule | reasoning model's | same, looser |")
@@ -112,8 +114,9 @@ def _simulator(args: argparse.Namespace, data: Path, stack: ExitStack) -> str:
     return url
 
 
-def _votes(url: str, problems: list[dict[str, object]], k: int, early: bool) -> list[Answer]:
+def _votes(url: str, redis_url: str, problems: list[dict[str, object]], k: int, early: bool) -> list[Answer]:
     settings = Settings(_env_file=None, tgi_url=url, progress_interval=60, vote_early_stop=early)  # type: ignore[call-arg]
+    fleet = Fleet(settings, redis.Redis.from_url(redis_url))  # leases of the one simulated server
 
     def vote(index: int) -> Answer:
         question = Question(
@@ -121,18 +124,20 @@ def _votes(url: str, problems: list[dict[str, object]], k: int, early: bool) -> 
             turns=[Turn(role="user", content=str(problems[index]["problem"]))],
             sampling=Sampling(samples=k, seed=1000 * index),
         )
-        return generate_votes(question, lambda: InferenceServer(settings), lambda _: None, settings, k)
+        return generate_votes(question, fleet, lambda _: None, settings, k)
 
     with ThreadPoolExecutor(max_workers=len(problems)) as pool:
         return list(pool.map(vote, range(len(problems))))
 
 
-def _measured_row(url: str, problems: list[dict[str, object]], accuracy: float, k: int) -> str:
+def _measured_row(
+    url: str, redis_url: str, problems: list[dict[str, object]], accuracy: float, k: int
+) -> str:
     httpx.post(url + "/_sim/faults", json={"accuracy": accuracy}).raise_for_status()
     found: dict[bool, tuple[list[Answer], dict[str, int]]] = {}
     for early in (True, False):
         httpx.delete(url + "/_sim/stats").raise_for_status()
-        answers = _votes(url, problems, k, early)
+        answers = _votes(url, redis_url, problems, k, early)
         found[early] = answers, httpx.get(url + "/_sim/stats").json()
     (early_answers, stats), (full_answers, _) = found[True], found[False]
     same = sum(

@@ -11,6 +11,7 @@ server stop generating them (the GPU is free for others), and the card says how 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import threading
@@ -25,12 +26,11 @@ from mathbot.jobs import Question
 from mathbot.outcome import Answer, Progress, Vote
 from mathbot.prompt import Message
 from mathbot.settings import Settings
+from workers.fleet import Fleet
 from workers.generate import Throttle, generate, seed_for
 from workers.inference import Delta, InferenceServer, Params
 
 log = logging.getLogger(__name__)
-
-ServerFactory = Callable[[], InferenceServer]
 
 STOP_WAIT_SECONDS = 5.0
 """How long a decided vote waits for its stopped samples to close their streams (each notices at its
@@ -67,11 +67,25 @@ class _Stoppable:
             if isinstance(chunks, Generator):
                 chunks.close()  # its response is closed with the client (`close`), right after
 
-    def close(self) -> None:
-        self.server.close()
-
     def __getattr__(self, name: str) -> Any:  # anything else the generation asks of its server
         return getattr(self.server, name)
+
+
+class _StoppableFleet:
+    """One sample's view of the fleet: every server it leases streams through `_Stoppable`, and the
+    tokens it passed on are counted across its attempts."""
+
+    def __init__(self, fleet: Fleet, stop: threading.Event) -> None:
+        self.fleet, self.stop, self.tokens = fleet, stop, 0
+
+    @contextlib.contextmanager
+    def server(self, avoid: str | None = None) -> Iterator[InferenceServer]:
+        with self.fleet.server(avoid) as leased:
+            stoppable = _Stoppable(leased, self.stop)
+            try:
+                yield cast(InferenceServer, stoppable)
+            finally:
+                self.tokens += stoppable.tokens
 
 
 class _Merged:
@@ -146,7 +160,7 @@ class _Ballots:
 
 def generate_votes(
     question: Question,
-    servers: ServerFactory,
+    fleet: Fleet,
     on_progress: Callable[[Progress], None],
     settings: Settings,
     samples: int,
@@ -164,22 +178,19 @@ def generate_votes(
     metrics.vote_samples("drawn", samples)
     base_seed = seed_for(question.sampling.seed, settings.seed)
     stop = threading.Event()
-    streams: list[_Stoppable | None] = [None] * samples
+    streams: list[_StoppableFleet | None] = [None] * samples
 
     def one(index: int) -> Answer:
         # Consecutive seeds: the samples differ, and a fixed seed still reproduces the whole vote.
         sampling = question.sampling.model_copy(update={"seed": base_seed + index, "samples": 1})
-        server = streams[index] = _Stoppable(servers(), stop)
-        try:
-            answer = generate(
-                question.model_copy(update={"sampling": sampling}),
-                cast(InferenceServer, server),
-                merged.reporter(index),
-                settings,
-                clock=clock,
-            )
-        finally:
-            server.close()
+        sample = streams[index] = _StoppableFleet(fleet, stop)
+        answer = generate(
+            question.model_copy(update={"sampling": sampling}),
+            cast(Fleet, sample),
+            merged.reporter(index),
+            settings,
+            clock=clock,
+        )
         merged.finished(answer.final if not answer.truncated else None)
         return answer
 

@@ -15,7 +15,9 @@ from mathbot.logs import scrub_credentials
 from mathbot.outcome import Answer, Progress
 from mathbot.prompt import Counter, fit
 from mathbot.settings import Settings
+from workers.fleet import Fleet
 from workers.inference import InferenceServer, Params
+from workers.rescue import Rescue
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ class Fitting:
 
 def generate(
     question: Question,
-    server: InferenceServer,
+    fleet: Fleet,
     on_progress: Callable[[Progress], None],
     settings: Settings,
     *,
@@ -89,15 +91,19 @@ def generate(
 
     Raises `InputError` (too long, empty) before any generation request, and `ServerError`
     once the retry budget is spent. A length refusal by the server (our token count was off, or its
-    limits are not ours) is fitted again at once with the server's numbers, a single time.
+    limits are not ours) is fitted again at once with the server's numbers, a single time. Each attempt
+    leases a server of the fleet; a retry goes to another one than the attempt that failed, if any.
     """
     started = clock()
     attempts = settings.server_retries + 1
     fitting = Fitting(settings.max_total_tokens)
     attempt = 0
+    avoid: str | None = None
     while True:
         try:
-            return _attempt(question, server, on_progress, settings, started, clock, fitting)
+            with fleet.server(avoid) as server:
+                avoid = server.base_url
+                return _attempt(question, server, on_progress, settings, started, clock, fitting)
         except errors.BudgetRejected as exc:
             log.warning(
                 "question=%s the server refused the length (we counted %d prompt tokens): %s",
@@ -109,12 +115,13 @@ def generate(
                 raise errors.ServerRejected(messages.SERVER_BUDGET, detail=exc.detail) from exc
             fitting = fitting.corrected_by(exc)
             metrics.retried(exc)
+            avoid = None  # nothing failed: the refitted request may go to any server
         except errors.ServerError as exc:
             log.warning(
-                "question=%s attempt=%d on server %s failed: %s %s",
+                "question=%s attempt=%d on %s failed: %s %s",
                 question.id,
                 attempt + 1,
-                scrub_credentials(server.base_url),
+                scrub_credentials(avoid or ""),
                 type(exc).__name__,
                 exc.detail,
             )
@@ -122,7 +129,7 @@ def generate(
                 raise
             attempt += 1
             if attempt == attempts:
-                detail = f"{server.base_url}: {exc.detail}"  # the error's own log line names the server
+                detail = f"{scrub_credentials(avoid or '')}: {exc.detail}"  # the log line names the server
                 raise type(exc)(messages.gave_up(exc.user_message, attempts), detail=detail) from exc
             metrics.retried(exc)
             wait = backoff(attempt - 1, settings.retry_backoff, defaults.RETRY_BACKOFF_MAX)
@@ -170,7 +177,8 @@ def _attempt(
     on_progress(Progress("thinking", elapsed=clock() - started))
     throttle.ready()
     sent = clock()
-    for delta in server.stream(budget.messages, params):
+    stream = Rescue(server, settings.rescue_reserve, fitting.max_total, budget.prompt_tokens)
+    for delta in stream.deltas(budget.messages, params):
         if delta.content or delta.reasoning:
             tokens += 1
             if tokens == 1:
@@ -204,4 +212,5 @@ def _attempt(
         elapsed=elapsed,
         model=settings.model,
         dropped_turns=budget.dropped_turns,
+        rescued=stream.rescued,
     )

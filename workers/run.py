@@ -20,7 +20,7 @@ from rq.worker_pool import WorkerPool
 from mathbot import errors, logs, platforms
 from mathbot import queue as questions
 from mathbot.settings import Settings
-from workers import liveness, lost, monitor
+from workers import fleet, liveness, lost, monitor
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +205,8 @@ def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
         log.error("HF_HUB_OFFLINE is set: huggingface_hub then refuses to call TGI_URL too; unset it")
     connection = questions.connect(settings)
+    if len(settings.inference_urls) > 1:  # one server: nowhere else to send a generation anyway
+        fleet.watch(settings)
     level = settings.log_level.upper()
     if processes > 1:
         pool = WorkerPool(

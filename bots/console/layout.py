@@ -16,7 +16,9 @@ def progress_line(progress: Progress, width: int = texts.STYLE.limit) -> str:
 
 def answer_text(answer: Answer) -> str:
     """The solution and a clearly marked final answer, for stdout."""
-    card = render.answer_card(answer.final, answer.question, truncated=answer.truncated, vote=answer.vote)
+    card = render.answer_card(
+        answer.final, answer.question, truncated=answer.truncated, vote=answer.vote, rescued=answer.rescued
+    )
     out = []
     if answer.dropped_turns:
         out.append(messages.dropped_turns(answer.dropped_turns))

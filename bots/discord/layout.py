@@ -140,7 +140,9 @@ def answer_parts(
     is cut after MAX_MESSAGES - 1 of them, and the last one says so, with the whole solution attached.
     Without `attach` (mathbot may not attach files in that channel) there are no files and the footer
     says why the reasoning is missing."""
-    card = render.answer_card(answer.final, answer.question, truncated=answer.truncated, vote=answer.vote)
+    card = render.answer_card(
+        answer.final, answer.question, truncated=answer.truncated, vote=answer.vote, rescued=answer.rescued
+    )
     top = [f"## {escape(card.headline)}"]
     if card.note:
         top.append(f"-# {escape(card.note)}")

@@ -161,7 +161,9 @@ def answer_messages(answer: Answer, value: str, vote_samples: int = 0) -> list[M
     carries the buttons ("Show reasoning"; "Try again" when the model ran out of room; "Check with
     `vote_samples` samples" on a complete answer drawn from one sample).
     """
-    card = render.answer_card(answer.final, answer.question, truncated=answer.truncated, vote=answer.vote)
+    card = render.answer_card(
+        answer.final, answer.question, truncated=answer.truncated, vote=answer.vote, rescued=answer.rescued
+    )
     headline = card.headline
     notes = [safe(card.note)] if card.note else []
     if answer.truncated and messages.TRUNCATED not in (card.note or ""):

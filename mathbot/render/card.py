@@ -85,10 +85,15 @@ def vote_note(vote: Vote) -> str:
     return messages.vote_summary(vote.agree, vote.samples, others, vote.failed, vote.stopped)
 
 
-def answer_card(final: str | None, problem: str, *, truncated: bool, vote: Vote | None = None) -> AnswerCard:
+def answer_card(
+    final: str | None, problem: str, *, truncated: bool, vote: Vote | None = None, rescued: bool = False
+) -> AnswerCard:
     """Build the card from the last ``\\boxed{}`` content (``None`` when there was none); with `vote`
-    (several samples), the note says how many of them agree."""
+    (several samples), the note says how many of them agree; `rescued` (budget forcing concluded it),
+    the note says the reasoning was cut short."""
     card = _card(final, problem, truncated=truncated)
+    if rescued and card.latex is not None and not truncated:
+        card = replace(card, note=f"{card.note} {messages.RESCUED}" if card.note else messages.RESCUED)
     if vote is None:
         return card
     note = vote_note(vote)

@@ -1,4 +1,5 @@
-"""Command line: `python -m mathbot.sim` (and `mathbot sim`) runs a simulated TGI server."""
+"""Command line: `python -m mathbot.sim` (and `mathbot sim`) runs a simulated TGI (or vLLM, SGLang,
+`transformers serve`) server."""
 
 from __future__ import annotations
 
@@ -11,11 +12,21 @@ from pathlib import Path
 from aiohttp import web
 
 from mathbot import data
-from mathbot.sim.config import DEFAULT_TOKENS_PER_SECOND, REASONING_FIELDS, SHAPES, SimConfig
+from mathbot.sim.config import (
+    DEFAULT_TOKENS_PER_SECOND,
+    MODE_SHAPES,
+    MODES,
+    REASONING_FIELDS,
+    SHAPES,
+    SimConfig,
+)
 from mathbot.sim.server import make_app
 
 DEFAULT_PORT = 8080
 """TGI's usual port, and mathbot's default `TGI_URL` (http://localhost:8080)."""
+
+NAMES = {"tgi": "TGI", "vllm": "vLLM", "sglang": "SGLang", "transformers": "transformers serve"}
+"""How the start-up line names the server imitated."""
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +83,24 @@ def _parser() -> argparse.ArgumentParser:
         help="share of sampled answers that box the right answer, 0-1 (default: %(default)s)",
     )
     p.add_argument(
+        "--mode",
+        choices=MODES,
+        default=defaults.mode,
+        help="the server imitated: its routes, token counting, error bodies, health check "
+        "(default: %(default)s)",
+    )
+    p.add_argument(
         "--shape",
         choices=SHAPES,
-        default=defaults.shape,
+        default=None,
         help="r1: only </think>; tags: <think>...</think>; split: reasoning in its own field "
-        "(default: %(default)s)",
+        "(default: the mode's own: r1 for tgi, split for vllm and sglang)",
+    )
+    p.add_argument(
+        "--truncate-share",
+        type=float,
+        default=defaults.truncate_share,
+        help="share of generations whose reasoning runs past any token budget, 0-1 (default: %(default)s)",
     )
     p.add_argument(
         "--reasoning-field",
@@ -143,7 +167,7 @@ async def _run(config: SimConfig, host: str, port: int) -> None:
     await site.start()
     bound = runner.addresses[0] if runner.addresses else (host, port)
     print(
-        f"mathbot sim: SIMULATED TGI (not a real model) serving {config.model_id} "
+        f"mathbot sim: SIMULATED {NAMES[config.mode]} (not a real model) serving {config.model_id} "
         f"on http://{bound[0]}:{bound[1]} (shape {config.shape}, "
         f"{config.tokens_per_second:g} tok/s per stream, capacity {config.capacity})",
         flush=True,
@@ -178,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
             max_input_tokens=args.max_input_tokens,
             reasoning_tokens=args.reasoning_tokens,
             accuracy=args.accuracy,
-            shape=args.shape,
+            shape=args.shape or MODE_SHAPES[args.mode],
+            mode=args.mode,
+            truncate_share=args.truncate_share,
             reasoning_field=args.reasoning_field,
             data_dir=_data_dir(args.data_dir),
             seed=args.seed,

@@ -25,6 +25,14 @@ DEFAULT_MODEL_ID = "FractalAIResearch/Fathom-R1-14B"
 SHAPES = ("r1", "tags", "split")
 """Output shapes: R1 (only `</think>`), both tags, or reasoning in a separate delta field (vLLM)."""
 
+MODES = ("tgi", "vllm", "sglang", "transformers")
+"""Which server the simulator imitates: its routes, token-count endpoint, error bodies and health check
+(see `mathbot.sim.modes`)."""
+
+MODE_SHAPES = {"tgi": "r1", "vllm": "split", "sglang": "split", "transformers": "r1"}
+"""The output shape each server gives Fathom-R1-14B as mathbot deploys it (vLLM and SGLang run a
+reasoning parser; `transformers serve` is handled apart, see `mathbot.sim.modes`)."""
+
 REASONING_FIELDS = ("reasoning_content", "reasoning")
 """Names vLLM has used for the separate reasoning field of the "split" shape."""
 
@@ -76,6 +84,11 @@ class SimConfig:
     chat sees one, that takes several messages."""
     sse_space: bool = True
     """Frame events as `data: {...}` (TGI 3.x as seen by clients); False gives old axum's `data:{...}`."""
+    mode: str = "tgi"
+    """The server imitated: "tgi", "vllm", "sglang" or "transformers" (`transformers serve`)."""
+    truncate_share: float = 0.0
+    """Share of generations whose reasoning never concludes: it runs past any token budget (fixed per
+    problem and seed, like `accuracy`), so only budget forcing gets an answer out of them."""
 
     def __post_init__(self) -> None:
         if self.shape not in SHAPES:
@@ -92,3 +105,7 @@ class SimConfig:
             raise ValueError("accuracy must be between 0 and 1")
         if self.reasoning_tokens < 0 or self.solution_paragraphs < 0:
             raise ValueError("reasoning_tokens and solution_paragraphs cannot be negative")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if not 0 <= self.truncate_share <= 1:
+            raise ValueError("truncate_share must be between 0 and 1")

@@ -40,6 +40,9 @@ def plan_for(state: SimState, request: GenerationRequest, fault: Fault | None) -
         no_answer=fault is not None and fault.kind == "no_answer",
         accuracy=state.accuracy,
         solution_paragraphs=state.solution_paragraphs,
+        truncate_share=state.truncate_share,
+        concluding=request.concluding,
+        ignore_max_tokens=fault.message if fault is not None and fault.kind == "ignore_max_tokens" else "",
     )
     return plan, seed
 

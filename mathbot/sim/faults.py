@@ -2,11 +2,16 @@
 
 `POST /_sim/faults` appends entries; each generation request consumes at most one entry, from the
 head of the queue. Request faults (`overloaded`, `error_status`) are taken when a request arrives;
-stream faults (`die`, `stream_error`, `stall`, `no_answer`) when a valid request starts generating.
-An entry with a count of N applies to N requests in a row. `tokens_per_second` and `unhealthy` are
-settings, not queue entries: they take effect at once, also on streams already running; so is
-`accuracy` (the share of sampled answers that are right) and `solution_paragraphs` (extra steps in the
-solution: a long answer), for generations that start after them.
+stream faults (`die`, `stream_error`, `stall`, `no_answer`, `ignore_max_tokens`) when a valid request
+starts generating. An entry with a count of N applies to N requests in a row. `tokens_per_second` and
+`unhealthy` are settings, not queue entries: they take effect at once, also on streams already running;
+so are `accuracy` (the share of sampled answers that are right) and `truncate_share` (the share of
+generations whose reasoning runs past any budget) and `solution_paragraphs` (extra steps in the solution:
+a long answer), for generations that start after them.
+
+`ignore_max_tokens` ("whitespace" or "think") makes the next generation ignore its `max_new_tokens`:
+endless blank lines, or a chain of thought that never closes (up to a hard cap, see
+`script.IGNORED_LIMIT_FACTOR`), like a broken server.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mathbot.sim.script import IGNORE_KINDS
+
 REQUEST_KINDS = ("overloaded", "error_status")
 """Faults that replace the whole response."""
 
-STREAM_KINDS = ("die", "stream_error", "stall", "no_answer")
+STREAM_KINDS = ("die", "stream_error", "stall", "no_answer", "ignore_max_tokens")
 """Faults that change a generation that has started."""
 
 DEFAULT_STALL_SECONDS = 5.0
@@ -34,6 +41,7 @@ KNOWN_KEYS = frozenset(
         "stream_error_after_tokens", "stream_error_count", "stream_error_message",
         "stall_after_tokens", "stall_seconds", "stall_count",
         "no_answer", "tokens_per_second", "unhealthy", "accuracy", "solution_paragraphs",
+        "ignore_max_tokens", "ignore_max_tokens_count", "truncate_share",
     }
 )  # fmt: skip
 
@@ -68,6 +76,7 @@ class FaultSpec:
     unhealthy: bool | None = None
     accuracy: float | None = None
     solution_paragraphs: int | None = None
+    truncate_share: float | None = None
 
 
 def _count(payload: dict[str, Any], key: str, default: int = 1) -> int:
@@ -120,19 +129,33 @@ def parse_fault_spec(payload: Any) -> FaultSpec:
         faults.append(Fault("stall", _count(payload, "stall_count"), after_tokens=after, seconds=seconds))
     if payload.get("no_answer"):
         faults.append(Fault("no_answer", _count(payload, "no_answer")))
+    if "ignore_max_tokens" in payload:
+        kind = payload["ignore_max_tokens"]
+        if kind not in IGNORE_KINDS:
+            raise FaultSpecError(f"`ignore_max_tokens` must be one of {list(IGNORE_KINDS)}, got {kind!r}")
+        count = _count(payload, "ignore_max_tokens_count")
+        faults.append(Fault("ignore_max_tokens", count, message=kind))
     rate = None
     if "tokens_per_second" in payload:
         rate = _number(payload, "tokens_per_second")
         if rate <= 0:
             raise FaultSpecError("`tokens_per_second` must be positive")
     unhealthy = bool(payload["unhealthy"]) if "unhealthy" in payload else None
-    accuracy = None
-    if "accuracy" in payload:
-        accuracy = _number(payload, "accuracy")
-        if accuracy > 1:
-            raise FaultSpecError("`accuracy` must be between 0 and 1")
+    shares = {}
+    for key in ("accuracy", "truncate_share"):
+        if key in payload:
+            shares[key] = _number(payload, key)
+            if shares[key] > 1:
+                raise FaultSpecError(f"`{key}` must be between 0 and 1")
     paragraphs = _count(payload, "solution_paragraphs") if "solution_paragraphs" in payload else None
-    return FaultSpec(tuple(f for f in faults if f.remaining > 0), rate, unhealthy, accuracy, paragraphs)
+    return FaultSpec(
+        tuple(f for f in faults if f.remaining > 0),
+        rate,
+        unhealthy,
+        shares.get("accuracy"),
+        solution_paragraphs=paragraphs,
+        truncate_share=shares.get("truncate_share"),
+    )
 
 
 class FaultQueue:

@@ -4,49 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from mathbot.sim import prose
 from mathbot.sim.problems import Problem, normalize
-from mathbot.sim.tokens import EOS, SPECIAL_IDS, THINK_CLOSE, THINK_OPEN, count_tokens, token_id, tokenize
-
-NOTICE = "(Simulated reasoning — mathbot's TGI simulator, not a real model.)"
-"""First line of every simulated chain of thought, so nobody mistakes it for the model."""
+from mathbot.sim.prose import NOTICE as NOTICE  # re-exported: the notice opening every reasoning
+from mathbot.sim.prose import reasoning_paragraphs
+from mathbot.sim.tokens import EOS, THINK_CLOSE, THINK_OPEN, count_tokens, token_id, tokenize
 
 BOXED = "\\boxed"
 """A known sample answer that holds boxes itself (`\\boxed{3} \\text{ or } \\boxed{-5}`) is written as is."""
-
-EXCERPT_CHARS = 100
-"""How much of the problem the reasoning quotes back."""
 
 LENGTH_JITTER = 0.15
 """The reasoning length varies by up to this fraction with the seed, as sampled outputs do."""
 
 PARTS = ("reasoning", "marker", "content", "eos")
 """Where a token belongs: the chain of thought, the `</think>` marker, the solution, the end token."""
-
-_PARAGRAPHS = (
-    "Let me try small cases first. Take $n = {a}$: then $n^2 = {a2}$ and $n^2 + {b} = {a2b}$. "
-    "With $n = {c}$ instead, $n^2 = {c2}$. Nothing contradictory yet.",
-    "Maybe an algebraic route is cleaner. Write $x + y = {s}$ and $xy = {p}$, so "
-    "$x^2 + y^2 = (x+y)^2 - 2xy = {s2} - {p2} = {q}$.",
-    "Wait, let me double-check that arithmetic: ${s}^2 = {s2}$ and $2 \\cdot {p} = {p2}$, "
-    "so the difference is ${q}$. Yes, that holds.",
-    "Consider the ratio $\\frac{{{ag}}}{{{bg}}}$. Since $\\gcd({ag}, {bg}) = {g}$, it reduces to "
-    "$\\frac{{{a}}}{{{b}}}$, which is already in lowest terms.",
-    "Hmm, another approach: work modulo ${m}$. We have ${a2b} \\equiv {r} \\pmod{{{m}}}$, "
-    "which restricts the possible residues.",
-    "Let me set up the key equation:\n\\[\n{k}t^2 - {l}t + {c} = 0,\n\\]\n"
-    "whose discriminant is $\\Delta = {l}^2 - 4 \\cdot {k} \\cdot {c} = {disc}$.",
-    "Alternatively, a symmetry argument: swapping $a$ and $b$ leaves $a^2 + b^2 + {k}ab$ unchanged, "
-    "so I may assume $a \\le b$ without loss of generality.",
-    "I should be careful about edge cases: $n = 0$ and $n = 1$ give degenerate values, "
-    "so they are excluded from the count.",
-    "Actually, I think I slipped earlier. Recomputing, $\\sqrt{{{a2}}} = {a}$ and ${a} \\cdot {b} = {ab}$, "
-    "so the earlier step was fine after all.",
-    "So far every check is consistent. Let me go over the constraints once more before committing.",
-)
 
 
 class Piece(NamedTuple):
@@ -82,49 +56,21 @@ def hashed_answer(problem: str) -> str:
     return str(int(digest, 16) % 1000)
 
 
-def _excerpt(problem: str) -> str:
-    text = normalize(problem)
-    for marker in (*SPECIAL_IDS, THINK_OPEN, THINK_CLOSE):
-        text = text.replace(marker, " ")
-    if len(text) > EXCERPT_CHARS:
-        text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
-    return text
-
-
-def _numbers(rng: random.Random) -> dict[str, int]:
-    a, b, c = rng.randint(2, 19), rng.randint(3, 23), rng.randint(2, 12)
-    s, p, g, m = rng.randint(5, 30), rng.randint(2, 60), rng.randint(2, 9), rng.choice((7, 9, 11, 13))
-    k, ll = rng.randint(2, 7), rng.randint(10, 40)
-    b += b == a
-    c += c == a
-    return {
-        "a": a, "b": b, "c": c, "a2": a * a, "c2": c * c, "a2b": a * a + b, "ab": a * b,
-        "s": s, "p": p, "s2": s * s, "p2": 2 * p, "q": s * s - 2 * p,
-        "g": g, "ag": a * g, "bg": b * g, "m": m, "r": (a * a + b) % m,
-        "k": k, "l": ll, "disc": ll * ll - 4 * k * c,
-    }  # fmt: skip
-
-
-def reasoning_paragraphs(problem: str, rng: random.Random) -> Iterator[str]:
-    """Endless simulated reasoning: the notice, a restatement, then varied paragraphs with LaTeX."""
-    yield NOTICE
-    excerpt = _excerpt(problem)
-    if excerpt:
-        yield f"Let me restate what is asked: {excerpt} So I need to pin down a single value."
-    else:
-        yield "The message is empty, so I will treat it as a generic question."
-    deck: list[str] = []
-    while True:
-        if not deck:  # go through every template before repeating one
-            deck = rng.sample(_PARAGRAPHS, len(_PARAGRAPHS))
-        yield deck.pop().format(**_numbers(rng))
-
-
 def _solution(
-    answer: str, known: Problem | None, rng: random.Random, wrong: bool = False, steps: int = 0
+    answer: str,
+    known: Problem | None,
+    rng: random.Random,
+    wrong: bool = False,
+    rushed: bool = False,
+    steps: int = 0,
 ) -> str:
-    numbers = _numbers(rng)
-    more = "".join(rng.choice(_PARAGRAPHS).format(**_numbers(rng)) + "\n\n" for _ in range(steps))
+    numbers = prose.numbers(rng)
+    more = "".join(rng.choice(prose.PARAGRAPHS).format(**prose.numbers(rng)) + "\n\n" for _ in range(steps))
+    opening = (
+        "**Simulated conclusion, written after the reasoning was cut short.** "
+        if rushed
+        else "**Simulated solution.** "
+    )
     where = (
         "the boxed answer is deliberately wrong (a simulated sampling error, see --accuracy)"
         if wrong
@@ -133,7 +79,7 @@ def _solution(
         else "the boxed answer is a stand-in derived from a hash of the problem"
     )
     return (
-        "**Simulated solution.** This text comes from mathbot's TGI simulator, not from Fathom-R1-14B: "
+        f"{opening}This text comes from mathbot's TGI simulator, not from Fathom-R1-14B: "
         f"the steps are placeholders and {where}.\n\n"
         "Let $x$ be the quantity asked for. The simulated analysis reduces the problem to\n"
         "\\[\n"
@@ -193,8 +139,23 @@ def write_script(
         return Script("\n\n".join(paragraphs), "", answer)
     said = answer.replace(BOXED, "")  # the reasoning boxes nothing
     paragraphs.append(f"Putting everything together, the answer should be ${said}$. Let me write it up.")
-    solution = _solution(answer, known, rng, wrong, solution_paragraphs)
+    solution = _solution(answer, known, rng, wrong, steps=solution_paragraphs)
     return Script("\n\n".join(paragraphs), solution, answer)
+
+
+def runs_long(problem: str, seed_key: str, share: float) -> bool:
+    """Whether this generation's reasoning never concludes (the `truncate_share` of them), fixed per
+    problem and seed like the right/wrong draw."""
+    return share > 0 and random.Random(f"{normalize(problem)}|{seed_key}|long").random() < share
+
+
+def write_conclusion(problem: str, *, known: Problem | None, seed_key: str, accuracy: float = 1.0) -> Script:
+    """What the simulated model writes once its reasoning was closed for it (budget forcing): no more
+    reasoning, a short solution and the boxed answer, right or wrong by the same draw as a full answer."""
+    full = write_script(problem, known=known, seed_key=seed_key, reasoning_tokens=0, accuracy=accuracy)
+    rng = random.Random(f"{normalize(problem)}|{seed_key}|conclusion")
+    wrong = full.answer != (known.answer if known else hashed_answer(problem))
+    return Script("", _solution(full.answer, known, rng, wrong, rushed=True), full.answer)
 
 
 def _pieces(text: str, part: str) -> list[Piece]:
@@ -229,6 +190,27 @@ def _cut_at_stop(pieces: list[Piece], stop: tuple[str, ...]) -> list[Piece] | No
     return kept
 
 
+IGNORED_LIMIT_FACTOR = 4
+"""A server ignoring `max_new_tokens` (the `ignore_max_tokens` fault) still stops somewhere: after this
+many times the limit (plus IGNORED_LIMIT_SLACK), so a client without its own guard ends eventually."""
+
+IGNORED_LIMIT_SLACK = 1000
+
+IGNORE_KINDS = ("whitespace", "think")
+"""How a server ignoring `max_new_tokens` runs on: endless blanks, or an endless chain of thought."""
+
+
+def _ignoring(script: Script, shape: str, kind: str, max_new_tokens: int) -> list[Piece]:
+    """Tokens of a generation that never stops by itself, up to the fault's hard cap."""
+    cap = IGNORED_LIMIT_FACTOR * max_new_tokens + IGNORED_LIMIT_SLACK
+    head = script_pieces(Script(script.reasoning, "", script.answer), shape)
+    if kind == "whitespace":
+        head = head[: min(len(head), 50)]
+        blank = Piece(token_id("\n\n"), "\n\n", False, "reasoning")
+        return (head + [blank] * cap)[:cap]
+    return head[:cap]
+
+
 def plan_generation(
     problem: str,
     *,
@@ -241,23 +223,42 @@ def plan_generation(
     no_answer: bool = False,
     accuracy: float = 1.0,
     solution_paragraphs: int = 0,
+    truncate_share: float = 0.0,
+    concluding: bool = False,
+    ignore_max_tokens: str = "",
 ) -> Plan:
-    """Everything a generation will emit, cut by stop sequences and `max_new_tokens` like TGI."""
-    endless = max_new_tokens + 1 if no_answer else 0
+    """Everything a generation will emit, cut by stop sequences and `max_new_tokens` like TGI.
+
+    `concluding`: the prompt already holds the closed reasoning (a budget-forcing continuation), so the
+    model writes only its conclusion. `ignore_max_tokens` ("whitespace" or "think"): a broken server
+    that runs past `max_new_tokens` (see `_ignoring`).
+    """
+    if concluding:
+        script = write_conclusion(problem, known=known, seed_key=seed_key, accuracy=accuracy)
+        pieces = [*_pieces(script.solution, "content"), Piece(token_id(EOS), EOS, True, "eos")]
+        return _cut(pieces, stop, max_new_tokens, script.answer)
+    long = no_answer or ignore_max_tokens or runs_long(problem, seed_key, truncate_share)
+    cap = IGNORED_LIMIT_FACTOR * max_new_tokens + IGNORED_LIMIT_SLACK if ignore_max_tokens else max_new_tokens
     script = write_script(
         problem,
         known=known,
         seed_key=seed_key,
         reasoning_tokens=reasoning_tokens,
-        endless=endless,
+        endless=cap + 1 if long else 0,
         accuracy=accuracy,
         solution_paragraphs=solution_paragraphs,
     )
-    pieces = script_pieces(script, shape)
+    if ignore_max_tokens:
+        pieces = _ignoring(script, shape, ignore_max_tokens, max_new_tokens)
+        return Plan(tuple(pieces), "length", script.answer)
+    return _cut(script_pieces(script, shape), stop, max_new_tokens, script.answer)
+
+
+def _cut(pieces: list[Piece], stop: tuple[str, ...], max_new_tokens: int, answer: str) -> Plan:
     finish = "eos_token"
     stopped = _cut_at_stop(pieces, stop)
     if stopped is not None:
         pieces, finish = stopped, "stop_sequence"
     if len(pieces) > max_new_tokens:
         pieces, finish = pieces[:max_new_tokens], "length"
-    return Plan(tuple(pieces), finish, script.answer)
+    return Plan(tuple(pieces), finish, answer)

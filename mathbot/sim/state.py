@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 from mathbot.sim.config import SimConfig
 from mathbot.sim.faults import FaultQueue
 from mathbot.sim.problems import ProblemBank
+from mathbot.sim.tokens import SPECIAL_IDS, token_id
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Stats:
     what clients that went away early (a decided vote) saved."""
     last_chat_request: Any = None
     last_generate_request: Any = None
+    last_completion_request: Any = None
 
     def to_json(self) -> dict[str, Any]:
         """The counters as JSON."""
@@ -48,6 +51,7 @@ class Stats:
             "tokens_planned": self.tokens_planned,
             "last_chat_request": self.last_chat_request,
             "last_generate_request": self.last_generate_request,
+            "last_completion_request": self.last_completion_request,
         }
 
 
@@ -62,9 +66,21 @@ class SimState:
         self.tokens_per_second = config.tokens_per_second
         self.accuracy = config.accuracy
         self.solution_paragraphs = config.solution_paragraphs
+        self.truncate_share = config.truncate_share
         self.unhealthy = False
         self.in_flight = 0
+        self.vocab: dict[int, str] = {token_id(text): text for text in SPECIAL_IDS}
+        """Token id -> text of every token /tokenize handed out, for /detokenize."""
+        self._ids: dict[str, int] = {}
         self._seeds = random.Random(config.seed)
+        self._freed: asyncio.Condition | None = None
+
+    def intern(self, text: str) -> int:
+        """An id for an ordinary piece, the same every time and never another piece's."""
+        if text not in self._ids:
+            self._ids[text] = len(self._ids)
+            self.vocab[self._ids[text]] = text
+        return self._ids[text]
 
     def try_acquire(self) -> bool:
         """Take a generation slot; False when `capacity` generations are already running."""
@@ -74,9 +90,27 @@ class SimState:
         self.stats.max_in_flight = max(self.stats.max_in_flight, self.in_flight)
         return True
 
+    async def acquire(self) -> bool:
+        """Take a generation slot: TGI answers 429 when it is full (False); vLLM, SGLang and
+        `transformers serve` queue the request until a slot frees."""
+        if self.config.mode == "tgi":
+            return self.try_acquire()
+        if self._freed is None:
+            self._freed = asyncio.Condition()
+        async with self._freed:
+            await self._freed.wait_for(lambda: self.in_flight < self.config.capacity)
+            return self.try_acquire()
+
     def release(self) -> None:
-        """Give a generation slot back."""
+        """Give a generation slot back (and wake one queued request)."""
         self.in_flight -= 1
+        if self._freed is not None:
+            asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        assert self._freed is not None
+        async with self._freed:
+            self._freed.notify()
 
     def next_seed(self) -> int:
         """A seed for a request that sent none (TGI draws a random one); reproducible per `config.seed`."""
@@ -88,6 +122,7 @@ class SimState:
         self.tokens_per_second = self.config.tokens_per_second
         self.accuracy = self.config.accuracy
         self.solution_paragraphs = self.config.solution_paragraphs
+        self.truncate_share = self.config.truncate_share
         self.unhealthy = False
 
     def reset_stats(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mathbot.sim import protocol
+from mathbot.sim import modes, protocol
 from mathbot.sim.engine import GenerationFailed, StreamDied, paced
 from mathbot.sim.faults import Fault
 from mathbot.sim.script import Piece, Plan
@@ -24,34 +24,39 @@ SSE_HEADERS = {
 """Headers TGI sends on its streams (with a compute type that gives the simulator away)."""
 
 
-def error_response(status: int, message: str, error_type: str) -> web.Response:
-    """TGI's `ErrorResponse` with the given HTTP status."""
-    return web.json_response(protocol.error_body(message, error_type), status=status)
+def error_response(status: int, message: str, error_type: str, mode: str = "tgi") -> web.Response:
+    """An error with the given HTTP status, in the body shape of the server `mode` imitates (TGI's
+    `ErrorResponse` by default)."""
+    return web.json_response(modes.error_body(mode, status, message, error_type), status=status)
 
 
-def _drop_connection(request: web.Request, state: SimState) -> None:
+def drop_connection(request: web.Request, state: SimState) -> None:
     """Close the socket mid-response, the way a crashed or restarted server looks to the client."""
     state.stats.generations_failed += 1
     if request.transport is not None:
         request.transport.close()  # what was written still goes out, then the socket ends mid-body
 
 
-def _visible(pieces: tuple[Piece, ...], part: str | None = None) -> str:
+def visible(pieces: tuple[Piece, ...], part: str | None = None) -> str:
     return "".join(p.text for p in pieces if not p.special and (part is None or p.part == part))
 
 
-def _chat_delta(piece: Piece, state: SimState) -> dict[str, Any] | None:
+def _chat_delta(piece: Piece, state: SimState, separate: bool = True) -> dict[str, Any] | None:
     """The delta of one token's chunk, or None when TGI/vLLM would send no text for it."""
     if piece.special:
         return None
-    if state.config.shape != "split":
+    if state.config.mode == "transformers":  # its parser misses the anchor: every token is "reasoning"
+        return protocol.chat_delta(None, reasoning=piece.text, reasoning_field="reasoning_content")
+    if state.config.shape != "split" or not separate:
         return protocol.chat_delta(piece.text)
     if piece.part == "reasoning":
         return protocol.chat_delta(None, reasoning=piece.text, reasoning_field=state.config.reasoning_field)
     return protocol.chat_delta(piece.text) if piece.part == "content" else None
 
 
-def _chat_deltas(batch: Sequence[Piece], state: SimState, *, ends: bool) -> list[dict[str, Any]]:
+def _chat_deltas(
+    batch: Sequence[Piece], state: SimState, *, ends: bool, separate: bool = True
+) -> list[dict[str, Any]]:
     """Deltas for a batch of tokens: one per token, or up to `tokens_per_chunk` tokens of one kind merged.
 
     When the batch `ends` the generation, the last delta is the one to carry the finish reason: the last
@@ -60,7 +65,7 @@ def _chat_deltas(batch: Sequence[Piece], state: SimState, *, ends: bool) -> list
     deltas: list[dict[str, Any]] = []
     merged, shown = 0, None
     for piece in batch:
-        shown = _chat_delta(piece, state)
+        shown = _chat_delta(piece, state, separate)
         if shown is None:
             continue
         if deltas and merged < state.config.tokens_per_chunk and deltas[-1].keys() == shown.keys():
@@ -92,9 +97,12 @@ async def chat_stream(
     created, sent, total = int(time.time()), 0, len(plan.pieces)
     try:
         try:
+            if config.mode == "transformers":  # `transformers serve` echoes the templated prompt first
+                echo = protocol.chat_chunk(config, created, protocol.chat_delta(req.prompt))
+                await response.write(protocol.sse(echo, space=space))
             async for batch in paced(state, plan.pieces, fault):
                 sent += len(batch)
-                deltas = _chat_deltas(batch, state, ends=sent == total)
+                deltas = _chat_deltas(batch, state, ends=sent == total, separate=req.separate_reasoning)
                 out = bytearray()
                 for delta in deltas[:-1] if sent == total else deltas:
                     out += protocol.sse(protocol.chat_chunk(config, created, delta), space=space)
@@ -108,18 +116,18 @@ async def chat_stream(
             await response.write(protocol.sse("[DONE]", space=space))
         except GenerationFailed as exc:  # TGI reports it in the stream, after a 200
             state.stats.generations_failed += 1
-            await response.write(protocol.sse(protocol.error_body(exc.message, "generation"), space=space))
+            await response.write(protocol.sse(modes.stream_error(config.mode, exc.message), space=space))
         else:
             state.stats.generations_completed += 1
         await response.write_eof()
     except StreamDied:
-        _drop_connection(request, state)
+        drop_connection(request, state)
     except ConnectionError:
         state.stats.clients_disconnected += 1
     return response
 
 
-async def _collect(
+async def collect(
     request: web.Request, state: SimState, plan: Plan, fault: Fault | None
 ) -> web.Response | None:
     """Wait out a non-streamed generation; the response to send instead if a fault fired."""
@@ -127,11 +135,12 @@ async def _collect(
         async for _ in paced(state, plan.pieces, fault):
             pass
     except StreamDied:
-        _drop_connection(request, state)
+        drop_connection(request, state)
         return web.Response()  # never reaches the client: the socket is gone
     except GenerationFailed as exc:
         state.stats.generations_failed += 1
-        return error_response(424, exc.message, "generation")
+        mode = state.config.mode
+        return error_response(424 if mode == "tgi" else 500, exc.message, "generation", mode)
     state.stats.generations_completed += 1
     return None
 
@@ -148,13 +157,13 @@ async def chat_once(
     request: web.Request, state: SimState, req: GenerationRequest, plan: Plan, fault: Fault | None
 ) -> web.Response:
     """`/v1/chat/completions` without streaming: a `ChatCompletion` once generation is done."""
-    failed = await _collect(request, state, plan, fault)
+    failed = await collect(request, state, plan, fault)
     if failed is not None:
         return failed
-    message: dict[str, Any] = {"role": "assistant", "content": _visible(plan.pieces)}
+    message: dict[str, Any] = {"role": "assistant", "content": visible(plan.pieces)}
     if state.config.shape == "split":
-        message["content"] = _visible(plan.pieces, "content")
-        message[state.config.reasoning_field] = _visible(plan.pieces, "reasoning")
+        message["content"] = visible(plan.pieces, "content")
+        message[state.config.reasoning_field] = visible(plan.pieces, "reasoning")
     body = protocol.chat_completion(
         state.config,
         int(time.time()),
@@ -181,7 +190,7 @@ async def generate_stream(
                     if index < last:
                         out += protocol.sse(protocol.stream_response(piece, index), space=space)
                         continue
-                    text = (req.prompt if req.return_full_text else "") + _visible(plan.pieces)
+                    text = (req.prompt if req.return_full_text else "") + visible(plan.pieces)
                     details = _stream_details(req, plan, seed) if req.details else None
                     out += protocol.sse(protocol.stream_response(piece, index, text, details), space=space)
                 await response.write(bytes(out))
@@ -192,7 +201,7 @@ async def generate_stream(
             state.stats.generations_completed += 1
         await response.write_eof()
     except StreamDied:
-        _drop_connection(request, state)
+        drop_connection(request, state)
     except ConnectionError:
         state.stats.clients_disconnected += 1
     return response
@@ -218,11 +227,11 @@ async def generate_once(
     as_list: bool = False,
 ) -> web.Response:
     """`/generate`: a `GenerateResponse` once generation is done."""
-    failed = await _collect(request, state, plan, fault)
+    failed = await collect(request, state, plan, fault)
     if failed is not None:
         return failed
     body: dict[str, Any] = {
-        "generated_text": (req.prompt if req.return_full_text else "") + _visible(plan.pieces),
+        "generated_text": (req.prompt if req.return_full_text else "") + visible(plan.pieces),
         "details": None,
     }
     if req.details:

@@ -22,8 +22,9 @@ def message_text(content: Any) -> str:
     return str(content)
 
 
-def apply_chat_template(messages: list[dict[str, Any]]) -> str:
-    """Render messages like the R1 template: system text first, earlier reasoning dropped."""
+def apply_chat_template(messages: list[dict[str, Any]], add_generation_prompt: bool = True) -> str:
+    """Render messages like the R1 template: system text first, earlier reasoning dropped, and (unless
+    `add_generation_prompt` is false) the opening of the model's turn."""
     system = "\n\n".join(message_text(m.get("content")) for m in messages if m.get("role") == "system")
     out = [BOS, system]
     for message in messages:
@@ -37,7 +38,8 @@ def apply_chat_template(messages: list[dict[str, Any]]) -> str:
             out.append(ASSISTANT + text + EOS)
         else:
             out.append(USER + text)
-    out.append(GENERATION_PROMPT)
+    if add_generation_prompt:
+        out.append(GENERATION_PROMPT)
     return "".join(out)
 
 
@@ -55,3 +57,9 @@ def problem_from_prompt(prompt: str) -> str:
         return prompt
     turn = prompt.rsplit(USER, 1)[1]
     return turn.split(ASSISTANT, 1)[0]
+
+
+def concluding(prompt: str) -> bool:
+    """Whether a templated prompt already closes the model's reasoning (`</think>` in the assistant turn
+    it continues): what budget forcing sends, so the model only writes its conclusion."""
+    return ASSISTANT in prompt and THINK_CLOSE in prompt.rsplit(ASSISTANT, 1)[1]

@@ -6,8 +6,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from mathbot.sim import modes
 from mathbot.sim.config import MAX_STOP_SEQUENCES, SimConfig
-from mathbot.sim.template import apply_chat_template, last_user_text, problem_from_prompt
+from mathbot.sim.template import (
+    apply_chat_template,
+    concluding,
+    last_user_text,
+    message_text,
+    problem_from_prompt,
+)
 from mathbot.sim.tokens import count_tokens
 
 MAX_BEST_OF = 2
@@ -24,7 +31,8 @@ class BodyError(Exception):
 
 
 class ValidationFailure(Exception):
-    """A request TGI's validation rejects: HTTP 422, `{"error": ..., "error_type": "validation"}`."""
+    """A request the server's validation rejects: TGI's 422 `{"error": ..., "error_type": "validation"}`,
+    or vLLM's and SGLang's 400 in their own shapes (`modes.error_body`)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -46,6 +54,10 @@ class GenerationRequest:
     include_usage: bool = False
     details: bool = False
     return_full_text: bool = False
+    concluding: bool = False
+    """The prompt already holds closed reasoning (budget forcing): the model only concludes."""
+    separate_reasoning: bool = True
+    """SGLang's `separate_reasoning`: False sends the reasoning as `content` too."""
 
 
 def read_json(raw: bytes) -> Any:
@@ -81,7 +93,13 @@ def _stop(body: dict[str, Any]) -> tuple[str, ...]:
     return tuple(stop)
 
 
-def _check_sampling(temperature: float | None, top_p: float | None, frequency_penalty: float | None) -> None:
+def _check_sampling(
+    temperature: float | None, top_p: float | None, frequency_penalty: float | None, mode: str = "tgi"
+) -> None:
+    if mode != "tgi":  # vLLM and SGLang take temperature 0 (greedy) and top_p 1
+        if (temperature is not None and temperature < 0) or (top_p is not None and not 0 < top_p <= 1):
+            raise ValidationFailure("temperature must be >= 0 and top_p in (0, 1]")
+        return
     if temperature is not None and temperature <= 0:
         raise ValidationFailure("`temperature` must be strictly positive")
     if frequency_penalty is not None and not -2.0 <= frequency_penalty <= 2.0:
@@ -91,7 +109,15 @@ def _check_sampling(temperature: float | None, top_p: float | None, frequency_pe
 
 
 def check_lengths(input_tokens: int, max_new_tokens: int | None, config: SimConfig) -> int:
-    """TGI's length checks, in TGI's order; returns the effective `max_new_tokens`."""
+    """The server's length checks (TGI's, in TGI's order, or those of `config.mode`); returns the
+    effective `max_new_tokens`."""
+    if config.mode != "tgi":
+        refusal = modes.length_refusal(config.mode, input_tokens, max_new_tokens, config)
+        if refusal is not None:
+            raise ValidationFailure(refusal)
+        if max_new_tokens is None:
+            return max(config.max_total_tokens - input_tokens, 1)
+        return max_new_tokens
     if max_new_tokens == 0:
         raise ValidationFailure("`max_new_tokens` must be strictly positive")
     if max_new_tokens is None:  # TGI: generate up to the total budget
@@ -142,9 +168,14 @@ def parse_chat(body: Any, config: SimConfig) -> GenerationRequest:
         raise _deserialize_error(f"seed: invalid value: integer `{seed}`, expected u64")
     # TGI's chat API turns temperature 0 into greedy decoding; other values go to validation.
     sampling = temperature != 0
-    _check_sampling(temperature if sampling else None, top_p, _get(body, "frequency_penalty", (int, float)))
+    frequency_penalty = _get(body, "frequency_penalty", (int, float))
+    _check_sampling(temperature if sampling else None, top_p, frequency_penalty, config.mode)
     stop = _stop(body)
     prompt = apply_chat_template(messages)
+    continued = bool(body.get("continue_final_message")) and bool(messages)
+    prefilled = config.mode == "sglang" and continued and messages[-1]["role"] == "assistant"
+    if prefilled:  # SGLang: the last assistant message is continued, appended after the generation prompt
+        prompt = apply_chat_template(messages[:-1]) + message_text(messages[-1].get("content"))
     input_tokens = count_tokens(prompt)
     return GenerationRequest(
         prompt=prompt,
@@ -156,6 +187,39 @@ def parse_chat(body: Any, config: SimConfig) -> GenerationRequest:
         stop=stop,
         stream=stream,
         include_usage=bool(options.get("include_usage")),
+        concluding=prefilled and concluding(prompt),
+        separate_reasoning=body.get("separate_reasoning") is not False,
+    )
+
+
+COMPLETION_DEFAULT_MAX_TOKENS = 16
+"""`max_tokens` of a `/v1/completions` request that sends none (OpenAI's default, kept by vLLM and SGLang)."""
+
+
+def parse_completion(body: Any, config: SimConfig) -> GenerationRequest:
+    """Validate a `/v1/completions` body: a text prompt (vLLM adds a BOS unless `add_special_tokens` is
+    false)."""
+    if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
+        raise BodyError(400, "prompt: a string is required")
+    prompt = body["prompt"]
+    temperature = _get(body, "temperature", (int, float))
+    top_p = _get(body, "top_p", (int, float))
+    options = _get(body, "stream_options", dict, {})
+    _check_sampling(temperature, top_p, None, config.mode)
+    bos = config.mode == "vllm" and body.get("add_special_tokens", True) is not False
+    input_tokens = count_tokens(prompt) + int(bos)
+    max_tokens = _get(body, "max_tokens", int, COMPLETION_DEFAULT_MAX_TOKENS)
+    return GenerationRequest(
+        prompt=prompt,
+        problem=problem_from_prompt(prompt),
+        input_tokens=input_tokens,
+        max_new_tokens=check_lengths(input_tokens, max_tokens, config),
+        seed=_get(body, "seed", int),
+        sampling=temperature != 0,
+        stop=_stop(body),
+        stream=_get(body, "stream", bool, False),
+        include_usage=bool(options.get("include_usage")),
+        concluding=concluding(prompt),
     )
 
 
@@ -200,6 +264,7 @@ def parse_generate(body: Any, config: SimConfig, *, stream: bool) -> GenerationR
     return GenerationRequest(
         prompt=inputs,
         problem=problem_from_prompt(inputs),
+        concluding=concluding(inputs),
         input_tokens=input_tokens,
         max_new_tokens=check_lengths(input_tokens, max_new_tokens, config),
         seed=seed,

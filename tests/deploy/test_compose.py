@@ -45,12 +45,16 @@ def test_tgi_is_pinned_and_sized_for_the_model(compose: dict) -> None:
     assert "/health" in " ".join(tgi["healthcheck"]["test"])
 
 
-def test_input_limit_matches_the_workers_answer_reserve(compose: dict) -> None:
+def test_input_limit_lets_budget_forcing_continue_a_long_reasoning(compose: dict) -> None:
+    """A rescued answer's continuation sends the reasoning so far as its prompt: TGI must take up to
+    the whole context as input (mathbot keeps MIN_ANSWER_TOKENS for questions on its own side)."""
     from mathbot import defaults
 
     args = compose["services"]["tgi"]["command"]
     flags = dict(zip(args[::2], args[1::2], strict=True))
-    assert int(flags["--max-input-tokens"]) == defaults.MAX_TOTAL_TOKENS - defaults.MIN_ANSWER_TOKENS
+    assert int(flags["--max-total-tokens"]) == defaults.MAX_TOTAL_TOKENS
+    assert int(flags["--max-input-tokens"]) == defaults.MAX_TOTAL_TOKENS - 1
+    assert int(flags["--max-batch-prefill-tokens"]) >= int(flags["--max-input-tokens"])
 
 
 def test_redis_persists(compose: dict) -> None:

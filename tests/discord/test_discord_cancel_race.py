@@ -17,9 +17,9 @@ import httpx
 from bots.discord import layout, texts
 from mathbot import messages
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import FakeDiscord
 from tests.discord.test_discord_cancel import PROBLEM, edits_of, wait_for_button
 from tests.discord.test_discord_flow import answered, assert_safe_and_small
+from tests.fakes.discord import FakeDiscord
 from tests.support import processes
 from tests.support.servers import ThreadedApp
 

@@ -19,9 +19,9 @@ import httpx
 from mathbot import questions
 from tests.conftest import settings_env
 from tests.discord.conftest import FakeServer, discord_env, start_bot, start_fake
+from tests.fakes.slack import BOT_USER, FakeSlack
 from tests.slack import signing
 from tests.slack.conftest import slack_vars
-from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.support import processes
 from tests.support.servers import ThreadedApp, free_port
 

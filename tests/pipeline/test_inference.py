@@ -59,7 +59,13 @@ def test_counts_with_the_servers_tokenizer(shaped_sim: Sim) -> None:
     long = server.count([{"role": "user", "content": "What is 2 + 2? " * 100}])
     server.close()
     assert long > short + 100
-    assert server._count_paths == ("/chat_tokenize",)
+    assert server.profile().count == "/chat_tokenize"
+    # remembered: no other count endpoint tried (/info: TGI's prompt limit, for budget forcing)
+    assert shaped_sim_requests(shaped_sim) == {"/chat_tokenize": 2, "/info": 1}
+
+
+def shaped_sim_requests(app: Sim) -> dict[str, int]:
+    return dict(app.stats()["requests"])
 
 
 def test_a_connection_lost_after_the_finish_reason_keeps_the_answer() -> None:

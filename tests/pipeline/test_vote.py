@@ -69,6 +69,7 @@ def test_a_sample_that_runs_out_of_room_is_left_out_of_the_vote(
         MATHBOT_MAX_TOTAL_TOKENS="5000",
         MATHBOT_MIN_ANSWER_TOKENS="4000",
         MATHBOT_VOTE_EARLY_STOP="false",
+        MATHBOT_RESCUE_RESERVE="0",  # no budget forcing: the sample stays without an answer
     )
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -112,6 +113,32 @@ def test_a_decided_vote_stops_its_unfinished_samples_and_the_server_stops_genera
     assert stats["in_flight"] == 0
     # the stopped sample was to write ~4,900 tokens; it was stopped after about as many as the others wrote
     assert stats["tokens_planned"] - stats["tokens_streamed"] > 3000, stats
+
+
+def test_a_sample_concluded_by_budget_forcing_counts_in_the_vote(
+    redis_url: str, sim: Sim, tmp_path: Path, monkeypatch
+) -> None:
+    env = settings_env(
+        redis_url,
+        sim.url,
+        MATHBOT_MAX_TOTAL_TOKENS="5000",
+        MATHBOT_MIN_ANSWER_TOKENS="4000",
+        MATHBOT_RESCUE_RESERVE="1024",
+        MATHBOT_VOTE_EARLY_STOP="false",  # all three drawn: the rescued one among them
+    )
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    sim.faults(no_answer=1)
+    process = processes.start(["worker"], env, log=tmp_path / "worker.log")
+    try:
+        code, out, err = run_ask(aime(1)["problem"], Settings(_env_file=None), samples=3, timeout=90)  # type: ignore[call-arg]
+    finally:
+        processes.stop(process)
+    assert code == EXIT_ANSWERED, err
+    assert final_line(out) == "Final answer: 70"
+    assert "All 3 samples agree." in out
+    stats = sim.stats()
+    assert stats["requests"]["/generate_stream"] == 1  # the one rescued sample's conclusion
 
 
 def test_more_samples_than_allowed_is_refused_before_queueing(settings: Settings) -> None:

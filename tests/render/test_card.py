@@ -124,6 +124,16 @@ def test_truncated_answer_gets_a_note() -> None:
     assert card.headline == "Final answer: 12" and card.note and "ran out of room" in card.note
 
 
+def test_an_answer_concluded_by_budget_forcing_says_so() -> None:
+    from mathbot import messages
+
+    card = answer_card("12", PLAIN_PROBLEM, truncated=False, rescued=True)
+    assert card.headline == "Final answer: 12" and card.note == messages.RESCUED
+    aime = answer_card("1234", AIME_PROBLEM, truncated=False, rescued=True)
+    assert aime.note == f"{NOTE_NOT_AIME} {messages.RESCUED}"
+    assert answer_card(None, PLAIN_PROBLEM, truncated=True, rescued=True).note is None  # no answer: no mark
+
+
 def test_headline_is_one_bounded_line() -> None:
     card = answer_card(
         r"\begin{pmatrix} 1 \\ 2 \end{pmatrix} + " + "x + " * 200 + "1", PLAIN_PROBLEM, truncated=False

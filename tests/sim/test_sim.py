@@ -487,6 +487,7 @@ def test_unhealthy_fault_and_bad_fault_specs(sim: Sim) -> None:
         "tokens_per_second": FAST["tokens_per_second"],
         "unhealthy": False,
         "accuracy": 1.0,
+        "truncate_share": 0.0,
         "solution_paragraphs": 0,
     }
     assert httpx.get(f"{sim.url}/health").status_code == 200

@@ -49,6 +49,9 @@ class ThreadedApp:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=timeout)
 
     def stop(self) -> None:
+        """Stop serving (open connections are dropped, as when a server dies); a second call does nothing."""
+        if not self._thread.is_alive():
+            return
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
