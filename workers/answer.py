@@ -20,6 +20,7 @@ from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from mathbot import errors, limits, messages, metrics, platforms, runs, threads
+from mathbot.backoff import backoff
 from mathbot.jobs import Question, Turn
 from mathbot.outcome import Answer, Progress
 from mathbot.reply import Reply
@@ -193,7 +194,7 @@ def deliver(
                 gate.finish("delivered", settings.result_ttl)
                 limits.release(connection, question, settings)
                 return True
-        wait = DELIVERY_BACKOFF * 2**attempt
+        wait = backoff(attempt, DELIVERY_BACKOFF, jitter=False)
         log.warning(
             "question=%s delivery failed (%s); trying again in %.0f s",
             question.id,

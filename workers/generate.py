@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mathbot import defaults, errors, extract, messages, metrics
+from mathbot.backoff import backoff
 from mathbot.jobs import Question
 from mathbot.logs import scrub_credentials
 from mathbot.outcome import Answer, Progress
@@ -44,12 +45,6 @@ def seed_for(requested: int | None, configured: int | None) -> int:
     if requested is not None:
         return requested
     return configured if configured is not None else random.randrange(2**31)
-
-
-def backoff(attempt: int, base: float, cap: float, rand: Callable[[], float] = random.random) -> float:
-    """Exponential backoff with full jitter's upper half: base·2^attempt, in [½, 1] of it, capped."""
-    ceiling = min(cap, base * 2**attempt)
-    return ceiling * (0.5 + 0.5 * rand())
 
 
 @dataclass

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from bots.discord import telemetry
+from mathbot.backoff import backoff
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ class RestClient:
                 telemetry.record(method, path, None)
                 if attempt + 1 == attempts:
                     raise DiscordError(None, f"{type(exc).__name__}: {exc}") from exc
-                self.sleep(SERVER_ERROR_BACKOFF * 2**attempt)
+                self.sleep(backoff(attempt, SERVER_ERROR_BACKOFF, jitter=False))
                 continue
             telemetry.record(method, path, response.status_code)
             self._remember_bucket(key, response)
@@ -198,7 +199,7 @@ class RestClient:
                     raise DiscordError(429, f"rate limited for {retry_after:.1f} s")
                 continue  # the next attempt waits for the bucket remembered above
             if response.status_code >= 500 and attempt + 1 < attempts:
-                self.sleep(SERVER_ERROR_BACKOFF * 2**attempt)
+                self.sleep(backoff(attempt, SERVER_ERROR_BACKOFF, jitter=False))
                 continue
             if response.status_code >= 400:
                 raise _error(response)

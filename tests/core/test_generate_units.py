@@ -1,6 +1,7 @@
 """Throttling and backoff, the small clocks of a generation."""
 
-from workers.generate import Throttle, backoff
+from mathbot.backoff import backoff
+from workers.generate import Throttle
 
 
 def test_throttle_passes_at_most_once_per_interval() -> None:
