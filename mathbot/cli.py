@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mathbot: invalid settings: {describe(exc)}", file=sys.stderr)
         return 2
     logs.setup(
-        args.log_level or ("WARNING" if args.command == "ask" else settings.log_level), settings.secrets()
+        args.log_level or ("WARNING" if args.command in ("ask", "check") else settings.log_level),
+        settings.secrets(),
     )
     if args.command in REDIS_COMMANDS:
         from mathbot import queue
@@ -82,6 +83,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.set_defaults(run=_ask)
 
+    check = commands.add_parser(
+        "check", help="say whether an answer to a problem is right, without revealing the answer"
+    )
+    check.add_argument("problem", help="the problem, in plain text or LaTeX ('-' reads standard input)")
+    check.add_argument("--answer", required=True, metavar="X", help="the answer to check")
+    check.add_argument(
+        "--timeout", type=float, default=defaults.ASK_TIMEOUT, help="seconds to wait for the verdict"
+    )
+    check.set_defaults(run=_check)
+
     worker = commands.add_parser("worker", help="answer questions from the queue")
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     worker.add_argument(
@@ -109,6 +120,13 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     text = sys.stdin.read() if args.question == "-" else args.question
     return ask(text, settings, timeout=args.timeout, reasoning_path=args.reasoning, samples=args.samples)
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.console.check import check
+
+    text = sys.stdin.read() if args.problem == "-" else args.problem
+    return check(text, args.answer, settings, timeout=args.timeout)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

@@ -104,3 +104,17 @@ SAMPLES_LIMIT = 16
 
 DISCORD_MESSAGE_CONTENT = True
 """Request Discord's privileged Message Content intent (follow-ups without a mention need it)."""
+
+PRACTICE_DEADLINE = 24 * 3600
+"""Seconds a practice problem (and the problem of the day) stays open before its answer and mathbot's
+worked solution are revealed in its thread: a day, so everyone in every timezone gets an evening."""
+
+SUBMIT_COOLDOWN = 60
+"""Seconds between two answers one person may submit to one practice problem (no brute forcing)."""
+
+STUDY_KEEP_SECONDS = 30 * 24 * 3600
+"""How long a practice problem, a check's hidden answer and a study-mode answer stay revealable (and
+their hints countable): a month. Leaderboards are kept for good."""
+
+MAX_GIVEN_CHARS = 1000
+"""Characters of an answer submitted to /check or a practice problem (an answer, not an essay)."""

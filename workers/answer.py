@@ -153,7 +153,7 @@ def deliver(
     connection: redis.Redis,
     question: Question,
     gate: runs.Gate,
-    send: Callable[[], None],
+    send: Callable[[], object],
     settings: Settings,
     *,
     attempts: int = DELIVERY_ATTEMPTS,

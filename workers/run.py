@@ -101,11 +101,12 @@ class MathbotWorker(Worker):
         super().handle_job_failure(
             job, queue, started_job_registry=started_job_registry, exc_string=exc_string
         )
-        from workers.answer import after_failure  # the job module loads the inference client: only here
+        from workers import answer, study  # the job modules load the inference client: only here
 
         status = job.get_status(refresh=True)
         if status == JobStatus.STOPPED:
             return  # cancelled on purpose: the canceller already told the asker
+        after_failure = study.after_failure if _named(job) in study.FUNCTIONS else answer.after_failure
         after_failure(
             job, will_retry=status in (JobStatus.QUEUED, JobStatus.SCHEDULED), reason=exc_string[:200]
         )
@@ -135,7 +136,8 @@ def _json_queues(queues: Any, connection: Any) -> list[questions.QuestionQueue]:
 def preload() -> None:
     """Import the job and every platform's Reply before forking: each work horse then starts at once
     and shares those pages with its parent (copy-on-write) instead of importing them per job."""
-    import workers.answer  # noqa: F401
+    import workers.answer
+    import workers.study  # noqa: F401
 
     platforms.preload()
 
@@ -159,4 +161,6 @@ def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
         pool.start(burst=burst, logging_level=level)
         return
     worker = MathbotWorker([questions.question_queue(settings, connection)], connection=connection)
-    worker.work(burst=burst, logging_level=level)
+    # with_scheduler: RQ's scheduler (one per queue, whichever worker holds its lock) moves jobs due
+    # by `enqueue_at` onto the queue: the problem of the day and practice deadlines (mathbot.study).
+    worker.work(burst=burst, logging_level=level, with_scheduler=True)
