@@ -51,13 +51,16 @@ def check_answer(
     target: ReplyTarget,
     settings: Settings,
     connection: redis.Redis | None,
+    *,
+    question_id: str | None = None,
 ) -> Checked:
     """Check `given` as an answer to `problem` for `target.user`, who alone will see the verdict.
 
     Blocking (Redis, RQ, math-verify's child process): adapters call it in a thread. Raises
     `InputError` for a missing problem or answer, and what `queue.enqueue` raises when the check may
     not be queued now (limits, the queue down). Without `connection` (the console) a bank verdict is
-    not kept for "Show answer" (there is nothing to click)."""
+    not kept for "Show answer" (there is nothing to click). `question_id` names the check question
+    (an adapter that must leave word for the worker before it is queued picks it)."""
     problem, given = validate(problem, given)
     found = bank.load(settings.problem_bank).find(problem)
     if found is not None:
@@ -78,6 +81,7 @@ def check_answer(
     if connection is None:
         raise ValueError("a check without the bank's answer needs Redis")
     question = Question(
+        id=question_id or uuid.uuid4().hex,
         target=target,
         turns=[Turn(role="user", content=problem)],
         sampling=Sampling(samples=settings.vote_samples),

@@ -82,6 +82,8 @@ class Submission:
     card: cards.Card
     solved_line: str | None = None
     correct: bool = False
+    thread: str | None = None
+    """The practice problem's thread, where `solved_line` goes."""
 
 
 def new(
@@ -285,6 +287,7 @@ def submit(
         cards.notice(texts.submitted_correct(place, elapsed)),
         solved_line=texts.solved_line(name, place, elapsed),
         correct=True,
+        thread=practice.thread,
     )
 
 

@@ -36,6 +36,7 @@ CHECK_NO_PROBLEM = (
     "Which problem? Give it with your answer (outside a thread), or use /check in the thread of a "
     "problem mathbot answered or posted."
 )
+CHECK_PRIVATE = "Only you will see the verdict."
 REVEAL_ONLY_OWNER = "Only the person who asked for this check can reveal its answer."
 REVEAL_GONE = "This answer is no longer stored, so it cannot be shown."
 REVEAL_ELSEWHERE = "This button belongs to a message in another channel."
@@ -97,9 +98,14 @@ def answer_title(text: str) -> str:
 
 
 SOLUTION_TITLE = "Solution"
+
+
+def too_long(chars: int) -> str:
+    return f"(Too long to show whole: {chars:,} more characters were left out.)"
+
+
 NO_SOLUTION = "There is no worked solution for this problem."
-REASONING_SENT = "The model's full reasoning is attached."
-REASONING_DM = "The model's full reasoning: sent to you in a direct message."
+REASONING_SENT = "The model's full reasoning comes as a file, to you alone."
 
 
 def official_from(source: str) -> str:

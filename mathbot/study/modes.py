@@ -1,0 +1,64 @@
+"""Study mode per channel: answers there hide the answer behind Hint / Show answer / Show solution.
+
+A channel is in study mode when MATHBOT_STUDY_CHANNELS names it (an operator's preset, which no command
+changes), or when a manager switched it on (`/mathbot study on`: Slack workspace admins and owners,
+Discord members with Manage Channels; the platforms say who is one). Kept in Redis for good
+(`keys.STUDY` `mode:<platform>:<channel>`). The worker asks at the start of each answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from mathbot import keys
+from mathbot.settings import Settings
+from mathbot.study import texts
+
+
+def _key(platform: str, channel: str) -> str:
+    return f"{keys.STUDY}mode:{platform}:{channel}"
+
+
+def preset(settings: Settings, platform: str, channel: str) -> bool:
+    """Whether MATHBOT_STUDY_CHANNELS names the channel (as `<id>` or `<platform>:<id>`)."""
+    return channel in settings.study_channels or f"{platform}:{channel}" in settings.study_channels
+
+
+def is_study(connection: redis.Redis, settings: Settings, platform: str, channel: str) -> bool:
+    """Whether answers in this channel are hidden (a Discord thread counts as its parent channel: the
+    caller passes the channel, not the thread)."""
+    if preset(settings, platform, channel):
+        return True
+    return connection.get(_key(platform, channel)) in (b"1", "1")
+
+
+@dataclass(frozen=True)
+class Switched:
+    """What `/mathbot study on|off` led to: the words, and whether the channel should see them (a
+    change) or only the person who asked (a refusal, nothing to change)."""
+
+    text: str
+    public: bool
+
+
+def switch(
+    connection: redis.Redis,
+    settings: Settings,
+    platform: str,
+    channel: str,
+    on: bool,
+    *,
+    allowed: bool,
+    managers: str,
+) -> Switched:
+    """Switch study mode for a manager (`allowed`); `managers` names who may, for a refusal."""
+    if not allowed:
+        return Switched(texts.not_allowed(managers), public=False)
+    if preset(settings, platform, channel):
+        return Switched(texts.STUDY_PRESET if not on else texts.STUDY_ALREADY_ON, public=False)
+    before = connection.getset(_key(platform, channel), "1" if on else "0")
+    if (before in (b"1", "1")) == on:
+        return Switched(texts.STUDY_ALREADY_ON if on else texts.STUDY_ALREADY_OFF, public=False)
+    return Switched(texts.study_status(on), public=True)
