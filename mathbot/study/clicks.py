@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import redis
 
+from mathbot import threads
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.settings import Settings
@@ -153,6 +154,9 @@ def check(
             return answered(
                 connection, settings, Form("submit", found.id, texts.SUBMIT_TITLE, found.problem), given, who
             )
+    if not problem.strip() and who.thread:  # the problem asked in this thread
+        asked = threads.history(connection, threads.thread_key(who.platform, who.channel, who.thread))
+        problem = next((turn.content for turn in asked if turn.role == "user"), "")
     target = ReplyTarget(
         platform=who.platform,
         channel=who.channel,

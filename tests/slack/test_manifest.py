@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from bots.slack import app, handlers, installations
+from bots.slack import app, handlers, installations, study_handlers
 from bots.slack import oauth as slack_oauth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +20,7 @@ SCOPE_OF = {
     "chat_postEphemeral": "chat:write",
     "files_upload_v2": "files:write",
     "users_info": "users:read",
+    "conversations_open": "im:write",
 }
 """The Web API methods mathbot calls, and the bot scope each needs."""
 
@@ -50,7 +51,13 @@ def test_events_command_and_dm_tab() -> None:
         "app_uninstalled",
         "tokens_revoked",
     }
-    assert [c["command"] for c in data["features"]["slash_commands"]] == [handlers.SOLVE_COMMAND]
+    assert [c["command"] for c in data["features"]["slash_commands"]] == [
+        handlers.SOLVE_COMMAND,
+        study_handlers.CHECK_COMMAND,
+        study_handlers.PRACTICE_COMMAND,
+        study_handlers.LEADERBOARD_COMMAND,
+        study_handlers.MATHBOT_COMMAND,
+    ]
     assert data["features"]["app_home"]["messages_tab_enabled"] is True
     assert data["features"]["app_home"]["messages_tab_read_only_enabled"] is False
 

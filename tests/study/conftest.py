@@ -3,16 +3,21 @@ thread against it, and the settings the study tests share (the shared problem se
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
 from mathbot.settings import Settings
 from tests.conftest import DATA_DIR
+from tests.discord.conftest import FakeServer, start_bot
 from tests.slack.conftest import slack_vars
 from tests.slack.fake_slack import LIMIT_ERRORS
+from tests.study.fake_discord_study import StudyDiscord
 from tests.study.fake_slack_study import StudySlack
+from tests.support import processes
 from tests.support.servers import ThreadedApp
 
 STUDY_VARS = {
@@ -51,3 +56,24 @@ def slack_app(settings: Settings, redis_conn: redis.Redis) -> Iterator[ThreadedA
     server = ThreadedApp(lambda: create_web_app(settings)).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def discord_fake() -> Iterator[FakeServer]:
+    """The fake Discord with modals, member permissions, DMs and per-person records (`StudyDiscord`)."""
+    fake = StudyDiscord()
+    server = ThreadedApp(fake.app)
+    fake.base_url = server.url
+    server.start()
+    yield FakeServer(fake, server)
+    server.stop()
+
+
+@pytest.fixture
+def bot(env: dict[str, str], discord_fake: FakeServer, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`mathbot discord` in its own process, connected to the fake."""
+    log = tmp_path / "discord.log"
+    process = start_bot(env, discord_fake.fake, log)
+    yield process
+    processes.stop(process)
+    print("---- mathbot discord log ----\n" + log.read_text(errors="replace")[-20000:])
