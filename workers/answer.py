@@ -24,6 +24,7 @@ from mathbot.jobs import Question, Turn
 from mathbot.outcome import Answer, Progress
 from mathbot.reply import Reply
 from mathbot.settings import Settings, get_settings
+from mathbot.study import hidden, modes
 from workers.consensus import generate_votes
 from workers.generate import generate
 from workers.inference import InferenceServer
@@ -54,8 +55,10 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         gate.finish("cancelled", settings.result_ttl)
         limits.release(connection, question, settings)
         return {"status": "dropped", "error": "NotInstalled", "message": exc.user_message}
+    hide = modes.hides(connection, settings, question)  # study mode: the answer behind buttons
     try:
-        answer = _generate(question, _progress(reply, gate), settings)
+        report = _progress(reply, gate)
+        answer = _generate(question, hidden.quiet(report) if hide else report, settings)
     except Superseded:
         log.info("question=%s run=%d superseded: stopped generating", question.id, gate.run)
         return {"status": "superseded"}
@@ -68,7 +71,12 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
             connection, threads.key_for(question.target), Turn(role="assistant", content=answer.solution)
         )
     try:
-        deliver(connection, question, gate, lambda: reply.answer(answer), settings)
+        show = (
+            (lambda: reply.card(modes.hidden_answer(connection, settings, question, answer)))
+            if hide
+            else (lambda: reply.answer(answer))
+        )
+        deliver(connection, question, gate, show, settings)
     except Exception:
         # The answer exists: never let RQ regenerate minutes of GPU work because a chat call failed.
         log.exception("question=%s answer could not be posted; telling the asker", question.id)

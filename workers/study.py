@@ -25,7 +25,7 @@ from mathbot.outcome import Answer
 from mathbot.queue import CLOSE_FUNC, DAILY_FUNC, STUDY_FUNC
 from mathbot.reply import Reply
 from mathbot.settings import Settings, get_settings
-from mathbot.study import cards, check, hidden, texts
+from mathbot.study import cards, check, hidden, practice, texts
 from workers.answer import Superseded, _generate, _progress, _summary, deliver
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,6 @@ def _solution(
     connection: redis.Redis, question: Question, gate: runs.Gate, settings: Settings
 ) -> dict[str, Any]:
     """A practice problem's worked solution, kept for its reveal; nothing is posted."""
-    from mathbot.study import practice
 
     def silent(_: object) -> None:
         if gate.standing() is not runs.Standing.OPEN:

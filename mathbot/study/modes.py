@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import redis
 
-from mathbot import keys
+from mathbot import keys, platforms, present
+from mathbot.jobs import Question
+from mathbot.outcome import Answer
 from mathbot.settings import Settings
-from mathbot.study import texts
+from mathbot.study import cards, hidden, texts
 
 
 def _key(platform: str, channel: str) -> str:
@@ -62,3 +64,35 @@ def switch(
     if (before in (b"1", "1")) == on:
         return Switched(texts.STUDY_ALREADY_ON if on else texts.STUDY_ALREADY_OFF, public=False)
     return Switched(texts.study_status(on), public=True)
+
+
+def hides(connection: redis.Redis, settings: Settings, question: Question) -> bool:
+    """Whether this question's answer is to be hidden: asked in a chat channel in study mode."""
+    target = question.target
+    if question.task != "answer" or not platforms.get(target.platform).chat:
+        return False
+    return is_study(connection, settings, target.platform, target.channel)
+
+
+def hidden_answer(
+    connection: redis.Redis, settings: Settings, question: Question, answer: Answer
+) -> cards.Card:
+    """A study-mode answer: kept hidden (revealable by anyone in the channel, each for themselves), and
+    the card that says it is ready, with how sure mathbot is but none of the samples' answers."""
+    final = None if answer.truncated else answer.final
+    vote = answer.vote
+    note = texts.agreement(vote.agree, vote.samples) if vote else ""
+    secret = hidden.Hidden(
+        platform=question.target.platform,
+        channel=question.target.channel,
+        problem=question.text,
+        final=final,
+        solution=answer.solution,
+        reasoning=answer.reasoning,
+        note=note,
+        tokens=vote.tokens if vote else answer.completion_tokens,
+        seconds=answer.thinking_seconds,
+    )
+    hidden.keep(connection, question.id, secret, settings.result_ttl)
+    notes = [n for n in (note, " · ".join(present.stats(answer))) if n]
+    return cards.hidden_answer(question.id, notes, has_final=bool(final))
