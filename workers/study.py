@@ -20,12 +20,12 @@ from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from mathbot import errors, limits, platforms, runs
-from mathbot.jobs import Question
+from mathbot.jobs import Question, ReplyTarget
 from mathbot.outcome import Answer
 from mathbot.queue import CLOSE_FUNC, DAILY_FUNC, STUDY_FUNC
 from mathbot.reply import Reply
 from mathbot.settings import Settings, get_settings
-from mathbot.study import cards, check, hidden, practice, texts
+from mathbot.study import cards, check, daily, hidden, practice, texts
 from workers.answer import Superseded, _generate, _progress, _summary, deliver
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,82 @@ def _solution(
         "question=%s practice=%s worked solution kept: final=%r", question.id, question.ref, answer.final
     )
     return _summary(answer)
+
+
+def close_practice(practice_id: str) -> dict[str, Any]:
+    """A practice problem's deadline (scheduled with `enqueue_at` when it was posted): its answer, who
+    solved it and the worked solution, in its thread, once."""
+    settings = get_settings()
+    job = get_current_job()
+    connection = job.connection if job else redis.Redis.from_url(settings.redis_url)
+    closed = practice.close(connection, practice_id)
+    if closed is None:
+        log.info("practice=%s already revealed (or gone)", practice_id)
+        return {"status": "closed already"}
+    found, card = closed
+    try:
+        platforms.reply_for(practice.where(found), settings).card(card)
+    except errors.NotInstalled as exc:
+        log.warning("practice=%s not revealed: %s", practice_id, exc.detail)
+        return {"status": "dropped"}
+    except Exception:
+        practice.reopen(connection, practice_id)
+        raise
+    log.info(
+        "practice=%s revealed in %s channel=%s thread=%s",
+        practice_id,
+        found.platform,
+        found.channel,
+        found.thread,
+    )
+    return {"status": "revealed"}
+
+
+def post_daily(platform: str, channel: str, day: str, version: int) -> dict[str, Any]:
+    """One slot of a channel's problem of the day (`mathbot.study.daily`): the next slot is scheduled
+    first, then the problem is posted once (the slot is claimed), with its thread, worked solution and
+    deadline like any practice problem."""
+    settings = get_settings()
+    job = get_current_job()
+    connection = job.connection if job else redis.Redis.from_url(settings.redis_url)
+    setting = daily.due(connection, platform, channel, day, version)
+    if setting is None:
+        return {"status": "nothing to post"}
+    slot = daily.slot_of(setting, day)
+    daily.schedule(connection, settings, setting, daily.next_slot(setting, slot.at))
+    try:
+        problem = practice.choose(
+            connection,
+            settings,
+            platform=platform,
+            channel=channel,
+            set_name=setting.set_name,
+            difficulty=None,
+        )
+        posted = practice.new(
+            problem,
+            platform=platform,
+            channel=channel,
+            team=setting.team,
+            enterprise=setting.enterprise,
+            daily=True,
+            settings=settings,
+        )
+        target = ReplyTarget(
+            platform=platform, channel=channel, team=setting.team, enterprise=setting.enterprise
+        )
+        thread = platforms.reply_for(target, settings).card(practice.card(posted, settings))
+    except errors.NotInstalled as exc:
+        log.warning("daily %s channel=%s slot %s not posted: %s", platform, channel, day, exc.detail)
+        return {"status": "dropped"}
+    except Exception:
+        daily.release(connection, platform, channel, day)
+        raise
+    practice.opened(connection, settings, posted, thread or "")
+    log.info(
+        "daily %s channel=%s slot %s posted: practice=%s %s", platform, channel, day, posted.id, posted.key
+    )
+    return {"status": "posted", "practice": posted.id, "problem": posted.key}
 
 
 def after_failure(job: Job, will_retry: bool, reason: str) -> None:

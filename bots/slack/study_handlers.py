@@ -85,7 +85,7 @@ class StudyHandlers:
         team = _workspace(context, command.get("team_id"))
         text = command.get("text") or ""
         try:
-            posted = await asyncio.to_thread(self._new_practice, channel, team, text)
+            posted = await asyncio.to_thread(self._new_practice, channel, team, _enterprise(context), text)
         except MathbotError as exc:
             await respond(text=exc.user_message, response_type="ephemeral")
             return
@@ -104,7 +104,9 @@ class StudyHandlers:
             return
         await asyncio.to_thread(practice.opened, self.connection, self.settings, posted, str(root["ts"]))
 
-    def _new_practice(self, channel: str, team: str | None, text: str) -> practice.Practice:
+    def _new_practice(
+        self, channel: str, team: str | None, enterprise: str | None, text: str
+    ) -> practice.Practice:
         set_name, difficulty = commands.practice_args(text, self.settings)
         problem = practice.choose(
             self.connection,
@@ -115,7 +117,13 @@ class StudyHandlers:
             difficulty=difficulty,
         )
         return practice.new(
-            problem, platform="slack", channel=channel, team=team, daily=False, settings=self.settings
+            problem,
+            platform="slack",
+            channel=channel,
+            team=team,
+            enterprise=enterprise,
+            daily=False,
+            settings=self.settings,
         )
 
     async def on_leaderboard(

@@ -107,6 +107,13 @@ def next_slot(daily: Daily, after: datetime) -> Slot:
         day += timedelta(days=1)
 
 
+def slot_of(daily: Daily, day: str) -> Slot:
+    """The slot of a given local day (`YYYY-MM-DD`)."""
+    local = date.fromisoformat(day)
+    at = datetime(local.year, local.month, local.day, daily.hour, daily.minute, tzinfo=ZoneInfo(daily.zone))
+    return Slot(local, at.astimezone(UTC))
+
+
 def job_id(daily: Daily, slot: Slot) -> str:
     return f"mathbot-daily-{daily.platform}-{daily.channel}-{slot.day.isoformat()}"
 

@@ -54,6 +54,7 @@ class Practice(BaseModel):
     platform: str
     channel: str
     team: str | None = None
+    enterprise: str | None = None
     thread: str = ""
     """Where it is discussed: Slack's root message ts, Discord's thread id."""
     key: str
@@ -87,7 +88,14 @@ class Submission:
 
 
 def new(
-    problem: bank.Problem, *, platform: str, channel: str, team: str | None, daily: bool, settings: Settings
+    problem: bank.Problem,
+    *,
+    platform: str,
+    channel: str,
+    team: str | None,
+    daily: bool,
+    settings: Settings,
+    enterprise: str | None = None,
 ) -> Practice:
     """A practice problem about to be posted (its id is the buttons' ref)."""
     now = time.time()
@@ -96,6 +104,7 @@ def new(
         platform=platform,
         channel=channel,
         team=team,
+        enterprise=enterprise,
         key=problem.key,
         problem=problem.problem,
         answer=problem.answer,
@@ -150,9 +159,7 @@ def opened(connection: redis.Redis, settings: Settings, practice: Practice, thre
         pipe.ltrim(_key("recent", practice.platform, practice.channel), 0, RECENT - 1)
         pipe.expire(_key("recent", practice.platform, practice.channel), RECENT_TTL)
         pipe.execute()
-    target = ReplyTarget(
-        platform=practice.platform, channel=practice.channel, thread=thread, team=practice.team
-    )
+    target = where(practice)
     solution = Question(
         target=target, turns=[Turn(role="user", content=practice.problem)], task="solution", ref=practice.id
     )
@@ -180,6 +187,22 @@ def opened(connection: redis.Redis, settings: Settings, practice: Practice, thre
         practice.deadline,
     )
     return practice
+
+
+def where(practice: Practice) -> ReplyTarget:
+    """The practice problem's thread, as a worker reaches it."""
+    return ReplyTarget(
+        platform=practice.platform,
+        channel=practice.channel,
+        thread=practice.thread or None,
+        team=practice.team,
+        enterprise=practice.enterprise,
+    )
+
+
+def reopen(connection: redis.Redis, practice_id: str) -> None:
+    """The reveal could not be posted: give its claim back (a retry may post it)."""
+    claims.unclaim(connection, f"study:closed:{practice_id}")
 
 
 def load(connection: redis.Redis, practice_id: str) -> Practice | None:
