@@ -24,7 +24,7 @@ import discord
 import redis
 
 from bots.discord import layout, texts
-from bots.discord.rest import Upload
+from bots.discord.rest import DiscordError, Upload
 from mathbot import keys, render
 from mathbot.present import clip
 from mathbot.study import cards, clicks
@@ -173,11 +173,18 @@ def deliver(reply: DiscordReply, card: cards.Card) -> str | None:
         response = _interaction(reply.connection, card.ref) if card.ref else None
         if response is not None:
             head, *more = shown
-            rest.edit_original(*response, head.content, files=head.files, components=head.components)
-            for part in more:
-                rest.create_followup(*response, part.content, files=part.files, components=part.components)
-            log.info("discord private card for user=%s delivered in its response", target.user)
-            return None
+            try:
+                rest.edit_original(*response, head.content, files=head.files, components=head.components)
+                for part in more:
+                    rest.create_followup(
+                        *response, part.content, files=part.files, components=part.components
+                    )
+                log.info("discord private card for user=%s delivered in its response", target.user)
+                return None
+            except DiscordError as exc:
+                if exc.status not in (401, 404):  # the token expired, the response was dismissed: a DM
+                    raise
+                log.info("discord user=%s response gone (%s): a direct message instead", target.user, exc)
         if not target.user:
             return None
         dm = rest.open_dm(target.user)  # the interaction's token is gone: a direct message is private too

@@ -101,3 +101,16 @@ def test_check_in_the_thread_of_an_answered_problem_takes_the_problem_from_it(
         )
         discord_fake.run(fake.command("check", {"answer": "70"}, channel=thread, author=BOB))
         assert texts.CORRECT in seen(discord_fake, BOB, 1, contains=texts.CORRECT)["content"]
+
+
+def test_a_verdict_after_the_interaction_token_expired_comes_by_direct_message(
+    bot: subprocess.Popen[bytes], discord_fake: FakeServer, env: dict[str, str], tmp_path: Path
+) -> None:
+    fake = discord_fake.fake
+    right = hashed_answer(f"{OWN_PROBLEM}\n\n{prompt.INSTRUCTION}")
+    discord_fake.run(fake.command("check", {"answer": right, "problem": OWN_PROBLEM}))
+    assert texts.CHECKING in seen(discord_fake, ALICE, 1, contains=texts.CHECKING)["content"]
+    fake.token_lifetime = 0.0  # the check waited longer than Discord's 15 minutes
+    with workers(env, tmp_path):
+        dm = seen(discord_fake, ALICE, 2, contains=texts.CORRECT)
+    assert fake.dm_channels[dm["channel_id"]] == ALICE["id"] and public_text(discord_fake) == ""

@@ -71,12 +71,16 @@ def test_a_practice_problem_from_post_to_reveal(
         answer = official(posted.key)
         wait_for(lambda: practice.load(redis_conn, ref).solution, 20, message="mathbot's worked solution")  # type: ignore[union-attr]
 
+        press(slack_app, HINT, ref, BOB, ts)  # a hint: a step of mathbot's solution, never the answer
+        hint = text_of(ephemeral(study_slack, BOB, 1))
+        assert "Hint 1 of" in hint and "Simulated solution" in hint and not shows(answer, hint)
+
         press(slack_app, SUBMIT, ref, BOB, ts)  # Bob: a wrong answer
         submit(slack_app, opened_view(study_slack), BOB, {"answer": str(int(answer) + 1)})
-        assert texts.submitted_wrong(2) in text_of(ephemeral(study_slack, BOB, 1))
+        assert texts.submitted_wrong(2) in text_of(ephemeral(study_slack, BOB, 2))
         press(slack_app, SUBMIT, ref, BOB, ts)
         submit(slack_app, opened_view(study_slack, 2), BOB, {"answer": answer})
-        assert "wait" in text_of(ephemeral(study_slack, BOB, 2))  # one try per cool-down, even a right one
+        assert "wait" in text_of(ephemeral(study_slack, BOB, 3))  # one try per cool-down, even a right one
 
         press(slack_app, SUBMIT, ref, ADA, ts)  # Ada: right, first
         submit(slack_app, opened_view(study_slack, 3), ADA, {"answer": answer})
@@ -85,12 +89,12 @@ def test_a_practice_problem_from_post_to_reveal(
         assert solved[0].args["text"].startswith("✅ Ada solved it — 1st, ")
 
         press(slack_app, GIVEUP, ref, BOB, ts)  # Bob gives up: the answer, to him alone
-        gave_up = text_of(ephemeral(study_slack, BOB, 3))
+        gave_up = text_of(ephemeral(study_slack, BOB, 4))
         assert shows(answer, gave_up) and texts.gave_up_note(False) in gave_up
         time.sleep(2.1)  # the cool-down
         press(slack_app, SUBMIT, ref, BOB, ts)
         submit(slack_app, opened_view(study_slack, 4), BOB, {"answer": answer})
-        assert texts.SUBMITTED_AFTER_GIVING_UP in text_of(ephemeral(study_slack, BOB, 4))
+        assert texts.SUBMITTED_AFTER_GIVING_UP in text_of(ephemeral(study_slack, BOB, 5))
 
         before_reveal = study_slack.public_text(CHANNEL)
         assert not shows(answer, before_reveal.replace(root.args["text"], ""))  # nothing but the problem
