@@ -82,7 +82,9 @@ class StudyDiscord(FakeDiscord):
             return json_response({"message": "Invalid Form Body", "code": 50035}, 400)
         self.answered_interactions[int(interaction)] = time.monotonic()
         self.modals.append({**data, "user": found["user"]["id"], "channel_id": found["channel_id"]})
-        return web.Response(status=204)
+        if call.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        return {"interaction": {"id": interaction, "type": found["type"]}, "resource": {"type": 9}}
 
     async def post_followup(self, call: Call, app: str, token: str) -> dict[str, Any] | web.Response:
         result = await super().post_followup(call, app, token)
