@@ -25,7 +25,7 @@ from mathbot.outcome import Answer
 from mathbot.queue import CLOSE_FUNC, DAILY_FUNC, STUDY_FUNC
 from mathbot.reply import Reply
 from mathbot.settings import Settings, get_settings
-from mathbot.study import cards, check, daily, hidden, practice, texts
+from mathbot.study import cards, check, daily, hidden, practice, solving, texts
 from workers.answer import Superseded, _generate, _progress, _summary, deliver
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def close_practice(practice_id: str) -> dict[str, Any]:
     settings = get_settings()
     job = get_current_job()
     connection = job.connection if job else redis.Redis.from_url(settings.redis_url)
-    closed = practice.close(connection, practice_id)
+    closed = solving.close(connection, practice_id)
     if closed is None:
         log.info("practice=%s already revealed (or gone)", practice_id)
         return {"status": "closed already"}
@@ -151,7 +151,7 @@ def close_practice(practice_id: str) -> dict[str, Any]:
         log.warning("practice=%s not revealed: %s", practice_id, exc.detail)
         return {"status": "dropped"}
     except Exception:
-        practice.reopen(connection, practice_id)
+        solving.reopen(connection, practice_id)
         raise
     log.info(
         "practice=%s revealed in %s channel=%s thread=%s",

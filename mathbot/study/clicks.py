@@ -17,7 +17,7 @@ from mathbot import threads
 from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.settings import Settings
-from mathbot.study import cards, checking, hidden, practice, texts
+from mathbot.study import cards, checking, hidden, practice, solving, texts
 
 
 @dataclass(frozen=True)
@@ -72,13 +72,11 @@ def click(connection: redis.Redis, settings: Settings, ref: str, kind: str, who:
         if kind == "submit":
             return Clicked(form=Form("submit", ref, texts.SUBMIT_TITLE, found.problem))
         if kind == "giveup":
-            card = practice.give_up(
-                connection, ref, platform=who.platform, channel=who.channel, user=who.user
-            )
+            card = solving.give_up(connection, ref, platform=who.platform, channel=who.channel, user=who.user)
             return Clicked(card)
         if kind == "hint":
             return Clicked(
-                practice.hint(
+                solving.hint(
                     connection,
                     ref,
                     platform=who.platform,
@@ -121,7 +119,7 @@ def answered(
     """The answer typed into `form`: a practice submission graded at once, or a check (at once against
     the bank, else queued: its verdict comes from the worker)."""
     if form.kind == "submit":
-        done = practice.submit(
+        done = solving.submit(
             connection,
             settings,
             form.ref,
