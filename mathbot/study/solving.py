@@ -116,6 +116,8 @@ def give_up(
             KEEP_AFTER_DEADLINE + int(practice.deadline - practice.posted_at),
         )
     solution, note = worked_solution(practice)
+    if not solution:  # given up before mathbot's solution was generated
+        note = texts.SOLUTION_PENDING
     answer = cards.answer_reveal(practice.answer, texts.official_from(practice.source))
     return cards.Card(
         answer.title,

@@ -263,6 +263,7 @@ def solvers_line(solvers: list[tuple[str, float]]) -> str:
 MATHBOT_SOLUTION = "mathbot's worked solution:"
 OFFICIAL_SOLUTION = "The official solution (mathbot's is not ready):"
 NO_WORKED_SOLUTION = "mathbot's worked solution is not available."
+SOLUTION_PENDING = "mathbot's worked solution is not ready yet: it comes with the reveal in the thread."
 
 # --- problem of the day -----------------------------------------------------------------------------
 
