@@ -113,8 +113,9 @@ SUBMIT_COOLDOWN = 60
 """Seconds between two answers one person may submit to one practice problem (no brute forcing)."""
 
 STUDY_KEEP_SECONDS = 30 * 24 * 3600
-"""How long a practice problem, a check's hidden answer and a study-mode answer stay revealable (and
-their hints countable): a month. Leaderboards are kept for good."""
+"""How long a practice problem stays after its deadline (its buttons still answer: closed, the answer on
+Give up): a month. A check's or a study-mode answer's hidden answer lives MATHBOT_RESULT_TTL; leaderboards
+are kept for good."""
 
 MAX_GIVEN_CHARS = 1000
 """Characters of an answer submitted to /check or a practice problem (an answer, not an essay)."""

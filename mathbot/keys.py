@@ -65,8 +65,8 @@ STUDY = "mathbot:study:"
   reasoning; where it was shown, whose it is). TTL: MATHBOT_RESULT_TTL (checks, answers).
 - `hints:<ref>`: hash user → hints shown to that user. TTL: as its `hidden:` record.
 - `practice:<id>`: a practice problem's JSON (problem, official answer, where, when, deadline,
-  mathbot's solution once generated). TTL: STUDY_KEEP_SECONDS.
-- `practice-at:<platform>:<thread>`: the practice problem posted with that thread. TTL: STUDY_KEEP_SECONDS.
+  mathbot's solution once generated). TTL: until the deadline plus STUDY_KEEP_SECONDS.
+- `practice-at:<platform>:<thread>`: the practice problem posted with that thread. TTL: as `practice:`.
 - `solvers:<id>` (sorted set user → seconds after posting), `gave-up:<id>` (set): who solved a
   practice problem, in order, and who gave up. TTL: STUDY_KEEP_SECONDS.
 - `tries:<id>:<user>`: a submission's cool-down (no brute forcing). TTL: MATHBOT_SUBMIT_COOLDOWN.
@@ -79,4 +79,7 @@ STUDY = "mathbot:study:"
   `month:<YYYY-MM>`). No TTL for `all` (persistent); weeks and months: 400 days.
 - `streak:<scope>`: hash user → "<last solve day>|<days in a row>". No TTL.
 - `names:<platform>`: hash user → display name, for leaderboards (never a ping). No TTL.
+
+Claims (`SEEN`) of the study features: `study:closed:<practice id>` (a reveal, once),
+`study:daily:<platform>:<channel>:<day>` (a problem of the day, once per slot; 8 days).
 """

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import redis
 from pydantic import BaseModel
 
-from mathbot import keys, queue, render
+from mathbot import defaults, keys, queue, render
 from mathbot.errors import MathbotError
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.outcome import Answer
@@ -34,7 +34,7 @@ RECENT = 200
 RECENT_TTL = 365 * 24 * 3600
 """Seconds a channel's list of recent problems lives after its last post."""
 
-KEEP_AFTER_DEADLINE = 30 * 24 * 3600
+KEEP_AFTER_DEADLINE = defaults.STUDY_KEEP_SECONDS
 """Seconds a practice problem (its record, solvers, hints) is kept after its deadline: its buttons keep
 answering ("closed", the answer on "Give up") for a month."""
 
