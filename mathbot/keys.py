@@ -68,7 +68,7 @@ STUDY = "mathbot:study:"
   mathbot's solution once generated). TTL: until the deadline plus STUDY_KEEP_SECONDS.
 - `practice-at:<platform>:<thread>`: the practice problem posted with that thread. TTL: as `practice:`.
 - `solvers:<id>` (sorted set user → seconds after posting), `gave-up:<id>` (set): who solved a
-  practice problem, in order, and who gave up. TTL: STUDY_KEEP_SECONDS.
+  practice problem, in order, and who gave up. TTL: as `practice:`.
 - `tries:<id>:<user>`: a submission's cool-down (no brute forcing). TTL: MATHBOT_SUBMIT_COOLDOWN.
 - `private:<platform>:<ref>`: how a worker reaches the person a private card is for (Discord: the
   interaction's token, valid 15 minutes). TTL: 14 minutes.
