@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 REDIS_PORT ?= 6379
 
-.PHONY: demo test lint redis bench bench-slack bench-discord bench-faults clean
+.PHONY: demo test test-fast lint redis bench bench-votes bench-slack bench-discord bench-faults clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(VENV)/.installed redis
 	$(BIN)/mypy
 	MATHBOT_TEST_REDIS_URL=$${MATHBOT_TEST_REDIS_URL:-redis://127.0.0.1:$(REDIS_PORT)/15} $(BIN)/python -m pytest
 
+## test-fast: the unit and render tiers only (no Redis, processes, simulator or fake servers), for the inner loop
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not integration and not slow"
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -37,8 +41,13 @@ redis: $(VENV)/.installed
 	      $$BIN --daemonize yes --bind 127.0.0.1 --port $(REDIS_PORT) --save '' --appendonly no --dir /tmp \
 	        --logfile /tmp/mathbot-redis.log && sleep 0.5 && echo "started Redis on port $(REDIS_PORT)"; }
 
+## bench: N questions straight to the simulator vs through the pipeline (table, JSON and PNG in build/bench)
 bench: $(VENV)/.installed redis
 	$(BIN)/python -m workers.bench
+
+## bench-votes: generation tokens that votes stopping early save, on the simulator (and a model of the rule)
+bench-votes: $(VENV)/.installed
+	$(BIN)/python -m workers.bench_votes
 
 ## bench-slack, bench-discord: chat API calls of one ~2-minute answer (fake Slack/Discord, real processes)
 bench-slack: $(VENV)/.installed redis

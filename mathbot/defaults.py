@@ -1,5 +1,7 @@
 """Named defaults: every tunable number of mathbot in one place, each with a line on why."""
 
+from typing import Literal
+
 QUEUE_NAME = "mathbot"
 """The RQ queue every adapter enqueues questions on."""
 
@@ -99,8 +101,19 @@ five samples recovers most of the ~20 points that cons@64 gains over pass@1 on A
 MAX_SAMPLES = 8
 """Most samples one question may ask for (each is a full generation on the server)."""
 
+VOTE_EARLY_STOP = True
+"""Stop a vote's unfinished samples once they cannot change its answer: their streams close and the
+server's GPU is free for other questions sooner (the card says how many were stopped)."""
+
 SAMPLES_LIMIT = 16
 """Hard ceiling of samples in a job payload, whatever MATHBOT_MAX_SAMPLES says."""
+
+EVAL_QUEUE_SUFFIX = "-eval"
+"""Evaluation jobs go on `<MATHBOT_QUEUE>-eval`, which workers serve only when the users' queue is empty."""
+
+EVAL_CONCURRENCY = 32
+"""Evaluation samples queued or running at once: half of the compose file's 64 workers, so that while an
+evaluation runs, users' questions still find free workers instead of waiting for a sample to end."""
 
 DISCORD_MESSAGE_CONTENT = True
 """Request Discord's privileged Message Content intent (follow-ups without a mention need it)."""
@@ -119,3 +132,9 @@ are kept for good."""
 
 MAX_GIVEN_CHARS = 1000
 """Characters of an answer submitted to /check or a practice problem (an answer, not an essay)."""
+METRICS_PORT = 9100
+"""Port of `mathbot worker`'s and `mathbot discord`'s GET /metrics and GET /health (node_exporter's
+9100: the port Prometheus setups expect of a host's own exporter; mathbot slack uses $PORT)."""
+
+LOG_FORMAT: Literal["text", "json"] = "text"
+"""Log lines as text (one line, for people) or JSON (one object a line, for log pipelines)."""

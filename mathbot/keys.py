@@ -43,6 +43,11 @@ the push, so the cap is one atomic step). TTL: the job timeout (flight), one hou
 CONSOLE = "mathbot:console:"
 """`<question id>`: the stream of events `mathbot ask` reads (progress, answer, error). TTL: one day."""
 
+EVAL = "mathbot:eval:"
+"""`<run id>`: the stream of finished samples of one `mathbot eval` run (question id, status, final answer,
+tokens; no reasoning), which the run reads and stores. TTL: result TTL after the last sample; deleted once
+the run has stored every sample."""
+
 SLACK = "mathbot:slack:"
 """`<kind>:<channel>:<ts>`: a Slack answer's reasoning (for "Show reasoning").
 TTL: MATHBOT_SLACK_KEEP_SECONDS."""

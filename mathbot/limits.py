@@ -114,10 +114,14 @@ def admit(connection: redis.Redis, question: Question, settings: Settings, queue
         raise Busy(messages.BUSY)
     if verdict == "flight":
         scope = found[int(index) - 1]
-        raise LimitReached(messages.too_many_in_flight(scope.name, scope.in_flight))
+        raise LimitReached(
+            messages.too_many_in_flight(scope.name, scope.in_flight), detail=f"{scope.name}_in_flight"
+        )
     if verdict == "hour":
         scope = found[int(index) - 1]
-        raise LimitReached(messages.too_many_per_hour(scope.name, scope.per_hour))
+        raise LimitReached(
+            messages.too_many_per_hour(scope.name, scope.per_hour), detail=f"{scope.name}_per_hour"
+        )
 
 
 def unreserve(connection: redis.Redis, question_id: str, queue_key: str) -> None:

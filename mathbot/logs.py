@@ -1,12 +1,20 @@
 """Logging for entry points: one format with ids in every line, secrets scrubbed from all output, and
-every entry one line of bounded length (nothing a request carries can forge or flood a log entry)."""
+every entry one line of bounded length (nothing a request carries can forge or flood a log entry).
+
+Two formats (MATHBOT_LOG_FORMAT): text, for people, and JSON, one object a line for log pipelines, with
+the question id of the job being run (`question_context`) on every line of it. Both pass the same filters.
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
+import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 
 REDACTED = "[redacted]"
 
@@ -128,13 +136,62 @@ def _indented(text: str) -> str:
     )
 
 
-def setup(level: str, secrets: Iterable[str]) -> None:
+_QUESTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("mathbot_question", default=None)
+
+
+@contextlib.contextmanager
+def question_context(question_id: str) -> Iterator[None]:
+    """Every log line written inside the block (this thread or task, and threads started with a copy of
+    its context) carries `question_id`: the worker sets it for the job it runs."""
+    token = _QUESTION.set(question_id)
+    try:
+        yield
+    finally:
+        _QUESTION.reset(token)
+
+
+class QuestionId(logging.Filter):
+    """Sets `record.question_id`: the question whose job is running here, or None."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.question_id = _QUESTION.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601, milliseconds), level, logger, message, question_id
+    (when a job's), exception (the traceback, when there is one)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        question_id = getattr(record, "question_id", None)
+        if question_id:
+            entry["question_id"] = question_id
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup(level: str, secrets: Iterable[str], fmt: str = "text") -> None:
     """Configure the root logger once, in an entry point: stderr, timestamps, secrets scrubbed, one
-    line per entry."""
+    line per entry; `fmt` "json" writes each entry as a JSON object (`JsonFormatter`)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(RedactSecrets(secrets))  # before the cap: a secret cut in two is not scrubbed
     handler.addFilter(OneLine())
+    handler.addFilter(QuestionId())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -23,6 +23,7 @@ SERVER_BUDGET = (
 )
 QUEUE_DOWN = "mathbot could not queue your question (its queue is unreachable). Please try again in a minute."
 WORKER_LOST = "The worker answering this question stopped unexpectedly and it could not be finished."
+QUESTION_LOST = "mathbot lost your question before it could be answered; please ask again."
 WORKER_RESTARTED = "The worker answering this question stopped; another one is starting it over."
 UNDELIVERABLE = (
     "mathbot worked out an answer but could not post it here (the chat refused it). Please ask again."
@@ -98,26 +99,36 @@ def voting(done: int, total: int, answers: list[str]) -> str:
     return f"{line} · so far {', '.join(answers)}" if answers else line
 
 
-def vote_summary(agree: int, samples: int, others: list[tuple[str, int]], failed: int = 0) -> str:
-    """What the answer card says about the vote behind its answer (`others`: (answer, count), most first)."""
+def vote_summary(
+    agree: int, samples: int, others: list[tuple[str, int]], failed: int = 0, stopped: int = 0
+) -> str:
+    """What the answer card says about the vote behind its answer (`others`: (answer, count), most first).
+
+    `samples` were asked for; `stopped` of them were stopped early, once their answers could no longer
+    change the winner: the counts are of the `samples - stopped` drawn, and the card says so.
+    """
+    drawn = samples - stopped
+    named = f"{drawn} samples drawn" if stopped else f"{drawn} samples"
     if agree == 0:
-        return f"None of the {samples} samples reached a final answer."
-    if agree == samples:
-        return f"All {samples} samples agree."
-    if agree * 2 > samples:
-        text = f"{agree} of {samples} samples agree"
+        return f"None of the {named} reached a final answer."
+    if agree == drawn:
+        text = f"All {named} agree"
+    elif agree * 2 > drawn:
+        text = f"{agree} of {named} agree"
     elif others and others[0][1] == agree:
-        text = (
-            f"No clear winner: {agree} of {samples} samples gave this answer, as many as gave {others[0][0]}"
-        )
+        text = f"No clear winner: {agree} of {named} gave this answer, as many as gave {others[0][0]}"
     else:
-        text = f"No majority: {agree} of {samples} samples gave this answer, more than any other"
+        text = f"No majority: {agree} of {named} gave this answer, more than any other"
     if others:
         text += "; other answers: " + ", ".join(f"{answer} ({count})" for answer, count in others)
-    unanswered = samples - agree - sum(count for _, count in others) - failed
+    unanswered = drawn - agree - sum(count for _, count in others) - failed
     missing = [f"{unanswered} gave no final answer"] if unanswered > 0 else []
     missing += [f"{failed} failed on the server"] if failed else []
-    return text + (f" ({', '.join(missing)})" if missing else "") + "."
+    text += (f" ({', '.join(missing)})" if missing else "") + "."
+    if stopped:
+        more, they = ("1 more was", "it") if stopped == 1 else (f"{stopped} more were", "they")
+        text += f" {more} stopped early: {they} could not change the answer."
+    return text
 
 
 def tokens_used(completion_tokens: int, vote: Vote | None) -> str:
@@ -125,3 +136,27 @@ def tokens_used(completion_tokens: int, vote: Vote | None) -> str:
     if vote is None:
         return f"{completion_tokens:,} tokens"
     return f"{vote.tokens:,} tokens in {vote.samples} samples"
+
+
+def unknown_set(name: str, available: list[str]) -> str:
+    """`mathbot eval` refusing a set name it cannot find."""
+    found = f"the sets found are {', '.join(available)}" if available else "no problem sets were found"
+    return (
+        f"There is no problem set named {name!r}: {found} (MATHBOT_DATA_DIR names their folder); "
+        "or give a JSONL file of `problem` and `answer`."
+    )
+
+
+def unreadable_set(where: str, why: str) -> str:
+    """`mathbot eval` refusing a problem file (or a results folder) it cannot use."""
+    return f"Cannot use {where}: {why}."
+
+
+def eval_folder_busy(path: str) -> str:
+    """`mathbot eval` refusing a results folder another run is writing to."""
+    return f"Another `mathbot eval` is writing to {path}: wait for it to end, or give another --out."
+
+
+def eval_folder_differs(path: str, differences: str) -> str:
+    """`mathbot eval` refusing to mix samples drawn with another configuration into one report."""
+    return f"{path} holds samples drawn with another configuration ({differences}): give another --out."

@@ -43,7 +43,10 @@ class Vote:
     failed: int = 0
     """Samples lost to server errors (left out of the vote)."""
     tokens: int = 0
-    """Completion tokens of all samples together."""
+    """Completion tokens of all samples together (a stopped sample's tokens up to its stop included)."""
+    stopped: int = 0
+    """Samples stopped before they finished, once no answer of theirs could change the winner (the
+    others, `samples - stopped`, were drawn)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class Answer:
     """Oldest thread turns left out to fit the token budget (the reply says so when > 0)."""
     vote: Vote | None = None
     """Set when the question was asked with several samples: this answer is the majority's."""
+    rescued: bool = False
+    """The reasoning reached the token budget and was closed for the model, which then wrote this
+    conclusion (budget forcing): an answer, marked as such on the card."""
 
 
 def dump(value: Progress | Answer) -> dict[str, Any]:

@@ -39,6 +39,7 @@ PLATFORMS: dict[str, Platform] = {
     platform.name: platform
     for platform in (
         Platform("console", "bots.console", chat=False),
+        Platform("eval", "bots.eval", chat=False),
         Platform("slack", "bots.slack"),
         Platform("discord", "bots.discord"),
     )

@@ -16,11 +16,19 @@ from rq import Retry as JobRetry
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
+from rq.registry import (
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    FailedJobRegistry,
+    FinishedJobRegistry,
+    ScheduledJobRegistry,
+    StartedJobRegistry,
+)
+from rq.results import Result
 from rq.serializers import JSONSerializer
 
-from mathbot import defaults, limits, messages, questions, runs
-from mathbot.errors import EmptyQuestion, InputError, QuestionTooLong, QueueError
+from mathbot import defaults, limits, messages, metrics, questions, runs
+from mathbot.errors import EmptyQuestion, InputError, MathbotError, QuestionTooLong, QueueError
 from mathbot.jobs import Question
 from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
@@ -61,8 +69,11 @@ def is_own_job(job: Job) -> bool:
     return func in JOB_FUNCTIONS and instance is None and callbacks - {None, ""} <= JOB_CALLBACKS
 
 
-WORKER_LOST_RETRIES = 1
-"""Times a question is started again from scratch when its worker dies mid-answer."""
+WORKER_LOST_RETRIES = 2
+"""Times a question is started again from scratch when its worker dies mid-answer. Two: a work horse
+dies with its worker (it is never left to finish alone), so in a storm of kills (a node drained twice,
+an OOM killer at work) a question may lose two runs and still be answered; a question that kills
+every worker it runs on (a poison pill) costs three generations before its asker is told."""
 
 
 RECONNECT_ATTEMPTS = 8
@@ -195,6 +206,21 @@ def question_queue(settings: Settings, connection: redis.Redis) -> QuestionQueue
     return QuestionQueue(settings.queue, connection=connection)
 
 
+def eval_queue_name(settings: Settings) -> str:
+    """The queue of evaluation samples (`mathbot eval`): workers serve it after the users' queue."""
+    return settings.queue + defaults.EVAL_QUEUE_SUFFIX
+
+
+def eval_queue(settings: Settings, connection: redis.Redis) -> QuestionQueue:
+    return QuestionQueue(eval_queue_name(settings), connection=connection)
+
+
+def served_queues(settings: Settings) -> list[str]:
+    """What a worker listens on, in order: RQ takes a job from a later queue only when every earlier
+    one is empty, so an evaluation never holds back a user's question that is waiting."""
+    return [settings.queue, eval_queue_name(settings)]
+
+
 @dataclass(frozen=True)
 class Enqueued:
     question_id: str
@@ -202,27 +228,39 @@ class Enqueued:
     """1 = next to be picked up."""
 
 
-def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> Enqueued:
-    """Check and put a question on the queue as a JSON payload.
+def enqueue(
+    question: Question,
+    settings: Settings,
+    connection: redis.Redis,
+    *,
+    evaluation: bool = False,
+    admitted: bool = False,
+) -> Enqueued:
+    """Check and put a question on the queue as a JSON payload (with `evaluation`, on the evaluation
+    queue: a sample of `mathbot eval`).
 
     Raises `EmptyQuestion` / `QuestionTooLong` for bad input, `errors.Busy` / `errors.LimitReached`
     when it may not be asked now, and `QueueError` when Redis is unreachable: every refusal is a
-    `MathbotError` whose `user_message` the adapter shows as is.
+    `MathbotError` whose `user_message` the adapter shows as is (and counts as a refusal in the
+    metrics). `admitted`: `admit` already checked and counted it in (the same question id), so it is only
+    queued now.
     """
-    text = question.text.strip()
-    if not text:
-        raise EmptyQuestion()
-    if len(text) > defaults.MAX_QUESTION_CHARS:
-        raise QuestionTooLong(
-            len(text) // 3,
-            0,
-            message=messages.question_too_many_chars(len(text), defaults.MAX_QUESTION_CHARS),
-        )
-    if question.sampling.samples > settings.max_samples:
-        raise InputError(messages.too_many_samples(question.sampling.samples, settings.max_samples))
-    queue = question_queue(settings, connection)
     try:
-        limits.admit(connection, question, settings, queue.key)
+        return _enqueue(question, settings, connection, evaluation, admitted)
+    except MathbotError as exc:
+        metrics.refused(question.target.platform, metrics.reason(exc))
+        raise
+
+
+def _enqueue(
+    question: Question, settings: Settings, connection: redis.Redis, evaluation: bool, admitted: bool
+) -> Enqueued:
+    if not admitted:
+        _check(question, settings)
+    queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
+    try:
+        if not admitted:
+            limits.admit(connection, question, settings, queue.key)
         try:
             _push(queue, question, settings)
         finally:
@@ -235,6 +273,45 @@ def enqueue(question: Question, settings: Settings, connection: redis.Redis) -> 
             limits.release(connection, question, settings)
         raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
     return Enqueued(question.id, max(position, 1))
+
+
+def admit(question: Question, settings: Settings, connection: redis.Redis) -> None:
+    """Check the question and count it in (the asker's and the channel's limits, a place in the queue)
+    without queueing it yet, raising what `enqueue` raises. For an adapter that shows something before
+    the question is queued (a placeholder): a refused question then costs no chat message at all. Follow
+    with `enqueue(..., admitted=True)` within `limits.RESERVATION_SECONDS`, or `withdraw`."""
+    try:
+        _check(question, settings)
+        try:
+            limits.admit(connection, question, settings, question_queue(settings, connection).key)
+        except redis.RedisError as exc:
+            raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
+    except MathbotError as exc:
+        metrics.refused(question.target.platform, metrics.reason(exc))
+        raise
+
+
+def withdraw(question: Question, settings: Settings, connection: redis.Redis) -> None:
+    """An admitted question will not be queued after all: it no longer counts, its place goes back."""
+    with suppress(redis.RedisError):
+        limits.release(connection, question, settings)
+        limits.unreserve(connection, question.id, question_queue(settings, connection).key)
+
+
+def _check(question: Question, settings: Settings) -> None:
+    """Refuse what cannot be asked as it is: empty, too long, too many samples."""
+    text = question.text.strip()
+    if not text:
+        raise EmptyQuestion()
+    if len(text) > defaults.MAX_QUESTION_CHARS:
+        raise QuestionTooLong(
+            len(text) // 3,
+            0,
+            message=messages.question_too_many_chars(len(text), defaults.MAX_QUESTION_CHARS),
+        )
+    if question.sampling.samples > settings.max_samples:
+        refusal = messages.too_many_samples(question.sampling.samples, settings.max_samples)
+        raise InputError(refusal, detail="too_many_samples")
 
 
 def _push(queue: QuestionQueue, question: Question, settings: Settings) -> None:
@@ -281,6 +358,7 @@ def cancel(
     else:
         job.cancel()
     limits.release(connection, question, settings)
+    metrics.question(question.target.platform, "cancelled")
     return "cancelled", question
 
 
@@ -303,6 +381,52 @@ def cancel_where(
     return cancelled
 
 
-def workers_alive(settings: Settings, connection: redis.Redis) -> int:
-    """How many workers listen on the question queue."""
-    return Worker.count(connection=connection, queue=question_queue(settings, connection))
+PENDING_STATES = frozenset({"queued", "started", "scheduled", "deferred"})
+"""RQ job states of a question that will still end in an answer or an error (it is waiting or running)."""
+
+
+def job_states(job_ids: list[str], connection: redis.Redis) -> list[str | None]:
+    """The RQ state of each job ("queued", "started", "finished", "failed", "stopped", "canceled", ...),
+    None for a job that does not exist (never queued, or expired)."""
+    jobs = Job.fetch_many(job_ids, connection=connection, serializer=JSONSerializer)
+    states: list[str | None] = []
+    for job in jobs:
+        status = job.get_status(refresh=False) if job is not None else None
+        states.append(str(status.value) if status is not None else None)
+    return states
+
+
+def workers_alive(settings: Settings, connection: redis.Redis, *, evaluation: bool = False) -> int:
+    """How many workers listen on the question queue (with `evaluation`: on the evaluation queue)."""
+    queue = eval_queue(settings, connection) if evaluation else question_queue(settings, connection)
+    return Worker.count(connection=connection, queue=queue)
+
+
+REGISTRIES = (
+    StartedJobRegistry,
+    FinishedJobRegistry,
+    FailedJobRegistry,
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    ScheduledJobRegistry,
+)
+"""Where RQ keeps a queue's jobs once taken off it."""
+
+
+def forget(connection: redis.Redis, name: str) -> list[str]:
+    """Delete RQ queue `name` with its jobs, their results, its registries and the records of its stopped
+    workers (a throwaway queue: the demo's, a benchmark's). Returns the ids of the jobs it held."""
+    rq_queue = QuestionQueue(name, connection=connection)
+    registries = [registry(name, connection=connection) for registry in REGISTRIES]
+    ids = set(rq_queue.get_job_ids()).union(*(r.get_job_ids(cleanup=False) for r in registries))
+    for job_id in ids:
+        with suppress(NoSuchJobError):  # expired or deleted already: its result still goes
+            Job.fetch(job_id, connection=connection, serializer=JSONSerializer).delete()
+        connection.delete(Job.key_for(job_id), Result.get_key(job_id))
+    connection.delete(*(registry.key for registry in registries))
+    rq_queue.delete(delete_jobs=True)
+    for key in connection.scan_iter(match=Worker.redis_worker_namespace_prefix + "*", count=1000):
+        queues = connection.hget(key, "queues")
+        if name in (queues.decode() if isinstance(queues, bytes) else str(queues or "")).split(","):
+            connection.delete(key)
+    return sorted(ids)

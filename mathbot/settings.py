@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mathbot import defaults
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+"""What MATHBOT_LOG_LEVEL and `--log-level` accept (any case)."""
 
 
 class Settings(BaseSettings):
@@ -58,6 +62,10 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1)
     """Worker processes started by `mathbot worker` (one generation in flight each)."""
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = defaults.LOG_FORMAT
+    """Log lines as text, or as one JSON object a line (time, level, logger, message, question id)."""
+    metrics_port: int = Field(defaults.METRICS_PORT, ge=0, le=65535)
+    """Port of GET /metrics and GET /health for `mathbot worker` and `mathbot discord` (0: not served)."""
     max_queue: int = Field(defaults.MAX_QUEUE, gt=0)
     user_in_flight: int = Field(defaults.USER_IN_FLIGHT, gt=0)
     user_per_hour: int = Field(defaults.USER_PER_HOUR, gt=0)
@@ -75,6 +83,13 @@ class Settings(BaseSettings):
     """Samples drawn by the "Check with N samples" buttons."""
     max_samples: int = Field(defaults.MAX_SAMPLES, ge=1, le=defaults.SAMPLES_LIMIT)
     """Most samples one question may ask for (`mathbot ask --samples`, Discord's `samples` option)."""
+    vote_early_stop: bool = defaults.VOTE_EARLY_STOP
+    """Stop a vote's unfinished samples once they cannot change its answer; off: every sample is drawn."""
+    data_dir: Path | None = None
+    """Folder of the competition problem sets (`<name>.jsonl`) for `mathbot eval NAME`, the demo and the
+    simulator; unset: ../shared/data beside the working directory, else the checkout (`mathbot.data`)."""
+    eval_concurrency: int = Field(defaults.EVAL_CONCURRENCY, ge=1)
+    """Evaluation samples queued or running at once (`mathbot eval`); keep it below the worker count."""
     discord_guilds: Annotated[list[int], NoDecode] = []
     """Discord guild ids that also get /solve registered per guild (instant, unlike global commands)."""
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
@@ -90,12 +105,25 @@ class Settings(BaseSettings):
     submit_cooldown: int = Field(defaults.SUBMIT_COOLDOWN, ge=0)
     """Seconds between two submissions of one person to one practice problem."""
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: Any) -> Any:
+        level = str(value).strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        return level
+
     @field_validator("discord_guilds", "study_channels", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
         return value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _unset_if_empty(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _answer_fits(self) -> Settings:
@@ -110,6 +138,18 @@ class Settings(BaseSettings):
                 f"({self.max_samples})"
             )
         return self
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether any Slack credential is set (without one, `mathbot slack` is simply not in use)."""
+        return bool(
+            self.slack_bot_token or self.slack_signing_secret or self.slack_app_token or self.slack_client_id
+        )
+
+    @property
+    def discord_configured(self) -> bool:
+        """Whether DISCORD_BOT_TOKEN is set (without it, `mathbot discord` is simply not in use)."""
+        return bool(self.discord_bot_token and self.discord_bot_token.get_secret_value())
 
     def secrets(self) -> list[str]:
         """Every secret value that is set: what the log redactor scrubs."""

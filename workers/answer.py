@@ -19,7 +19,7 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
-from mathbot import errors, limits, messages, platforms, runs, threads
+from mathbot import errors, limits, messages, metrics, platforms, runs, threads
 from mathbot.jobs import Question, Turn
 from mathbot.outcome import Answer, Progress
 from mathbot.reply import Reply
@@ -37,7 +37,11 @@ class Superseded(Exception):
 
 
 def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
-    """Answer the question in `payload` (a `Question` as JSON); the return value is the job's result."""
+    """Answer the question in `payload` (a `Question` as JSON); the return value is the job's result.
+
+    A question that ends in an error (told to its asker) raises `errors.Reported`, so RQ shows the job as
+    failed, with why; `MathbotWorker` neither retries it nor tells the asker again.
+    """
     settings = get_settings()
     question = Question.model_validate(payload)
     job = get_current_job()
@@ -48,12 +52,15 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         log.info("question=%s is %s; nothing to do", question.id, runs.state(connection, question.id))
         return {"status": runs.state(connection, question.id) or "duplicate"}
     log.info("question=%s run=%d started", question.id, gate.run)
+    if job is not None and job.origin == settings.queue:  # a user's question (not an evaluation's)
+        metrics.waited(job.enqueued_at)
     try:
         reply = platforms.reply_for(question.target, settings)
     except errors.NotInstalled as exc:  # uninstalled while it waited: no one to answer, nothing to retry
         log.warning("question=%s dropped: %s", question.id, exc.detail)
         gate.finish("cancelled", settings.result_ttl)
         limits.release(connection, question, settings)
+        metrics.question(question.target.platform, "cancelled")
         return {"status": "dropped", "error": "NotInstalled", "message": exc.user_message}
     hide = modes.hides(connection, settings, question)  # study mode: the answer behind buttons
     try:
@@ -76,7 +83,7 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
             if hide
             else (lambda: reply.answer(answer))
         )
-        deliver(connection, question, gate, show, settings)
+        delivered = deliver(connection, question, gate, show, settings)
     except Exception:
         # The answer exists: never let RQ regenerate minutes of GPU work because a chat call failed.
         log.exception("question=%s answer could not be posted; telling the asker", question.id)
@@ -86,7 +93,10 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
             )
         except Exception:
             log.exception("question=%s the chat refuses every message; giving up", question.id)
-        return {**_summary(answer), "status": "undelivered"}
+        metrics.question(question.target.platform, "failed")
+        raise errors.Reported(errors.Undeliverable()) from None
+    if delivered:
+        metrics.answered(question.target.platform, answer)
     return _summary(answer)
 
 
@@ -98,9 +108,13 @@ def _fail(
     error: errors.MathbotError,
     settings: Settings,
 ) -> dict[str, Any]:
+    """Tell the asker `error` and raise `errors.Reported`; returns only when it was not this run's to tell
+    (the question is over, or another run has it)."""
     log.warning("question=%s failed: %s %s", question.id, type(error).__name__, error.detail)
-    deliver(connection, question, gate, lambda: reply.error(error), settings)
-    return {"status": "error", "error": type(error).__name__, "message": error.user_message}
+    if not deliver(connection, question, gate, lambda: reply.error(error), settings):
+        return {"status": "over", "error": type(error).__name__, "message": error.user_message}
+    metrics.ended_with(question.target.platform, error)
+    raise errors.Reported(error) from error
 
 
 def _generate(question: Question, progress: Callable[[Progress], None], settings: Settings) -> Answer:
@@ -228,8 +242,8 @@ def after_failure(job: Job, will_retry: bool, reason: str) -> None:
             with gate.turn(runs.FINAL_WAIT_SECONDS, final=True) as standing:
                 if standing is runs.Standing.OPEN:
                     reply.progress(Progress("retrying", detail=messages.WORKER_RESTARTED))
-        else:
-            deliver(connection, question, gate, lambda: reply.error(errors.WorkerLost()), settings)
+        elif deliver(connection, question, gate, lambda: reply.error(errors.WorkerLost()), settings):
+            metrics.question(question.target.platform, "failed")
     except Exception:
         log.exception("question=%s could not tell the asker about the failure", question.id)
 

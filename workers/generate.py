@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mathbot import defaults, errors, extract, messages
+from mathbot import defaults, errors, extract, messages, metrics
 from mathbot.jobs import Question
+from mathbot.logs import scrub_credentials
 from mathbot.outcome import Answer, Progress
 from mathbot.prompt import Counter, fit
 from mathbot.settings import Settings
@@ -107,11 +108,13 @@ def generate(
             if fitting.corrected:
                 raise errors.ServerRejected(messages.SERVER_BUDGET, detail=exc.detail) from exc
             fitting = fitting.corrected_by(exc)
+            metrics.retried(exc)
         except errors.ServerError as exc:
             log.warning(
-                "question=%s attempt=%d failed: %s %s",
+                "question=%s attempt=%d on server %s failed: %s %s",
                 question.id,
                 attempt + 1,
+                scrub_credentials(server.base_url),
                 type(exc).__name__,
                 exc.detail,
             )
@@ -119,7 +122,9 @@ def generate(
                 raise
             attempt += 1
             if attempt == attempts:
-                raise type(exc)(messages.gave_up(exc.user_message, attempts), detail=exc.detail) from exc
+                detail = f"{server.base_url}: {exc.detail}"  # the error's own log line names the server
+                raise type(exc)(messages.gave_up(exc.user_message, attempts), detail=detail) from exc
+            metrics.retried(exc)
             wait = backoff(attempt - 1, settings.retry_backoff, defaults.RETRY_BACKOFF_MAX)
             detail = messages.retrying(exc.user_message, attempt, attempts, wait)
             on_progress(Progress("retrying", elapsed=clock() - started, detail=detail))
@@ -164,9 +169,14 @@ def _attempt(
     thinking_done: float | None = None
     on_progress(Progress("thinking", elapsed=clock() - started))
     throttle.ready()
+    sent = clock()
     for delta in server.stream(budget.messages, params):
         if delta.content or delta.reasoning:
             tokens += 1
+            if tokens == 1:
+                first = clock() - sent
+                log.info("question=%s first token after %.3f s", question.id, first)
+                metrics.first_token(first)
             tracker.feed(delta.content, delta.reasoning)
             if thinking_done is None and tracker.answering:
                 thinking_done = clock() - started
@@ -180,6 +190,7 @@ def _attempt(
         raise errors.ServerUnavailable(messages.SERVER_FAILING, detail="stream ended without a finish reason")
     elapsed = clock() - started
     ended = extract.conclude(tracker.result(), finish)
+    metrics.generated(elapsed, usage_tokens or tokens)
     return Answer(
         question=question.text,
         reasoning=ended.reasoning,

@@ -16,7 +16,7 @@ from huggingface_hub import ChatCompletionInputStreamOptions, InferenceClient
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, TextGenerationError
 from rq.timeouts import JobTimeoutException
 
-from mathbot import defaults, errors, messages
+from mathbot import defaults, errors, messages, metrics
 from mathbot.prompt import Message, estimate_tokens
 from mathbot.settings import Settings
 
@@ -89,6 +89,7 @@ class InferenceServer:
         the usage chunk or `[DONE]`) ends the stream instead of costing a whole new generation.
         """
         finished, started = False, False
+        metrics.stream_opened(self.base_url)
         try:
             chunks = self.client.chat_completion(
                 list(msgs),
@@ -120,6 +121,8 @@ class InferenceServer:
             if started and error.user_message == messages.SERVER_DOWN:  # it was reachable: it broke
                 error = errors.ServerUnavailable(messages.SERVER_FAILING, detail=error.detail)
             raise error from exc
+        finally:
+            metrics.stream_closed(self.base_url)
 
     def close(self) -> None:
         """Release connections (the client keeps every streamed response until closed)."""

@@ -17,10 +17,10 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from rq.worker_pool import WorkerPool
 
-from mathbot import platforms
+from mathbot import errors, logs, platforms
 from mathbot import queue as questions
 from mathbot.settings import Settings
-from workers import liveness
+from workers import liveness, lost, monitor
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,23 @@ WORKER_TTL = 60
 """Seconds a worker's registration outlives its heartbeat; idle workers wake every WORKER_TTL - 15 s."""
 
 
+class WorkerQueue(questions.QuestionQueue):
+    """The question queue as a worker takes from it: an id whose job hash is gone (evicted) is reported
+    to its asker (`workers.lost`) before RQ skips it, which it does without a word."""
+
+    @classmethod
+    def lmove(cls, connection: Any, queue_key: str, timeout: int | None) -> Any:
+        taken = super().lmove(connection, queue_key, timeout)
+        lost.check_taken(connection, taken)
+        return taken
+
+    @classmethod
+    def lpop(cls, queue_keys: Any, timeout: int | None, connection: Any = None) -> Any:
+        taken = super().lpop(queue_keys, timeout, connection=connection)
+        lost.check_taken(connection, taken)
+        return taken
+
+
 class MathbotWorker(Worker):
     """RQ's forking worker, JSON payloads, quick sweeps, and the asker told when a job dies."""
 
@@ -46,12 +63,15 @@ class MathbotWorker(Worker):
         # Always JSON queues: RQ's WorkerPool builds each worker's queues as plain `Queue(name)` (pickle)
         # and passes `queue_class=Queue`; the registry sweeps then read job payloads with pickle and
         # cannot tell the asker about a question whose worker died.
-        kwargs["queue_class"] = questions.QuestionQueue
+        kwargs["queue_class"] = WorkerQueue
         kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
         kwargs.setdefault("job_monitoring_interval", JOB_MONITORING_INTERVAL)
         kwargs.setdefault("worker_ttl", WORKER_TTL)
         super().__init__(_json_queues(queues, kwargs.get("connection")), *args, **kwargs)
         liveness.use_redis_clock(self.connection)  # in every worker process, however it was started
+        rq_log = logging.getLogger("rq.worker")
+        if not any(isinstance(f, _StoppedIsNotFailed) for f in rq_log.filters):
+            rq_log.addFilter(_StoppedIsNotFailed())
 
     def execute_job(self, job: Job, queue: Any) -> None:
         """Run only mathbot's own jobs (`mathbot.queue.JOB_FUNCTIONS`): any other is failed here, in the
@@ -95,21 +115,59 @@ class MathbotWorker(Worker):
         super().setup_work_horse_signals()
         liveness.die_with_parent(getattr(self, "_parent_pid", os.getppid()))
 
+    def perform_job(self, job: Job, queue: Any) -> bool:
+        """In the work horse: every log line of the job carries its question id (the job id)."""
+        with logs.question_context(job.id):
+            return bool(super().perform_job(job, queue))
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        """A question that ended in an error its asker was told (`errors.Reported`) already has its one
+        WARNING line (which names the server): no ERROR traceback for it, only what RQ records."""
+        if isinstance(exc_info[1], errors.Reported):
+            self._reported = job.id
+            log.info("question=%s job failed: %s", job.id, exc_info[1])
+            return
+        super().handle_exception(job, *exc_info)
+
     def handle_job_failure(
         self, job: Job, queue: Any, started_job_registry: Any = None, exc_string: str = ""
     ) -> None:
+        """RQ's failure handling, but: a question cancelled while running (its horse stopped) ends
+        canceled, not failed; a question that ended in an error told to its asker fails once (RQ does not
+        retry it, nobody tells the asker again); any other failure (the horse killed, the time limit)
+        tells the asker, or that the question starts over."""
+        if job.id == self._stopped_job_id:
+            log.info("question=%s cancelled: its work horse was stopped", job.id)
+            self._stopped_job_id = None
+            with self.connection.pipeline() as pipe:
+                self.cleanup_execution(job, pipeline=pipe)
+                job.cancel(pipeline=pipe)
+                pipe.execute()
+            return
+        if job.id == getattr(self, "_reported", None):
+            job.retries_left = 0
+            super().handle_job_failure(job, queue, started_job_registry, exc_string)
+            return
         super().handle_job_failure(
             job, queue, started_job_registry=started_job_registry, exc_string=exc_string
         )
         from workers import answer, study  # the job modules load the inference client: only here
 
         status = job.get_status(refresh=True)
-        if status == JobStatus.STOPPED:
+        if status in (JobStatus.STOPPED, JobStatus.CANCELED):
             return  # cancelled on purpose: the canceller already told the asker
         after_failure = study.after_failure if _named(job) in study.FUNCTIONS else answer.after_failure
         after_failure(
             job, will_retry=status in (JobStatus.QUEUED, JobStatus.SCHEDULED), reason=exc_string[:200]
         )
+
+
+class _StoppedIsNotFailed(logging.Filter):
+    """RQ announces that a stopped job moves to its FailedJobRegistry; a cancelled question's job goes to
+    the CanceledJobRegistry instead (`MathbotWorker.handle_job_failure`), so that line would mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "stopped by user, moving job to FailedJobRegistry" not in str(record.msg)
 
 
 def _named(job: Job) -> str:
@@ -119,17 +177,17 @@ def _named(job: Job) -> str:
         return "an unreadable payload"
 
 
-def _json_queues(queues: Any, connection: Any) -> list[questions.QuestionQueue]:
-    """The queues (names or Queue objects, one or many) as JSON-serialising QuestionQueues."""
+def _json_queues(queues: Any, connection: Any) -> list[WorkerQueue]:
+    """The queues (names or Queue objects, one or many) as JSON-serialising WorkerQueues."""
     found = [queues] if isinstance(queues, str | Queue) else list(queues)
     out = []
     for queue in found:
-        if isinstance(queue, questions.QuestionQueue):
+        if isinstance(queue, WorkerQueue):
             out.append(queue)
         elif isinstance(queue, Queue):
-            out.append(questions.QuestionQueue(queue.name, connection=connection or queue.connection))
+            out.append(WorkerQueue(queue.name, connection=connection or queue.connection))
         else:
-            out.append(questions.QuestionQueue(str(queue), connection=connection))
+            out.append(WorkerQueue(str(queue), connection=connection))
     return out
 
 
@@ -143,7 +201,8 @@ def preload() -> None:
 
 
 def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
-    """Run `processes` workers on the question queue until stopped (or, with `burst`, until it is empty)."""
+    """Run `processes` workers until stopped (or, with `burst`, until the queues are empty): on the
+    users' queue, then the evaluation queue (`mathbot.queue.served_queues`)."""
     preload()
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
         log.error("HF_HUB_OFFLINE is set: huggingface_hub then refuses to call TGI_URL too; unset it")
@@ -151,16 +210,18 @@ def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
     level = settings.log_level.upper()
     if processes > 1:
         pool = WorkerPool(
-            [settings.queue],
+            questions.served_queues(settings),
             connection=connection,
             num_workers=processes,
             worker_class=MathbotWorker,
-            queue_class=questions.QuestionQueue,
+            queue_class=WorkerQueue,
             serializer=JSONSerializer,
         )
-        pool.start(burst=burst, logging_level=level)
+        with monitor.serving(settings, lambda: {w.pid for w in tuple(pool.worker_dict.values())}):
+            pool.start(burst=burst, logging_level=level)
         return
-    worker = MathbotWorker([questions.question_queue(settings, connection)], connection=connection)
-    # with_scheduler: RQ's scheduler (one per queue, whichever worker holds its lock) moves jobs due
-    # by `enqueue_at` onto the queue: the problem of the day and practice deadlines (mathbot.study).
-    worker.work(burst=burst, logging_level=level, with_scheduler=True)
+    worker = MathbotWorker(questions.served_queues(settings), connection=connection)
+    with monitor.serving(settings, lambda: {os.getpid()}):
+        # with_scheduler: RQ's scheduler (one per queue, whichever worker holds its lock) moves jobs due
+        # by `enqueue_at` onto the queue: the problem of the day and practice deadlines (mathbot.study).
+        worker.work(burst=burst, logging_level=level, with_scheduler=True)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import suppress
 from typing import Any, TextIO
 
 import redis
 
-from bots.console import layout, stream
-from bots.console.ask import StatusLine
+from bots.console import stream
+from bots.console.status import StatusLine
 from bots.console.texts import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from mathbot import defaults, queue, render
 from mathbot.errors import InputError, MathbotError
@@ -76,8 +77,8 @@ def check(
     if checked.queued is None:
         return _show(_card_body(checked.card), out)
     assert connection is not None
-    status = StatusLine(err)
-    status.show(layout.progress_line(Progress("queued")))
+    status = StatusLine(err, time.monotonic())
+    status.show(Progress("queued"))
     try:
         final = _follow(connection, channel, status, timeout)
     except KeyboardInterrupt:
@@ -91,9 +92,9 @@ def check(
         return EXIT_NO_VERDICT
     status.done()
     if final is None:
-        print(
-            f"mathbot: no verdict within {timeout:.0f} s (check {checked.queued} is still running).", file=err
-        )
+        with suppress(redis.RedisError):  # as `mathbot ask` does: a verdict nobody waits for is not drawn
+            queue.cancel(checked.queued, settings, connection)
+        print(f"mathbot: no verdict within {timeout:.0f} s (the check is cancelled).", file=err)
         return EXIT_NO_VERDICT
     kind, body = final
     if kind == "error" or not body.get("verdict"):
@@ -122,7 +123,8 @@ def _follow(
         for event_id, kind, body in stream.read(connection, channel, cursor, block_ms=1000):
             cursor = event_id
             if kind == "progress":
-                status.show(layout.progress_line(load_progress(body)))
+                status.show(load_progress(body))
             elif kind in ("card", "error"):
                 return kind, body
+        status.tick()
     return None

@@ -13,19 +13,21 @@ import contextlib
 import logging
 import signal
 
+import aiohttp
 import discord
 import redis
 import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
-from bots.discord import handlers, state
+from bots.discord import handlers, state, telemetry
 from bots.discord.buttons import Button
 from bots.discord.commands import solve_command
 from bots.discord.handlers import study as study_handlers
+from bots.discord.health import GatewayHealth
 from bots.discord.ingest import NO_MENTIONS, Ingest
 from bots.discord.study_commands import study_commands
-from mathbot import queue
+from mathbot import endpoint, queue
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ class MathbotClient(discord.Client):
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = (
             False  # no voice: no warnings about it
         )
-        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS)
+        super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, http_trace=telemetry.http_trace())
         self.settings = settings
         self.ctx = handlers.Context(ingest, self, message_content)
         self.tree = app_commands.CommandTree(self)
@@ -159,20 +161,27 @@ def point_at(settings: Settings) -> None:
 
 
 def run(settings: Settings) -> int:
-    """Run the Discord adapter until SIGINT/SIGTERM; returns the process exit code.
+    """Run the Discord adapter until SIGINT/SIGTERM, with GET /metrics and GET /health on
+    MATHBOT_METRICS_PORT; returns the process exit code.
 
     Without DISCORD_BOT_TOKEN the adapter is simply not in use (a Slack-only deployment that starts
     every service): one line, exit 0, so `restart: on-failure` does not restart it.
     """
-    if settings.discord_bot_token is None or not settings.discord_bot_token.get_secret_value():
+    if not settings.discord_configured:
         log.warning("Discord is not configured (no DISCORD_BOT_TOKEN): the Discord adapter is not started")
         return EXIT_OK
     point_at(settings)
     ingest = Ingest(settings, queue.connect(settings))
+    health = GatewayHealth(queue.connect(settings))
+    with endpoint.serving(settings.metrics_port, health):
+        return _run(settings, ingest, health)
+
+
+def _run(settings: Settings, ingest: Ingest, health: GatewayHealth) -> int:
     message_content = settings.discord_message_content
     while True:
         try:
-            asyncio.run(_serve(settings, ingest, message_content))
+            asyncio.run(_serve(settings, ingest, message_content, health))
             return EXIT_OK
         except discord.PrivilegedIntentsRequired:
             if not message_content:
@@ -186,12 +195,16 @@ def run(settings: Settings) -> int:
         except discord.LoginFailure:
             log.error("discord refused the bot token (DISCORD_BOT_TOKEN)")
             return EXIT_FAILED
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # before the gateway: login failed
+            url = settings.discord_api_url
+            log.error("Discord's API is not reachable at %s: %s", url, type(exc).__name__)
+            return EXIT_FAILED
         except KeyboardInterrupt:
             return EXIT_OK
 
 
-async def _serve(settings: Settings, ingest: Ingest, message_content: bool) -> None:
-    client = MathbotClient(settings, ingest, message_content=message_content)
+async def _serve(settings: Settings, ingest: Ingest, message_content: bool, health: GatewayHealth) -> None:
+    client = health.client = MathbotClient(settings, ingest, message_content=message_content)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):

@@ -21,8 +21,8 @@ import redis
 
 from bots.discord import layout
 from bots.discord.buttons import cancel_view
-from mathbot import claims, defaults, messages, present, questions, queue, runs, threads
-from mathbot.errors import MathbotError
+from mathbot import claims, defaults, messages, metrics, present, questions, queue, runs, threads
+from mathbot.errors import MathbotError, QueueError
 from mathbot.jobs import Question, ReplyTarget, Sampling, Turn
 from mathbot.queue import CancelOutcome
 from mathbot.settings import Settings
@@ -32,8 +32,17 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 """Every message the adapter sends or edits: nobody is ever pinged."""
 
+EVENT_CLAIMS = ("discord:message:", "discord:interaction:")
+"""Claims on a delivered event: a second one is a redelivery (counted as a dropped duplicate), unlike the
+other claims (a hint shown once per channel, a button used once)."""
+
 DEDUPE_WAIT = 1.0
 """Seconds a dedupe check may take; after that the event is handled anyway (a lost question is worse)."""
+
+
+REFUSAL_NOTICE_SECONDS = 60
+"""A person refused again within this long hears nothing more (logged): one reply, not one per message
+of a flood."""
 
 
 class Unpostable(Exception):
@@ -51,7 +60,10 @@ class Ingest:
         """False when this event id was already handled (a redelivery); fails open."""
         try:
             call = asyncio.to_thread(claims.claim, self.connection, key, ttl)
-            return await asyncio.wait_for(call, DEDUPE_WAIT)
+            first = await asyncio.wait_for(call, DEDUPE_WAIT)
+            if not first and key.startswith(EVENT_CLAIMS):
+                metrics.duplicate("discord")
+            return first
         except (TimeoutError, redis.RedisError) as exc:
             log.warning("dedupe of %s unavailable (%s); handling it anyway", key, type(exc).__name__)
             return True
@@ -79,6 +91,7 @@ class Ingest:
         reference: discord.Message | None = None,
         turns: Sequence[Turn] | None = None,
         sampling: Sampling | None = None,
+        admitted: Question | None = None,
     ) -> str | None:
         """Post the placeholder, enqueue the question, then edit the placeholder to "queued" with the
         cancel button (or to the refusal in plain words). Returns the question id, or None when it was
@@ -86,7 +99,8 @@ class Ingest:
 
         `turns` is the exact conversation to ask ("Try again"), instead of the thread's history (when
         `with_history`) plus `text`; its question is already in the thread's memory, so it is not
-        recorded again. `sampling` carries the samples to draw (majority voting) and any overrides."""
+        recorded again. `sampling` carries the samples to draw (majority voting) and any overrides.
+        `admitted`: the question, already counted in by `admit` (its turns are asked, here)."""
         try:
             placeholder = await channel.send(
                 present.RECEIVED,
@@ -99,7 +113,7 @@ class Ingest:
             raise Unpostable(str(exc)) from exc
         target = target.model_copy(update={"placeholder": str(placeholder.id)})
         status, question_id, gate = await asyncio.to_thread(
-            self._enqueue, target, text, with_history, turns, sampling or Sampling()
+            self._enqueue, target, text, with_history, turns, sampling or Sampling(), admitted
         )
         buttons = cancel_view() if question_id is not None else None  # a refusal has nothing to cancel
         try:
@@ -118,6 +132,7 @@ class Ingest:
         with_history: bool,
         turns: Sequence[Turn] | None,
         sampling: Sampling,
+        admitted: Question | None = None,
     ) -> tuple[str, str | None, runs.Gate | None]:
         """Sync part: hold the question's gate, enqueue, remember the user's turn. (status text,
         question id, the held gate to release after the "queued" edit)"""
@@ -126,14 +141,16 @@ class Ingest:
         turn = Turn(role="user", content=text)
         gate: runs.Gate | None = None
         try:
-            if turns is not None:
-                asked = list(turns)
+            if admitted is not None:
+                question = admitted.model_copy(update={"target": target})
+            elif turns is not None:
+                question = Question(target=target, turns=list(turns), sampling=sampling)
             else:
-                asked = [*(threads.history(self.connection, key) if with_history else []), turn]
-            question = Question(target=target, turns=asked, sampling=sampling)
+                history = threads.history(self.connection, key) if with_history else []
+                question = Question(target=target, turns=[*history, turn], sampling=sampling)
             gate = runs.Gate(self.connection, question.id)
             gate.hold()
-            enqueued = queue.enqueue(question, self.settings, self.connection)
+            enqueued = queue.enqueue(question, self.settings, self.connection, admitted=admitted is not None)
             # Recorded while the placeholder is held: the worker records its answer only after it
             # could edit the placeholder, so the thread's memory keeps question-then-answer order.
             if turns is None:
@@ -141,10 +158,14 @@ class Ingest:
         except MathbotError as exc:
             log.info("discord channel=%s refused: %s %s", target.channel, type(exc).__name__, exc.detail)
             _let_go(gate)
+            if admitted is not None:
+                queue.withdraw(admitted, self.settings, self.connection)
             return layout.error_text(exc.user_message), None, None
         except redis.RedisError as exc:
             log.warning("discord channel=%s queue unreachable: %s", target.channel, type(exc).__name__)
             _let_go(gate)
+            if admitted is not None:
+                queue.withdraw(admitted, self.settings, self.connection)
             return layout.error_text(messages.QUEUE_DOWN), None, None
         log.info(
             "discord question=%s queued at %d channel=%s thread=%s user=%s turns=%d",
@@ -156,6 +177,40 @@ class Ingest:
             len(question.turns),
         )
         return messages.queued(enqueued.position), question.id, gate
+
+    async def admit(self, target: ReplyTarget, text: str, *, with_history: bool) -> Question:
+        """The question of a message, counted in (`queue.admit`: the asker's and the channel's limits, a
+        place in the queue) before anything is posted for it: no thread, placeholder or edit is spent on
+        a question that is refused. Raises the refusal (a `MathbotError`)."""
+
+        def counted() -> Question:
+            try:
+                history = threads.history(self.connection, threads.key_for(target)) if with_history else []
+            except redis.RedisError as exc:
+                raise QueueError(messages.QUEUE_DOWN, detail=type(exc).__name__) from exc
+            question = Question(target=target, turns=[*history, Turn(role="user", content=text)])
+            queue.admit(question, self.settings, self.connection)
+            return question
+
+        return await asyncio.to_thread(counted)
+
+    async def withdraw(self, question: Question) -> None:
+        """An admitted question that no place took: it no longer counts against its asker."""
+        await asyncio.to_thread(queue.withdraw, question, self.settings, self.connection)
+
+    async def tell_refused(self, message: discord.Message, refusal: MathbotError) -> None:
+        """Reply to a refused message with the reason, unless its author heard one in the last
+        REFUSAL_NOTICE_SECONDS: a flood of mentions gets one reply, not one per mention (and no thread)."""
+        key = f"discord:refused:{message.author.id}"
+        if not await self.first_delivery(key, ttl=REFUSAL_NOTICE_SECONDS):
+            log.info("discord message=%s user=%s refused again: told recently", message.id, message.author.id)
+            return
+        try:
+            await message.channel.send(
+                layout.error_text(refusal.user_message), allowed_mentions=NO_MENTIONS, reference=message
+            )
+        except discord.HTTPException as exc:
+            log.warning("discord message=%s could not say why it was refused: %s", message.id, exc)
 
     async def question_on(self, message: str) -> Question | None:
         """The question shown in `message` (its placeholder, or a further message of its answer), or

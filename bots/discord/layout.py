@@ -36,6 +36,13 @@ THREAD_NAME_LIMIT = 100
 MAX_FORMULA_IMAGES = 4
 """Display formulas of an answer attached as PNG images (the rest stay as text)."""
 
+MAX_MESSAGES = 10
+"""Messages one answer may take in the thread (as on Slack): a longer solution is cut, and the whole of
+it is attached as SOLUTION_FILENAME."""
+
+SOLUTION_FILENAME = "solution.md"
+"""The whole solution, attached to an answer too long to post whole."""
+
 
 @dataclass(frozen=True)
 class ButtonSpec:
@@ -140,8 +147,10 @@ def answer_parts(
     """The answer as Discord messages: the final answer marked on top, the solution split under the
     content limit, formula images and the full reasoning attached to the last message; a truncated
     answer's first message carries "Try again", a complete one-sample answer "Check with
-    `vote_samples` samples" (when > 1). Without `attach` (mathbot may not attach files in that
-    channel) there are no files and the footer says why the reasoning is missing."""
+    `vote_samples` samples" (when > 1). At most MAX_MESSAGES messages: the solution of a longer answer
+    is cut after MAX_MESSAGES - 1 of them, and the last one says so, with the whole solution attached.
+    Without `attach` (mathbot may not attach files in that channel) there are no files and the footer
+    says why the reasoning is missing."""
     card = render.answer_card(answer.final, answer.question, truncated=answer.truncated, vote=answer.vote)
     top = [f"## {escape(card.headline)}"]
     if card.note:
@@ -166,10 +175,16 @@ def answer_parts(
         footer.append("full reasoning attached")
     if follow_up:
         footer.append(follow_up)
-    text = "\n".join(top) + ("\n\n" + body if body else "") + "\n\n-# " + " · ".join(footer)
-    chunks = [
-        clip(chunk, CONTENT_LIMIT) for chunk in render.split_message(text, CONTENT_LIMIT) if chunk.strip()
-    ]
+    head = "\n".join(top) + ("\n\n" + body if body else "")
+    text = head + "\n\n-# " + " · ".join(footer)
+    chunks = _chunks(text)
+    if len(chunks) > MAX_MESSAGES:  # the footer, with the note, becomes the last message
+        shown = _chunks(head)
+        left_out = sum(len(chunk) for chunk in shown[MAX_MESSAGES - 1 :])
+        if attach:
+            files.append(_solution_file(answer))
+        note = texts.solution_cut(left_out, SOLUTION_FILENAME if attach else None)
+        chunks = [*shown[: MAX_MESSAGES - 1], clip(f"-# {note}\n-# " + " · ".join(footer), CONTENT_LIMIT)]
     parts = [Part(chunk) for chunk in chunks] or [Part(clip(text, CONTENT_LIMIT))]
     parts[-1] = replace(parts[-1], files=tuple(files))
     if answer.truncated:
@@ -177,6 +192,22 @@ def answer_parts(
     elif present.offers_vote(answer, vote_samples):
         parts[0] = replace(parts[0], components=tuple(vote_components(vote_samples)))
     return parts
+
+
+def _chunks(text: str) -> list[str]:
+    """`text` split into messages under the content limit (at paragraph boundaries, never inside math)."""
+    return [
+        clip(chunk, CONTENT_LIMIT) for chunk in render.split_message(text, CONTENT_LIMIT) if chunk.strip()
+    ]
+
+
+def _solution_file(answer: Answer) -> Upload:
+    """The whole solution as the model wrote it (Markdown and LaTeX), under the problem it answers."""
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in answer.question.strip().split("\n"))
+    text = f"# Solution\n\n**Problem**\n\n{quoted}\n\n---\n\n{answer.solution.strip()}\n"
+    return Upload(
+        SOLUTION_FILENAME, text.encode("utf-8"), _content_type(SOLUTION_FILENAME), "the whole solution"
+    )
 
 
 def problem_post(problem: str, asker: str) -> tuple[str, list[dict[str, str]]]:

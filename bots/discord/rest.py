@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 
+from bots.discord import telemetry
+
 log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = 15.0
@@ -235,10 +237,12 @@ class RestClient:
             try:
                 response = self.http.request(method, path, **_body(payload, files))
             except httpx.HTTPError as exc:
+                telemetry.record(method, path, None)
                 if attempt + 1 == attempts:
                     raise DiscordError(None, f"{type(exc).__name__}: {exc}") from exc
                 self.sleep(SERVER_ERROR_BACKOFF * 2**attempt)
                 continue
+            telemetry.record(method, path, response.status_code)
             self._remember_bucket(key, response)
             if response.status_code == 429:
                 retry_after = _retry_after(response)

@@ -26,6 +26,13 @@ DEFAULT_THREAD_NAME = "Math problem"
 NO_ATTACHMENTS = "reasoning not attached: mathbot lacks the Attach Files permission here"
 """Footer of an answer delivered without its files, because Discord refused them (50013)."""
 
+
+def solution_cut(chars: int, attached: str | None) -> str:
+    """The note closing an answer too long to post whole (`attached`: the file with the whole solution)."""
+    head = f"The solution is too long to post whole: its last {chars:,} characters"
+    return f"{head} are in the attached {attached}." if attached else f"{head} were left out."
+
+
 FOLLOW_UP = "Reply in this thread to ask a follow-up."
 FOLLOW_UP_MENTION = "Mention me in this thread to ask a follow-up."
 FOLLOW_UP_DM = "Reply to this message (Discord's Reply) to ask a follow-up."

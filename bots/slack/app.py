@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import redis
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from aiohttp.typedefs import Handler
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
@@ -33,13 +33,14 @@ from bots.slack.handlers import Handlers
 from bots.slack.ingest import Ingest
 from bots.slack.study_handlers import StudyHandlers
 from bots.slack.uninstall import Uninstalls
-from mathbot import queue
+from mathbot import metrics, queue
 from mathbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/health"
+METRICS_PATH = "/metrics"
 HOST = "0.0.0.0"
 
 EXIT_OK = 0
@@ -115,25 +116,30 @@ def web_app(
     flow: AsyncOAuthFlow | None = None,
     secret: str = "",
 ) -> web.Application:
-    """The HTTP front: POST /slack/events into Bolt (signatures checked there), GET /health, and with
-    an OAuth flow (`flow`, else `bolt`'s) GET /slack/install and GET /slack/oauth_redirect.
+    """The HTTP front, GET /health and GET /metrics (Prometheus: this adapter's counters).
 
-    A request that is not signed with the app's signing secret, or that Bolt could not read, is refused
-    at the door (`gate`) with 401 or 400 and one short log line, never its body.
+    HTTP mode (`bolt` given): Bolt's own aiohttp app (`AsyncApp.web_app`: POST /slack/events, and with
+    OAuth GET /slack/install and GET /slack/oauth_redirect), behind a door (`gate`) that refuses a
+    request not signed with the app's signing secret, or one Bolt could not read, with 401 or 400 and
+    one short log line, never its body. Socket Mode (`bolt` None): events come over the WebSocket, so
+    only the install pages of an OAuth `flow` are served beside /health and /metrics.
+
     /health answers 503 when Redis does not answer or, in Socket Mode (`socket_connected` given),
     while the WebSocket to Slack is down (the client reconnects by itself; the probe says so meanwhile).
     """
 
-    async def events(request: web.Request) -> web.Response:
-        assert bolt is not None
+    @web.middleware
+    async def door(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method != "POST" or request.path != EVENTS_PATH:
+            return await handler(request)
         body = await request.read()
         rejected = gate.check(body, request.headers, secret)
-        if rejected is not None:
-            log.info(
-                "rejected %s %s (%d bytes): %s", request.method, request.path, len(body), rejected.reason
-            )
-            return web.json_response({"ok": False, "error": rejected.reason}, status=rejected.status)
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+        if rejected is None:
+            return await handler(request)
+        if rejected.status == gate.UNSIGNED:
+            metrics.signature_failure()
+        log.info("rejected %s %s (%d bytes): %s", request.method, request.path, len(body), rejected.reason)
+        return web.json_response({"ok": False, "error": rejected.reason}, status=rejected.status)
 
     async def health(request: web.Request) -> web.Response:
         try:
@@ -147,13 +153,19 @@ def web_app(
         ok = all(body.values())
         return web.json_response({"ok": ok, **body}, status=200 if ok else 503)
 
-    app = web.Application(client_max_size=1024 * 1024)
+    async def prometheus(request: web.Request) -> web.Response:
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     if bolt is not None:
-        app.router.add_post(EVENTS_PATH, events)
+        app = bolt.web_app(path=EVENTS_PATH)
+        app.middlewares.append(door)
+    else:
+        app = web.Application()
+        if flow is not None:
+            oauth.add_routes(app, flow)
     app.router.add_get(HEALTH_PATH, health)
-    flow = flow or (bolt.oauth_flow if bolt is not None else None)
-    if flow is not None:
-        oauth.add_routes(app, flow)
+    app.router.add_get(METRICS_PATH, prometheus)
     return app
 
 
@@ -169,8 +181,7 @@ def run(settings: Settings) -> int:
     With no Slack credential at all the adapter is simply not in use (a Discord-only deployment that
     starts every service): one line, exit 0, so `restart: on-failure` does not restart it.
     """
-    configured = settings.slack_bot_token or settings.slack_signing_secret or settings.slack_app_token
-    if not (configured or settings.slack_client_id):
+    if not settings.slack_configured:
         log.warning("Slack is not configured (no SLACK_BOT_TOKEN): the Slack adapter is not started")
         return EXIT_OK
     distributed = installations.oauth_enabled(settings)

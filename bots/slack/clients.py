@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack import telemetry
 from bots.slack.config import SlackConfig
 from bots.slack.installations import oauth_enabled
 from mathbot.settings import Settings
@@ -48,7 +49,7 @@ def web_client(
     """A sync client for the worker, with `token` (a workspace's, from `installations.bot_token`; None:
     SLACK_BOT_TOKEN). `wait_on_429=False` makes 429s raise at once (progress edits are skipped rather
     than delayed; the final answer's client waits out Retry-After)."""
-    handlers: list[RetryHandler] = [ConnectionErrorRetryHandler()]
+    handlers: list[RetryHandler] = [telemetry.CountCalls(), ConnectionErrorRetryHandler()]
     if wait_on_429:
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=config.rate_limit_retries))
     return WebClient(
@@ -66,6 +67,7 @@ def async_web_client(settings: Settings, config: SlackConfig) -> AsyncWebClient:
         base_url=_base_url(settings),
         timeout=config.http_timeout,
         retry_handlers=[
+            telemetry.AsyncCountCalls(),
             AsyncConnectionErrorRetryHandler(),
             AsyncRateLimitErrorRetryHandler(max_retry_count=config.rate_limit_retries),
         ],

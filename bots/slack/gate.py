@@ -25,6 +25,10 @@ MAX_DEPTH = 64
 below, and Bolt's own parse of the same body must never come near Python's recursion limit."""
 
 
+UNSIGNED = 401
+"""The status of a request that is not signed with the app's signing secret (not from Slack)."""
+
+
 @dataclass(frozen=True)
 class Rejection:
     """Why a request is refused: the HTTP status and a short reason for the log (never body text)."""
@@ -36,7 +40,7 @@ class Rejection:
 def check(body: bytes, headers: Mapping[str, str], secret: str, now: float | None = None) -> Rejection | None:
     """None when `body` is signed with `secret` and readable as Bolt will read it; else why not."""
     if not _signed(body, headers, secret, time.time() if now is None else now):
-        return Rejection(401, "bad or missing signature")
+        return Rejection(UNSIGNED, "bad or missing signature")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

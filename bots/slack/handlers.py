@@ -113,6 +113,7 @@ class Handlers:
             incoming.team,
             enterprise=_enterprise(context),
             client=client,
+            ts=incoming.ts,
         )
         await self.ingest.submit(ask, dedupe_keys=keys)
 
@@ -146,18 +147,23 @@ class Handlers:
         await ack()
         channel, user = command["channel_id"], command["user_id"]
         name = await self._name(client, user, command.get("user_name") or "someone")
-        try:
-            root = await client.chat_postMessage(channel=channel, text=blocks.solve_root(name, text))
-        except SLACK_ERRORS as exc:
-            error = why(exc)
-            log.warning("channel=%s /solve root message not posted: %s", channel, error)
-            notice = texts.NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else None
-            await respond(text=notice or texts.post_failed(error), response_type="ephemeral")
-            return
-        log.info("channel=%s ts=%s /solve from user=%s", channel, root["ts"], user)
+
+        async def post_root() -> str | None:
+            """The visible message quoting the problem (posted once the question is admitted)."""
+            try:
+                root = await client.chat_postMessage(channel=channel, text=blocks.solve_root(name, text))
+            except SLACK_ERRORS as exc:
+                error = why(exc)
+                log.warning("channel=%s /solve root message not posted: %s", channel, error)
+                notice = texts.NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else None
+                await respond(text=notice or texts.post_failed(error), response_type="ephemeral")
+                return None
+            log.info("channel=%s ts=%s /solve from user=%s", channel, root["ts"], user)
+            return str(root["ts"])
+
         team = _workspace(context, command.get("team_id"))
-        ask = Ask(channel, root["ts"], text, user, team, enterprise=_enterprise(context), client=client)
-        await self.ingest.submit(ask)
+        ask = Ask(channel, "", text, user, team, enterprise=_enterprise(context), client=client)
+        await self.ingest.submit(ask, root=post_root)
 
     async def on_show_reasoning(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
@@ -207,7 +213,8 @@ class Handlers:
     async def on_retry(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """ "Try again": ask the stored question once more, in the same thread (once per answer)."""
+        """ "Try again": ask the stored question once more, in the same thread (once per answer; only
+        for the asker)."""
         self._track()
         await ack()
         await self._ask_again(body, action, client, vote=False)
@@ -228,11 +235,18 @@ class Handlers:
         if where is None:
             return
         channel, ts = where
+        user = (body.get("user") or {}).get("id")
         claim = store.claim_name(store.VOTED if vote else store.RETRIED, channel, ts)
         try:
             question = await asyncio.to_thread(
                 questions.behind, self.connection, "slack", ts, channel=channel
             )
+            if question is not None and question.target.user and question.target.user != user:
+                log.info(
+                    "channel=%s placeholder=%s button refused to user=%s: not the asker", channel, ts, user
+                )
+                await self._whisper(client, body, texts.VOTE_NOT_YOURS if vote else texts.RETRY_NOT_YOURS)
+                return
             fresh = question is not None and await asyncio.to_thread(
                 claims.claim, self.connection, claim, self.keep_seconds
             )
@@ -243,7 +257,6 @@ class Handlers:
             already = texts.VOTE_ALREADY if vote else texts.RETRY_ALREADY
             await self._whisper(client, body, texts.RETRY_GONE if question is None else already)
             return
-        user = (body.get("user") or {}).get("id")
         samples = self.ingest.settings.vote_samples if vote else question.sampling.samples
         log.info("channel=%s placeholder=%s asked again by user=%s samples=%d", channel, ts, user, samples)
         target = question.target

@@ -40,7 +40,7 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "im:history",
-    "im:read",
+    "mpim:history",
     "im:write",
     "chat:write",
     "commands",

@@ -46,6 +46,10 @@ CANCEL_FAILED = "mathbot could not cancel this question right now. Please try ag
 REASONING_ALREADY = "The reasoning for this answer is already posted in the thread."
 REASONING_GONE = "The reasoning for this answer is no longer stored, so it cannot be shown."
 REASONING_FAILED = "mathbot could not upload the reasoning right now. Please try again in a minute."
+RETRY_NOT_YOURS = "Only the person who asked can ask this question again."
+VOTE_NOT_YOURS = "Only the person who asked can check this answer with more samples."
+"""Told (only) to someone else who presses "Try again" or "Check with N samples": as on Discord, the
+buttons spend the asker's limits and post in their thread, so they are the asker's."""
 RETRY_ALREADY = "This question is already being asked again: see the newest answer in the thread."
 RETRY_GONE = "This question is no longer stored, so it cannot be asked again. Please ask it anew."
 

@@ -82,7 +82,7 @@ def answer_text(final: str) -> str:
 def vote_note(vote: Vote) -> str:
     """The card's line on the samples behind a majority answer (their answers as plain text)."""
     others = [(answer_text(latex), count) for latex, count in vote.answers[1:]]
-    return messages.vote_summary(vote.agree, vote.samples, others, vote.failed)
+    return messages.vote_summary(vote.agree, vote.samples, others, vote.failed, vote.stopped)
 
 
 def answer_card(final: str | None, problem: str, *, truncated: bool, vote: Vote | None = None) -> AnswerCard:

@@ -10,21 +10,18 @@ from pathlib import Path
 
 from aiohttp import web
 
+from mathbot import data
 from mathbot.sim.config import DEFAULT_TOKENS_PER_SECOND, REASONING_FIELDS, SHAPES, SimConfig
 from mathbot.sim.server import make_app
 
 DEFAULT_PORT = 8080
 """TGI's usual port, and mathbot's default `TGI_URL` (http://localhost:8080)."""
 
-DEFAULT_DATA_DIR = Path("..") / "shared" / "data"
-"""Where the competition problem sets live, relative to the repository checkout."""
-
 logger = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
     defaults = SimConfig()
-    data_dir = str(DEFAULT_DATA_DIR) if DEFAULT_DATA_DIR.is_dir() else None
     p = argparse.ArgumentParser(
         prog="mathbot sim",
         description="Run a SIMULATED text-generation-inference server (no GPU, no model) that speaks "
@@ -50,8 +47,18 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.tokens_per_chunk,
         help="tokens merged into one chat chunk; TGI sends 1 (default: %(default)s)",
     )
-    p.add_argument("--max-total-tokens", type=int, default=defaults.max_total_tokens)
-    p.add_argument("--max-input-tokens", type=int, default=defaults.max_input_tokens)
+    p.add_argument(
+        "--max-total-tokens",
+        type=int,
+        default=defaults.max_total_tokens,
+        help="TGI's limit on prompt + answer tokens; longer requests get 422 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-input-tokens",
+        type=int,
+        default=defaults.max_input_tokens,
+        help="TGI's limit on prompt tokens, below --max-total-tokens (default: %(default)s)",
+    )
     p.add_argument(
         "--reasoning-tokens",
         type=int,
@@ -68,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         "--shape",
         choices=SHAPES,
         default=defaults.shape,
-        help="r1: only </think>; tags: <think>...</think>; split: reasoning in its own field",
+        help="r1: only </think>; tags: <think>...</think>; split: reasoning in its own field "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--reasoning-field",
@@ -78,10 +86,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--data-dir",
-        default=data_dir,
-        help="folder of *.jsonl problem sets whose official answers get boxed (default: %(default)s)",
+        help="folder of *.jsonl problem sets whose official answers get boxed (default: MATHBOT_DATA_DIR, "
+        "else ../shared/data beside the working directory or the checkout, else /work/shared/data)",
     )
-    p.add_argument("--seed", type=int, default=defaults.seed, help="seed for requests that send none")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=defaults.seed,
+        help="seeds the seeds of requests that send none: same seed, same answers (default: %(default)s)",
+    )
     p.add_argument(
         "--sse-no-space",
         action="store_true",
@@ -94,6 +107,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--log-level", default="INFO", help="logging level (default: %(default)s)")
     return p
+
+
+def _data_dir(given: str | None) -> str | None:
+    """`--data-dir`, else the problem sets `mathbot.data` finds (MATHBOT_DATA_DIR first); None: every
+    answer is made up. A folder named outright that is not there is an error (ValueError)."""
+    if given is not None:
+        if not Path(given).is_dir():
+            raise ValueError(f"--data-dir {given} is not a folder")
+        return given
+    from pydantic import ValidationError
+
+    from mathbot.settings import Settings
+
+    try:
+        configured = Settings().data_dir
+    except ValidationError as exc:
+        from mathbot.cli import describe
+
+        raise ValueError(f"invalid settings: {describe(exc)}") from None
+    found = data.data_dir(configured)
+    if found is None and configured:
+        raise ValueError(f"{data.VARIABLE}={configured} is not a folder")
+    if found is None:
+        logger.warning("no problem sets found (looked in %s): every answer is made up", data.looked_in())
+    return str(found) if found else None
 
 
 async def _run(config: SimConfig, host: str, port: int) -> None:
@@ -142,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             accuracy=args.accuracy,
             shape=args.shape,
             reasoning_field=args.reasoning_field,
-            data_dir=args.data_dir,
+            data_dir=_data_dir(args.data_dir),
             seed=args.seed,
             sse_space=not args.sse_no_space,
             tokenize=not args.no_tokenize,

@@ -71,6 +71,9 @@ class SimConfig:
     (clients then fall back to estimating, and may be refused with TGI's length 422)."""
     accuracy: float = DEFAULT_ACCURACY
     """Share of sampled generations whose boxed answer is right (greedy ones always are)."""
+    solution_paragraphs: int = 0
+    """Extra paragraphs of simulated steps in the solution (0: the short sketch): a long answer, as a
+    chat sees one, that takes several messages."""
     sse_space: bool = True
     """Frame events as `data: {...}` (TGI 3.x as seen by clients); False gives old axum's `data:{...}`."""
 
@@ -87,5 +90,5 @@ class SimConfig:
             raise ValueError("max_input_tokens must be positive and below max_total_tokens (as in TGI)")
         if not 0 <= self.accuracy <= 1:
             raise ValueError("accuracy must be between 0 and 1")
-        if self.reasoning_tokens < 0:
-            raise ValueError("reasoning_tokens cannot be negative")
+        if self.reasoning_tokens < 0 or self.solution_paragraphs < 0:
+            raise ValueError("reasoning_tokens and solution_paragraphs cannot be negative")

@@ -39,6 +39,7 @@ def plan_for(state: SimState, request: GenerationRequest, fault: Fault | None) -
         stop=request.stop,
         no_answer=fault is not None and fault.kind == "no_answer",
         accuracy=state.accuracy,
+        solution_paragraphs=state.solution_paragraphs,
     )
     return plan, seed
 

@@ -5,7 +5,8 @@ head of the queue. Request faults (`overloaded`, `error_status`) are taken when 
 stream faults (`die`, `stream_error`, `stall`, `no_answer`) when a valid request starts generating.
 An entry with a count of N applies to N requests in a row. `tokens_per_second` and `unhealthy` are
 settings, not queue entries: they take effect at once, also on streams already running; so is
-`accuracy` (the share of sampled answers that are right), for generations that start after it.
+`accuracy` (the share of sampled answers that are right) and `solution_paragraphs` (extra steps in the
+solution: a long answer), for generations that start after them.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ KNOWN_KEYS = frozenset(
         "die_after_tokens", "die_count",
         "stream_error_after_tokens", "stream_error_count", "stream_error_message",
         "stall_after_tokens", "stall_seconds", "stall_count",
-        "no_answer", "tokens_per_second", "unhealthy", "accuracy",
+        "no_answer", "tokens_per_second", "unhealthy", "accuracy", "solution_paragraphs",
     }
 )  # fmt: skip
 
@@ -66,6 +67,7 @@ class FaultSpec:
     tokens_per_second: float | None = None
     unhealthy: bool | None = None
     accuracy: float | None = None
+    solution_paragraphs: int | None = None
 
 
 def _count(payload: dict[str, Any], key: str, default: int = 1) -> int:
@@ -129,7 +131,8 @@ def parse_fault_spec(payload: Any) -> FaultSpec:
         accuracy = _number(payload, "accuracy")
         if accuracy > 1:
             raise FaultSpecError("`accuracy` must be between 0 and 1")
-    return FaultSpec(tuple(f for f in faults if f.remaining > 0), rate, unhealthy, accuracy)
+    paragraphs = _count(payload, "solution_paragraphs") if "solution_paragraphs" in payload else None
+    return FaultSpec(tuple(f for f in faults if f.remaining > 0), rate, unhealthy, accuracy, paragraphs)
 
 
 class FaultQueue:

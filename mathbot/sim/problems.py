@@ -22,6 +22,9 @@ class Problem:
     id: str
     text: str
     answer: str
+    samples: tuple[str, ...] = ()
+    """The row's `sim_answers`: what sampled generations box, in turn by seed (seed mod their number),
+    instead of --accuracy's draw: a problem whose right/wrong mix is known (tests of evaluation)."""
 
 
 def normalize(text: str) -> str:
@@ -62,7 +65,9 @@ class ProblemBank:
                     continue
                 row_id = str(row.get("id", row.get("unique_id", number)))
                 texts = {normalize(str(row[k])) for k in ("problem", "question") if row.get(k)}
-                problems += [Problem(path.stem, row_id, t, format_answer(row["answer"])) for t in texts if t]
+                samples = tuple(format_answer(a) for a in row.get("sim_answers") or ())
+                answer = format_answer(row["answer"])
+                problems += [Problem(path.stem, row_id, t, answer, samples) for t in texts if t]
         logger.info("loaded %d known problems from %s", len(problems), data_dir)
         return cls(problems)
 

@@ -14,6 +14,9 @@ from mathbot.sim.tokens import EOS, SPECIAL_IDS, THINK_CLOSE, THINK_OPEN, count_
 NOTICE = "(Simulated reasoning — mathbot's TGI simulator, not a real model.)"
 """First line of every simulated chain of thought, so nobody mistakes it for the model."""
 
+BOXED = "\\boxed"
+"""A known sample answer that holds boxes itself (`\\boxed{3} \\text{ or } \\boxed{-5}`) is written as is."""
+
 EXCERPT_CHARS = 100
 """How much of the problem the reasoning quotes back."""
 
@@ -117,8 +120,11 @@ def reasoning_paragraphs(problem: str, rng: random.Random) -> Iterator[str]:
         yield deck.pop().format(**_numbers(rng))
 
 
-def _solution(answer: str, known: Problem | None, rng: random.Random, wrong: bool = False) -> str:
+def _solution(
+    answer: str, known: Problem | None, rng: random.Random, wrong: bool = False, steps: int = 0
+) -> str:
     numbers = _numbers(rng)
+    more = "".join(rng.choice(_PARAGRAPHS).format(**_numbers(rng)) + "\n\n" for _ in range(steps))
     where = (
         "the boxed answer is deliberately wrong (a simulated sampling error, see --accuracy)"
         if wrong
@@ -135,7 +141,7 @@ def _solution(answer: str, known: Problem | None, rng: random.Random, wrong: boo
         f"x = \\frac{{{numbers['s']} \\pm \\sqrt{{{numbers['s']}^2 - 4 \\cdot {numbers['p']}}}}}{{2}},\n"
         "\\]\n"
         "and checking the constraints of the problem singles out one value.\n\n"
-        f"The final answer is $\\boxed{{{answer}}}$."
+        f"{more}The final answer is ${answer if BOXED in answer else f'{BOXED}{{{answer}}}'}$."
     )
 
 
@@ -156,12 +162,15 @@ def write_script(
     reasoning_tokens: int,
     endless: int = 0,
     accuracy: float = 1.0,
+    solution_paragraphs: int = 0,
 ) -> Script:
     """The text for `problem`; the same problem and seed key always give the same text.
 
     With `endless` > 0 the reasoning never concludes: it runs to at least that many tokens and the
     solution is empty (the `no_answer` fault). With `accuracy` < 1, that share of seeds box the right
-    answer and the others a wrong one (greedy requests, seed key "greedy", are always right).
+    answer and the others a wrong one (greedy requests, seed key "greedy", are always right). A known
+    problem with sample answers (`sim_answers`) boxes them in turn by seed instead.
+    `solution_paragraphs` more paragraphs of steps make the solution that much longer.
     """
     rng = random.Random(f"{normalize(problem)}|{seed_key}")
     answer = known.answer if known else hashed_answer(problem)
@@ -169,6 +178,9 @@ def write_script(
     wrong = seed_key != "greedy" and luck.random() >= accuracy
     if wrong:
         answer = wrong_answer(answer, luck)
+    if known and known.samples and seed_key.startswith("seed:"):  # a known mix instead of luck
+        answer = known.samples[int(seed_key.removeprefix("seed:")) % len(known.samples)]
+        wrong = answer != known.answer
     target = endless or round(reasoning_tokens * (1 + rng.uniform(-LENGTH_JITTER, LENGTH_JITTER)))
     paragraphs: list[str] = []
     used = 0
@@ -179,8 +191,10 @@ def write_script(
         used += count_tokens(paragraph) + 1
     if endless:
         return Script("\n\n".join(paragraphs), "", answer)
-    paragraphs.append(f"Putting everything together, the answer should be ${answer}$. Let me write it up.")
-    return Script("\n\n".join(paragraphs), _solution(answer, known, rng, wrong), answer)
+    said = answer.replace(BOXED, "")  # the reasoning boxes nothing
+    paragraphs.append(f"Putting everything together, the answer should be ${said}$. Let me write it up.")
+    solution = _solution(answer, known, rng, wrong, solution_paragraphs)
+    return Script("\n\n".join(paragraphs), solution, answer)
 
 
 def _pieces(text: str, part: str) -> list[Piece]:
@@ -226,6 +240,7 @@ def plan_generation(
     stop: tuple[str, ...] = (),
     no_answer: bool = False,
     accuracy: float = 1.0,
+    solution_paragraphs: int = 0,
 ) -> Plan:
     """Everything a generation will emit, cut by stop sequences and `max_new_tokens` like TGI."""
     endless = max_new_tokens + 1 if no_answer else 0
@@ -236,6 +251,7 @@ def plan_generation(
         reasoning_tokens=reasoning_tokens,
         endless=endless,
         accuracy=accuracy,
+        solution_paragraphs=solution_paragraphs,
     )
     pieces = script_pieces(script, shape)
     finish = "eos_token"

@@ -81,6 +81,7 @@ async def _generation(
             state.stats.faults_applied["no_answer"] += 1
         plan, seed = plan_for(state, req, fault)
         state.stats.generations_started += 1
+        state.stats.tokens_planned += len(plan.pieces)
         logger.info(
             "%s: %d prompt tokens, %d to generate (%s)%s",
             request.path, req.input_tokens, len(plan.pieces), plan.finish_reason,
@@ -186,6 +187,7 @@ def _fault_state(state: SimState) -> dict[str, Any]:
         "tokens_per_second": state.tokens_per_second,
         "unhealthy": state.unhealthy,
         "accuracy": state.accuracy,
+        "solution_paragraphs": state.solution_paragraphs,
     }
 
 
@@ -203,6 +205,8 @@ async def faults_post(request: web.Request) -> web.Response:
         state.unhealthy = spec.unhealthy
     if spec.accuracy is not None:
         state.accuracy = spec.accuracy
+    if spec.solution_paragraphs is not None:
+        state.solution_paragraphs = spec.solution_paragraphs
     return web.json_response(_fault_state(state))
 
 

@@ -26,6 +26,9 @@ class Stats:
     faults_applied: Counter[str] = field(default_factory=Counter)
     max_in_flight: int = 0
     tokens_streamed: int = 0
+    tokens_planned: int = 0
+    """Tokens the started generations would emit if every client read to the end: with tokens_streamed,
+    what clients that went away early (a decided vote) saved."""
     last_chat_request: Any = None
     last_generate_request: Any = None
 
@@ -42,6 +45,7 @@ class Stats:
             "faults_applied": dict(self.faults_applied),
             "max_in_flight": self.max_in_flight,
             "tokens_streamed": self.tokens_streamed,
+            "tokens_planned": self.tokens_planned,
             "last_chat_request": self.last_chat_request,
             "last_generate_request": self.last_generate_request,
         }
@@ -57,6 +61,7 @@ class SimState:
         self.stats = Stats()
         self.tokens_per_second = config.tokens_per_second
         self.accuracy = config.accuracy
+        self.solution_paragraphs = config.solution_paragraphs
         self.unhealthy = False
         self.in_flight = 0
         self._seeds = random.Random(config.seed)
@@ -82,6 +87,7 @@ class SimState:
         self.faults.clear()
         self.tokens_per_second = self.config.tokens_per_second
         self.accuracy = self.config.accuracy
+        self.solution_paragraphs = self.config.solution_paragraphs
         self.unhealthy = False
 
     def reset_stats(self) -> None:

@@ -1,20 +1,12 @@
 """The `mathbot` command's own behaviour: settings errors name the variable, never a secret."""
 
 import subprocess
-import sys
 
-from tests.support.processes import ROOT, mathbot_env
+from tests.support import processes
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mathbot.cli", *args],
-        env=mathbot_env(env),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    return processes.run(list(args), env, timeout=30)
 
 
 def test_bad_settings_name_the_variable_and_hide_values() -> None:
@@ -35,5 +27,5 @@ def test_budget_settings_must_leave_room_for_an_answer() -> None:
 def test_help_lists_the_contract_commands() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for command in ("ask", "worker", "slack", "discord"):
+    for command in ("ask", "eval", "worker", "slack", "discord"):
         assert command in result.stdout

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 from tests.deploy.kustomize import K8S, build, find
 from tests.support.servers import ThreadedApp, free_port
+from tests.support.waiting import assert_quiet
 
 SECRET = "hunter2-not-in-logs"
 
@@ -45,8 +45,7 @@ def test_it_waits_while_no_server_answers_and_hides_credentials() -> None:
     closed = free_port()
     process = run(f"http://mathbot:{SECRET}@127.0.0.1:{closed}/,http://[::1]:{closed}")
     try:
-        time.sleep(3)
-        assert process.poll() is None  # still waiting: the workers do not start yet
+        assert_quiet(lambda: process.poll() is None, 3, "still waiting: the workers do not start yet")
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)

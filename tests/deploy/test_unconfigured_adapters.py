@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.support.processes import mathbot_env
+from tests.support import processes
 from tests.support.servers import free_port
 
 NOT_CONFIGURED = {
@@ -20,7 +17,7 @@ NOT_CONFIGURED = {
 
 
 @pytest.mark.parametrize("command", ["slack", "discord"])
-def test_an_adapter_without_credentials_says_so_once_and_exits_0(command: str, tmp_path: Path) -> None:
+def test_an_adapter_without_credentials_says_so_once_and_exits_0(command: str) -> None:
     # Nothing listens on these ports: an adapter that tried to reach Redis or its platform would hang
     # or fail there instead of stopping at once.
     closed = free_port()
@@ -31,14 +28,7 @@ def test_an_adapter_without_credentials_says_so_once_and_exits_0(command: str, t
         "PORT": str(free_port()),
     }
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "mathbot.cli", command],
-        env=mathbot_env(env),
-        cwd=tmp_path,  # no `.env` here to lend it credentials
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = processes.run([command], env)  # in an empty folder: no `.env` lends it credentials
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     lines = result.stderr.splitlines()
@@ -48,16 +38,9 @@ def test_an_adapter_without_credentials_says_so_once_and_exits_0(command: str, t
     assert time.monotonic() - started < 30
 
 
-def test_slack_with_some_credentials_but_not_all_is_still_an_error(tmp_path: Path) -> None:
+def test_slack_with_some_credentials_but_not_all_is_still_an_error() -> None:
     """A signing secret without the bot token is a mistake to fix, not an unused adapter."""
     env = {"SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef", "PORT": str(free_port())}
-    result = subprocess.run(
-        [sys.executable, "-m", "mathbot.cli", "slack"],
-        env=mathbot_env(env),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = processes.run(["slack"], env)
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN is not set" in result.stderr

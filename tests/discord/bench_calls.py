@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import contextvars
-import json
 import re
 import statistics
 import tempfile
@@ -36,11 +35,12 @@ import redis
 from aiohttp import web
 from rq import Worker
 
-from mathbot.sim import SimConfig, make_app
-from tests.conftest import DATA_DIR, TEST_REDIS_URL
 from tests.discord.conftest import FakeServer, start_bot
-from tests.discord.fake_discord import API_PREFIX, CHANNEL_ID, GUILD_ID, TOKEN, Call, FakeDiscord
+from tests.fakes.discord import API_PREFIX, CHANNEL_ID, GUILD_ID, TOKEN, Call, FakeDiscord
 from tests.support import bench, processes
+from tests.support import sim as simulator
+from tests.support.data import aime
+from tests.support.env import TEST_REDIS_URL
 from tests.support.servers import ThreadedApp
 
 WORKER_PREFIX = "/w"
@@ -128,14 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         channels = [CHANNEL_ID] + [
             served.run(fake.add_channel(f"maths-{n}")) for n in range(1, args.channels)
         ]  # before the bot connects: its GUILD_CREATE lists them
-        config = SimConfig(
+        sim = simulator.start(
             tokens_per_second=args.tokens_per_second,
             reasoning_tokens=args.reasoning_tokens,
             tokens_per_chunk=args.tokens_per_chunk,
             capacity=max(64, args.questions),
-            data_dir=str(DATA_DIR),
         )
-        sim = ThreadedApp(lambda: make_app(config)).start()
         stack.callback(sim.stop)
         env = {
             "REDIS_URL": TEST_REDIS_URL,
@@ -176,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def ask(served: FakeServer, channels: list[int], args: argparse.Namespace) -> list[Question]:
     """Send every question as Discord would: the first `solves` as /solve, the rest as mentions."""
-    problem = aime_problem(1)
+    problem = aime(1)["problem"]
     questions = []
     for i in range(args.questions):
         channel = channels[i % len(channels)]
@@ -189,14 +187,6 @@ def ask(served: FakeServer, channels: list[int], args: argparse.Namespace) -> li
             question.thread = str(asked["id"])  # a thread started from a message has its id
         questions.append(question)
     return questions
-
-
-def aime_problem(problem_id: int) -> str:
-    for line in (DATA_DIR / "aime_2025.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        if row["id"] == problem_id:
-            return str(row["problem"])
-    raise LookupError(problem_id)
 
 
 def find_placeholders(fake: FakeDiscord, questions: list[Question]) -> bool:

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from bots.discord.rest import RestClient
-from tests.conftest import settings_env
-from tests.discord.fake_discord import GUILD_ID, TOKEN, FakeDiscord
+from tests.fakes.discord import GUILD_ID, TOKEN, FakeDiscord
 from tests.support import processes
+from tests.support.env import settings_env
 from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
 
 
 class FakeServer:
@@ -51,7 +52,7 @@ def rest(discord_fake: FakeServer) -> Iterator[RestClient]:
 
 
 @pytest.fixture
-def env(redis_url: str, sim: ThreadedApp, discord_fake: FakeServer) -> dict[str, str]:
+def env(redis_url: str, sim: Sim, discord_fake: FakeServer) -> dict[str, str]:
     """The shared test environment plus Discord pointed at the fake (the worker fixture uses it too)."""
     return discord_env(redis_url, sim.url, discord_fake.fake)
 

@@ -7,11 +7,9 @@ the TGI simulator slowed down so that a question is still queued or running when
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import redis
 from rq.job import Job, JobStatus
@@ -24,25 +22,18 @@ from mathbot.errors import ServerTimeout
 from mathbot.outcome import Progress
 from mathbot.settings import Settings
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import ALICE, BOB, Call, FakeDiscord
-from tests.discord.test_discord_flow import aime, answered, assert_safe_and_small
+from tests.discord.test_discord_flow import answered, assert_safe_and_small
+from tests.fakes.discord import ALICE, BOB, Call, FakeDiscord
 from tests.support import processes
-from tests.support.servers import ThreadedApp
+from tests.support.data import aime
+from tests.support.sim import Sim
+from tests.support.waiting import assert_quiet
 from workers import answer as worker
 
 PROBLEM = aime(1)["problem"]
 
 QUIET_AFTER_CANCEL = 5.0
 """Seconds a cancelled question is watched for late edits or an answer."""
-
-
-def slow_down(sim: ThreadedApp, tokens_per_second: float) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": tokens_per_second}).raise_for_status()
-
-
-def sim_stats(sim: ThreadedApp) -> dict[str, Any]:
-    stats: dict[str, Any] = httpx.get(sim.url + "/_sim/stats").json()
-    return stats
 
 
 def placeholder(fake: FakeDiscord, thread: int | str) -> dict[str, Any]:
@@ -85,8 +76,14 @@ def assert_answered_in_time(fake: FakeDiscord, interaction: dict[str, Any]) -> N
 
 
 def assert_stays_cancelled(fake: FakeDiscord, thread: int | str) -> None:
-    """Watched past the adapter's confirmation: still cancelled, no button, nothing answered."""
-    time.sleep(QUIET_AFTER_CANCEL)
+    """Watched for a while: all along, nothing but the placeholder posted and it shows "cancelled"
+    without a button (no late edit lands); at the end the last edit says so too."""
+
+    def cancelled() -> bool:
+        posted = fake.bot_messages(thread)
+        return len(posted) == 1 and posted[0]["content"] == messages.CANCELLED and not posted[0]["components"]
+
+    assert_quiet(cancelled, QUIET_AFTER_CANCEL, "the placeholder alone, showing 'cancelled'")
     shown = placeholder(fake, thread)
     assert shown["content"] == messages.CANCELLED
     assert shown["components"] == []
@@ -119,7 +116,7 @@ def test_the_asker_cancels_a_queued_question(
     discord_fake: FakeServer,
     env: dict[str, str],
     redis_url: str,
-    sim: ThreadedApp,
+    sim: Sim,
     tmp_path: Path,
 ) -> None:
     fake = discord_fake.fake
@@ -139,7 +136,7 @@ def test_the_asker_cancels_a_queued_question(
         assert_stays_cancelled(fake, thread)
     finally:
         processes.stop(worker)
-    assert sim_stats(sim)["generations_started"] == 0, "the cancelled job never ran"
+    assert sim.stats()["generations_started"] == 0, "the cancelled job never ran"
     assert_safe_and_small(fake)
 
 
@@ -177,10 +174,10 @@ def test_only_the_asker_can_cancel(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
 ) -> None:
     fake = discord_fake.fake
-    slow_down(sim, 150)  # a few seconds of generation: time for Bob's click
+    sim.faults(tokens_per_second=150)  # a few seconds of generation: time for Bob's click
     asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
     thread = asked["id"]
     shown = wait_for_button(fake, thread)
@@ -197,7 +194,7 @@ def test_only_the_asker_can_cancel(
     assert head["content"].startswith("## Final answer: 70"), "Bob's click cancelled nothing"
     shown = [c["custom_id"] for row in head["components"] for c in row["components"]]
     assert shown == [layout.VOTE_ID], "the answer carries no cancel button, only the vote's"
-    assert sim_stats(sim)["clients_disconnected"] == 0
+    assert sim.stats()["clients_disconnected"] == 0
     assert_safe_and_small(fake)
 
 
@@ -220,25 +217,25 @@ def test_the_asker_cancels_a_running_question(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
     redis_url: str,
     tmp_path: Path,
 ) -> None:
     fake = discord_fake.fake
-    slow_down(sim, 30)  # about 15 s of generation
+    sim.faults(tokens_per_second=30)  # about 15 s of generation
     asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
     thread = asked["id"]
     shown = wait_for_button(fake, thread, showing=" tokens · ")  # streaming, progress with the button
-    assert sim_stats(sim)["in_flight"] == 1
+    assert sim.stats()["in_flight"] == 1
     question = question_of(redis_url, shown["id"])
 
     click = discord_fake.run(fake.click(shown["id"], layout.CANCEL_ID, author=ALICE))
     assert_answered_in_time(fake, click)
     wait_cancelled(fake, thread)
     processes.wait_for(
-        lambda: sim_stats(sim)["clients_disconnected"] >= 1, timeout=10, message="the generation to stop"
+        lambda: sim.stats()["clients_disconnected"] >= 1, timeout=10, message="the generation to stop"
     )
-    assert sim_stats(sim)["in_flight"] == 0
+    assert sim.stats()["in_flight"] == 0
     assert_stays_cancelled(fake, thread)
-    assert job_status(redis_url, question) == JobStatus.STOPPED
+    assert job_status(redis_url, question) == JobStatus.CANCELED  # RQ's view: canceled, not a failure
     assert_safe_and_small(fake)

@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bots.discord import layout, texts
-from tests.conftest import DATA_DIR, require_data
 from tests.discord.conftest import FakeServer, discord_env, start_bot, start_fake
-from tests.discord.fake_discord import (
+from tests.fakes.discord import (
     ALICE,
     BOT,
     CHANNEL_ID,
@@ -24,18 +20,11 @@ from tests.discord.fake_discord import (
     snowflake,
 )
 from tests.support import processes
-from tests.support.servers import ThreadedApp
+from tests.support.data import aime  # also imported from here by tests on other branches (one round)
+from tests.support.sim import Sim
+from tests.support.waiting import assert_quiet
 
 ANSWER_TIMEOUT = 30
-
-
-def aime(problem_id: int) -> dict[str, Any]:
-    require_data()
-    for line in (DATA_DIR / "aime_2025.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        if row["id"] == problem_id:
-            return row
-    raise LookupError(problem_id)
 
 
 def thread_calls(fake: FakeDiscord) -> list[Call]:
@@ -78,9 +67,8 @@ def assert_safe_and_small(fake: FakeDiscord) -> None:
         assert len(call.files) <= 10
 
 
-def sim_messages(sim: ThreadedApp) -> list[dict[str, str]]:
-    stats = httpx.get(sim.url + "/_sim/stats").json()
-    return stats["last_chat_request"]["messages"]
+def sim_messages(sim: Sim) -> list[dict[str, str]]:
+    return list(sim.stats()["last_chat_request"]["messages"])
 
 
 def test_mention_is_answered_in_a_thread(
@@ -154,7 +142,7 @@ def test_follow_up_in_the_thread_carries_the_history(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
 ) -> None:
     fake, problem = discord_fake.fake, aime(1)
     asked = discord_fake.run(fake.send_message(problem["problem"], mention_bot=True))
@@ -178,7 +166,7 @@ def test_direct_messages_are_answered_in_the_dm_and_a_reply_follows_up(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
 ) -> None:
     fake, problem = discord_fake.fake, aime(1)
     dm = snowflake()
@@ -205,7 +193,7 @@ def test_a_dm_reply_follows_up_its_own_conversation_only(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
 ) -> None:
     """Two problems in one DM: a Reply to the first one's answer carries the first problem only."""
     fake, dm = discord_fake.fake, snowflake()
@@ -254,10 +242,13 @@ def test_redelivered_message_is_answered_once(
     discord_fake.run(fake.redeliver(asked))
 
     answered(fake, asked["id"])
-    time.sleep(1.0)  # room for a duplicate to show up
+
+    def heads() -> list[dict[str, Any]]:
+        return [m for m in fake.bot_messages(asked["id"]) if m["content"].startswith("## ")]
+
+    assert_quiet(lambda: (len(thread_calls(fake)), len(heads())), 1.0, "room for a duplicate to show up")
     assert len(thread_calls(fake)) == 1
-    heads = [m for m in fake.bot_messages(asked["id"]) if m["content"].startswith("## ")]
-    assert len(heads) == 1
+    assert len(heads()) == 1
     posts = [c for c in fake.calls if c.method == "POST" and c.path == f"/channels/{asked['id']}/messages"]
     assert len(posts) == 1, "one placeholder, and the whole answer fits in it"
 
@@ -283,7 +274,7 @@ def test_a_resumed_session_replaying_a_question_answers_it_once(
 
 
 def test_bots_and_itself_are_ignored_and_the_gateway_comes_from_rest(
-    redis_url: str, sim: ThreadedApp, tmp_path: Path
+    redis_url: str, sim: Sim, tmp_path: Path
 ) -> None:
     served = start_fake()
     fake = served.fake
@@ -297,7 +288,7 @@ def test_bots_and_itself_are_ignored_and_the_gateway_comes_from_rest(
         served.run(fake.send_message("1+1?", author=BOT, mention_bot=True))
         served.run(fake.send_message("What is 2+2?", author=ALICE, mention_bot=True))
         processes.wait_for(lambda: len(thread_calls(fake)) == 1, timeout=10, message="alice's thread")
-        time.sleep(0.5)
+        assert_quiet(lambda: len(thread_calls(fake)), 0.5, "no thread for the bots' messages")
         (thread,) = thread_calls(fake)
         assert thread.json["name"] == "What is 2+2?"
         assert len(fake.bot_messages(thread.path.split("/")[4])) == 1  # the placeholder only (no worker)
@@ -307,7 +298,7 @@ def test_bots_and_itself_are_ignored_and_the_gateway_comes_from_rest(
 
 
 def test_without_the_message_content_intent_follow_ups_need_a_mention(
-    redis_url: str, sim: ThreadedApp, tmp_path: Path
+    redis_url: str, sim: Sim, tmp_path: Path
 ) -> None:
     served = start_fake(allow_privileged=False)
     fake = served.fake
@@ -348,10 +339,10 @@ def test_server_errors_reach_the_thread_in_plain_words(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
 ) -> None:
     fake = discord_fake.fake
-    httpx.post(sim.url + "/_sim/faults", json={"error_status": 503, "error_count": 20}).raise_for_status()
+    sim.faults(error_status=503, error_count=20)
     asked = discord_fake.run(fake.send_message(aime(1)["problem"], mention_bot=True))
     thread = asked["id"]
 
@@ -368,7 +359,7 @@ def test_server_errors_reach_the_thread_in_plain_words(
 
 
 def test_a_wrong_token_exits_with_a_plain_error(
-    redis_url: str, sim: ThreadedApp, discord_fake: FakeServer, tmp_path: Path
+    redis_url: str, sim: Sim, discord_fake: FakeServer, tmp_path: Path
 ) -> None:
     env = {**discord_env(redis_url, sim.url, discord_fake.fake), "DISCORD_BOT_TOKEN": "not-the-token"}
     log = tmp_path / "discord.log"

@@ -15,16 +15,15 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from mathbot.render.safety import ZWSP
-from mathbot.sim import SimConfig, make_app
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import Call, FakeDiscord, snowflake, user
 from tests.discord.test_discord_flow import answered, assert_safe_and_small, thread_calls
+from tests.fakes.discord import Call, FakeDiscord, snowflake, user
 from tests.support import processes
-from tests.support.servers import ThreadedApp
+from tests.support import sim as simulator
+from tests.support.sim import Sim
 
 BOB_ID, ROLE_ID = 1300000000000000123, 1300000000000000456
 """Snowflakes (15-20 digits): Discord's ids, the only `<@…>` it (and discord.py's clean content) resolves."""
@@ -59,13 +58,12 @@ DEFUSED = (
 
 
 @pytest.fixture
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadedApp]:
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sim]:
     """The simulator knowing only PROBLEM, slow enough that progress edits show its reasoning."""
     data = tmp_path_factory.mktemp("problems")
     rows = [{"id": 1, "problem": PROBLEM, "answer": ANSWER}, {"id": 2, "problem": SEEN, "answer": ANSWER}]
     (data / "mentions.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
-    config = SimConfig(tokens_per_second=80.0, reasoning_tokens=300, data_dir=str(data))
-    app = ThreadedApp(lambda: make_app(config)).start()
+    app = simulator.start(tokens_per_second=80.0, reasoning_tokens=300, data_dir=str(data))
     yield app
     app.stop()
 
@@ -102,7 +100,7 @@ def test_mentions_in_a_mentioned_question_and_its_answer_ping_nobody(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
 ) -> None:
     fake = discord_fake.fake
     asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True, mentions=[BOB]))
@@ -124,7 +122,7 @@ def test_mentions_in_a_solve_problem_and_the_askers_name_ping_nobody(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
 ) -> None:
     fake = discord_fake.fake
     asker = user(snowflake(), "mallory") | {"global_name": "@everyone <@&456>"}
@@ -143,11 +141,9 @@ def test_mentions_in_a_solve_problem_and_the_askers_name_ping_nobody(
     assert_defused_everywhere(assert_no_raw_mentions(fake))
 
 
-def assert_sim_saw_the_question(sim: ThreadedApp, question: str = PROBLEM) -> None:
+def assert_sim_saw_the_question(sim: Sim, question: str = PROBLEM) -> None:
     """The model got the question as people read it (a /solve problem verbatim: Discord resolves no
     mention in an option; a mentioned message as Discord's clean content)."""
-    stats: dict[str, Any] = httpx.get(sim.url + "/_sim/stats").json()
-    assert question in stats["last_chat_request"]["messages"][-1]["content"], stats["last_chat_request"][
-        "messages"
-    ][-1]["content"]
+    stats: dict[str, Any] = sim.stats()
+    assert question in stats["last_chat_request"]["messages"][-1]["content"]
     assert stats["generations_completed"] >= 1

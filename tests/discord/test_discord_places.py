@@ -13,7 +13,8 @@ from typing import Any
 
 from bots.discord import texts
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import (
+from tests.discord.test_discord_flow import answered, assert_safe_and_small, thread_calls
+from tests.fakes.discord import (
     CREATE_PUBLIC_THREADS,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
@@ -22,8 +23,8 @@ from tests.discord.fake_discord import (
     snowflake,
     user,
 )
-from tests.discord.test_discord_flow import aime, answered, assert_safe_and_small, thread_calls
 from tests.support import processes
+from tests.support.data import aime
 
 PROBLEM = aime(1)["problem"]
 

@@ -8,12 +8,10 @@ faults make the first generation run out of room (`no_answer`) or fail (HTTP 503
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import redis
 from rq.job import Job
@@ -22,25 +20,25 @@ from rq.serializers import JSONSerializer
 from bots.discord import layout, texts
 from mathbot import messages
 from tests.discord.conftest import FakeServer, discord_env, start_bot
-from tests.discord.fake_discord import BOB, FakeDiscord, snowflake
 from tests.discord.test_discord_cancel import (
     PROBLEM,
     assert_answered_in_time,
     edits_of,
     question_of,
-    sim_stats,
     wait_for_button,
 )
 from tests.discord.test_discord_flow import ANSWER_TIMEOUT, assert_safe_and_small, sim_messages
+from tests.fakes.discord import BOB, FakeDiscord, snowflake
 from tests.support import processes
-from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
+from tests.support.waiting import assert_quiet
 
 QUIET = 1.5
 """Seconds a click that must do nothing is watched for a new message."""
 
 
 @pytest.fixture
-def env(redis_url: str, sim: ThreadedApp, discord_fake: FakeServer) -> dict[str, str]:
+def env(redis_url: str, sim: Sim, discord_fake: FakeServer) -> dict[str, str]:
     """The Discord test environment with a smaller token budget: a generation that runs out of room
     ends in a few seconds instead of streaming 16K tokens."""
     return discord_env(
@@ -50,10 +48,6 @@ def env(redis_url: str, sim: ThreadedApp, discord_fake: FakeServer) -> dict[str,
         MATHBOT_MAX_TOTAL_TOKENS="6144",
         MATHBOT_MIN_ANSWER_TOKENS="4096",
     )
-
-
-def fault(sim: ThreadedApp, **spec: Any) -> None:
-    httpx.post(sim.url + "/_sim/faults", json=spec).raise_for_status()
 
 
 def retry_ids(message: dict[str, Any]) -> list[str]:
@@ -112,11 +106,11 @@ def test_the_asker_retries_a_truncated_answer_once(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
     redis_url: str,
 ) -> None:
     fake = discord_fake.fake
-    fault(sim, no_answer=True)  # the first generation runs out of room; the next one is normal
+    sim.faults(no_answer=True)  # the first generation runs out of room; the next one is normal
     asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
     thread = asked["id"]
     cut = wait_for_retry(fake, thread, showing=messages.TRUNCATED)
@@ -130,7 +124,7 @@ def test_the_asker_retries_a_truncated_answer_once(
     refused = wait_followups(fake, 1)
     assert refused["content"] == texts.RETRY_REFUSED["not_yours"] == "Only the person who asked can retry."
     assert refused["flags"] & 64, "only Bob sees it"
-    time.sleep(QUIET)
+    assert_quiet(lambda: len(fake.bot_messages(thread)), QUIET, "no new message after Bob's click")
     assert len(fake.bot_messages(thread)) == 1
     assert layout.RETRY_ID in retry_ids(fake.bot_messages(thread)[0]), "Alice can still retry"
 
@@ -154,10 +148,17 @@ def test_the_asker_retries_a_truncated_answer_once(
     discord_fake.run(fake.redeliver_interaction(click))
     discord_fake.run(fake.click(cut["id"], layout.RETRY_ID, seen=with_button))
     assert wait_followups(fake, 2)["content"] == texts.RETRY_REFUSED["already"]
-    time.sleep(QUIET)
+
+    def answers() -> int:
+        return len([m for m in fake.bot_messages(thread) if m["content"].startswith("## ")])
+
+    def activity() -> tuple[int, int, int]:
+        return len(fake.followups), answers(), sim.stats()["generations_started"]
+
+    assert_quiet(activity, QUIET, "nothing asked again")
     assert len(fake.followups) == 2
-    assert len([m for m in fake.bot_messages(thread) if m["content"].startswith("## ")]) == 2
-    assert sim_stats(sim)["generations_started"] == 2
+    assert answers() == 2
+    assert sim.stats()["generations_started"] == 2
     assert_safe_and_small(fake)
 
 
@@ -165,16 +166,16 @@ def test_a_server_error_offers_try_again(
     bot: subprocess.Popen[bytes],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
     redis_url: str,
 ) -> None:
     fake = discord_fake.fake
-    fault(sim, error_status=503, error_count=50)
+    sim.faults(error_status=503, error_count=50)
     asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
     thread = asked["id"]
     failed = wait_for_retry(fake, thread, showing="gave up")
     assert failed["content"].startswith("⚠️")
-    httpx.delete(sim.url + "/_sim/faults").raise_for_status()  # the server is back
+    sim.clear_faults()  # the server is back
 
     click = discord_fake.run(fake.click(failed["id"], layout.RETRY_ID))
     assert_answered_in_time(fake, click)
@@ -187,7 +188,7 @@ def test_a_server_error_offers_try_again(
 
 @pytest.fixture
 def one_at_a_time(
-    redis_url: str, sim: ThreadedApp, discord_fake: FakeServer, tmp_path: Path
+    redis_url: str, sim: Sim, discord_fake: FakeServer, tmp_path: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`mathbot discord` allowing one question in flight per asker."""
     env = discord_env(
@@ -208,11 +209,11 @@ def test_a_refused_retry_keeps_the_button(
     one_at_a_time: subprocess.Popen[bytes],
     env: dict[str, str],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
     tmp_path: Path,
 ) -> None:
     fake = discord_fake.fake
-    fault(sim, no_answer=True)
+    sim.faults(no_answer=True)
     worker = processes.start(["worker"], env, log=tmp_path / "worker.log")
     try:
         asked = discord_fake.run(fake.send_message(PROBLEM, mention_bot=True))
@@ -258,12 +259,12 @@ def test_the_button_works_in_a_dm_after_the_adapter_restarts(
     env: dict[str, str],
     worker: subprocess.Popen[bytes],
     discord_fake: FakeServer,
-    sim: ThreadedApp,
+    sim: Sim,
     redis_url: str,
     tmp_path: Path,
 ) -> None:
     fake, dm = discord_fake.fake, snowflake()
-    fault(sim, no_answer=True)
+    sim.faults(no_answer=True)
     first = start_bot(env, fake, tmp_path / "discord-1.log")
     try:
         discord_fake.run(fake.send_message(PROBLEM, channel=dm))

@@ -7,9 +7,10 @@ import subprocess
 from pathlib import Path
 
 from tests.discord.conftest import FakeServer, start_bot
-from tests.discord.fake_discord import TOKEN
-from tests.discord.test_discord_flow import aime, answered
+from tests.discord.test_discord_flow import answered
+from tests.fakes.discord import TOKEN
 from tests.support import processes
+from tests.support.data import aime
 
 
 def test_no_token_in_a_debug_log(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import BOB_ID, CHANNEL_ID, TOKEN, VIEW_CHANNEL
+from tests.fakes.discord import BOB_ID, CHANNEL_ID, TOKEN, VIEW_CHANNEL
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bots.discord import layout, texts
-from mathbot import messages
+from mathbot import messages, render
 from mathbot.errors import (
     Cancelled,
     EmptyQuestion,
@@ -59,8 +59,8 @@ def test_short_answer_is_one_message_with_the_final_answer_on_top() -> None:
 
 def test_long_answer_is_split_under_the_content_limit_with_nothing_lost() -> None:
     paragraphs = [
-        f"Step {i}: we check that $x_{{{i}}} = {i}^2 + {i}$ holds for every case. " * 6 for i in range(60)
-    ]
+        f"Step {i}: we check that $x_{{{i}}} = {i}^2 + {i}$ holds for every case. " * 6 for i in range(36)
+    ]  # under MAX_MESSAGES messages: nothing is cut
     long = answer(solution="\n\n".join(paragraphs) + "\n\nSo the answer is $\\boxed{70}$.")
     parts = layout.answer_parts(long, images=False)
     assert len(parts) > 5
@@ -68,9 +68,44 @@ def test_long_answer_is_split_under_the_content_limit_with_nothing_lost() -> Non
     assert parts[0].content.startswith("## Final answer: 70")
     assert all(not p.files for p in parts[:-1]) and parts[-1].files[-1].filename == "reasoning.md"
     joined = "\n\n".join(p.content for p in parts)
-    for i in (0, 17, 59):
+    for i in (0, 17, 35):
         assert f"Step {i}:" in joined
     assert joined.rstrip().endswith(texts.FOLLOW_UP)
+
+
+def test_a_60000_character_answer_takes_ten_messages_and_attaches_the_whole_solution() -> None:
+    """Capped as on Slack: nine messages of the solution, then a last one that says where the rest is,
+    with the whole solution attached beside the reasoning (it used to take 32 messages)."""
+    paragraphs = [
+        f"Step {i}: " + "we check that $x_{i} = i^2 + i$ holds in this case too. " * 5 for i in range(210)
+    ]
+    solution = "\n\n".join(paragraphs) + "\n\nSo the answer is $\boxed{70}$."
+    assert len(solution) > 60_000
+    parts = layout.answer_parts(answer(solution=solution))
+    assert len(parts) == layout.MAX_MESSAGES
+    assert all(0 < len(p.content) <= layout.CONTENT_LIMIT for p in parts)
+    assert parts[0].content.startswith("## Final answer: 70")
+    assert all(not p.files for p in parts[:-1])
+    last = parts[-1]
+    note, footer = last.content.split("\n")
+    shown = "\n\n".join(p.content for p in parts[:-1])
+    left_out = int(note.split("its last ")[1].split(" characters")[0].replace(",", ""))
+    assert note.startswith("-# ") and "the attached solution.md" in note, note
+    assert footer.startswith("-# ") and "full reasoning attached" in footer and texts.FOLLOW_UP in footer
+    assert "Step 0:" in shown and "Step 209:" not in shown
+    rendered = len(render.to_text(solution, "discord"))
+    assert rendered - 500 < len(shown) + left_out < rendered + 500, (len(shown), left_out, rendered)
+    names = [f.filename for f in last.files]
+    assert names[-2:] == ["reasoning.md", layout.SOLUTION_FILENAME] and len(names) <= 10
+    whole = last.files[-1].data.decode()
+    assert whole.startswith("# Solution") and solution in whole and PROBLEM in whole
+
+
+def test_a_cut_answer_without_attachments_says_what_was_left_out() -> None:
+    paragraphs = [f"Step {i}: " + "the argument goes on, and on. " * 10 for i in range(200)]
+    parts = layout.answer_parts(answer(solution="\n\n".join(paragraphs)), attach=False)
+    assert len(parts) == layout.MAX_MESSAGES and not any(p.files for p in parts)
+    assert "characters were left out" in parts[-1].content and texts.NO_ATTACHMENTS in parts[-1].content
 
 
 def test_formula_images_are_bounded() -> None:

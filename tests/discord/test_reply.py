@@ -18,7 +18,7 @@ from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import ATTACH_FILES, CHANNEL_ID
+from tests.fakes.discord import ATTACH_FILES, CHANNEL_ID
 from workers import answer as worker
 
 
@@ -61,6 +61,20 @@ def test_answer_twice_edits_the_same_messages(reply: DiscordReply, discord_fake:
     assert [m["id"] for m in fake.bot_messages(CHANNEL_ID)] == first
     assert len(posts(discord_fake)) == posted_before, "a repeated delivery posts nothing new"
     assert fake.bot_messages(CHANNEL_ID)[0]["content"].startswith("## Final answer: 42")
+
+
+def test_a_60000_character_answer_is_ten_messages_in_the_thread(
+    reply: DiscordReply, discord_fake: FakeServer
+) -> None:
+    fake = discord_fake.fake
+    answer = long_answer(75)
+    assert len(answer.solution) > 60_000
+    reply.answer(answer)
+    shown = fake.bot_messages(CHANNEL_ID)
+    assert len(shown) == layout.MAX_MESSAGES
+    assert shown[0]["content"].startswith("## Final answer: 42")
+    assert [a["filename"] for a in shown[-1]["attachments"]] == ["reasoning.md", layout.SOLUTION_FILENAME]
+    assert "the attached solution.md" in shown[-1]["content"]
 
 
 def test_a_shorter_second_answer_removes_leftover_parts(

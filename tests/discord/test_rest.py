@@ -9,7 +9,7 @@ import pytest
 
 from bots.discord.rest import DiscordError, RateLimited, RestClient, Upload, route_key
 from tests.discord.conftest import FakeServer
-from tests.discord.fake_discord import CHANNEL_ID, TOKEN
+from tests.fakes.discord import CHANNEL_ID, TOKEN
 
 
 def test_messages_allow_no_mentions(rest: RestClient, discord_fake: FakeServer) -> None:

@@ -20,17 +20,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import redis
 
 from bots.console import stream
 from mathbot import queue
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
-from mathbot.sim import SimConfig, make_app
-from tests.conftest import DATA_DIR, TEST_REDIS_URL, settings_env
 from tests.support import processes
-from tests.support.servers import ThreadedApp
+from tests.support import sim as simulator
+from tests.support.env import TEST_REDIS_URL, settings_env
+from tests.support.sim import Sim
 
 PROBLEM = (
     "Find the sum of all integer bases \\( b > 9 \\) for which \\( 17_b \\) is a divisor of \\( 97_b \\)."
@@ -39,7 +38,7 @@ PROBLEM = (
 
 
 class Bench:
-    def __init__(self, connection: redis.Redis, sim: ThreadedApp, settings: Settings) -> None:
+    def __init__(self, connection: redis.Redis, sim: Sim, settings: Settings) -> None:
         self.connection, self.sim, self.settings = connection, sim, settings
 
     def ask(self) -> Question:
@@ -58,9 +57,6 @@ class Bench:
 
     def tokens(self, q: Question) -> int:
         return max((b.get("tokens", 0) for k, b in self.events(q) if k == "progress"), default=0)
-
-    def fault(self, **spec: Any) -> None:
-        httpx.post(self.sim.url + "/_sim/faults", json=spec).raise_for_status()
 
     def report(self, name: str, q: Question, since: float, note: str = "") -> None:
         processes.wait_for(lambda: self.finals(q), timeout=180, interval=0.05, message=name)
@@ -101,12 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
     connection = redis.Redis.from_url(TEST_REDIS_URL)
     connection.flushdb()
-    config = SimConfig(
-        tokens_per_second=args.tokens_per_second,
-        reasoning_tokens=args.reasoning_tokens,
-        data_dir=str(DATA_DIR) if DATA_DIR.is_dir() else None,
-    )
-    sim = ThreadedApp(lambda: make_app(config)).start()
+    sim = simulator.start(tokens_per_second=args.tokens_per_second, reasoning_tokens=args.reasoning_tokens)
     env = settings_env(TEST_REDIS_URL, sim.url, MATHBOT_HTTP_TIMEOUT="3", MATHBOT_RETRY_BACKOFF="1")
     os.environ.update(env)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
@@ -126,18 +117,18 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for name, spec in simple:
             if spec:
-                bench.fault(**spec)
+                sim.faults(**spec)
             q = bench.ask()
             bench.report(name, q, time.monotonic())
-        httpx.delete(sim.url + "/_sim/faults")
+        sim.clear_faults()
 
         def mid_answer(kill: Callable[[], None], name: str, note: Callable[[], str] = lambda: "") -> None:
-            bench.fault(tokens_per_second=60)
+            sim.faults(tokens_per_second=60)
             q = bench.ask()
             processes.wait_for(lambda: bench.tokens(q) > 40, timeout=60, message="generation under way")
             kill()
             since = time.monotonic()
-            bench.fault(tokens_per_second=args.tokens_per_second)
+            sim.faults(tokens_per_second=args.tokens_per_second)
             bench.report(name, q, since, note())
 
         mid_answer(lambda: os.kill(children(first.pid)[0], signal.SIGKILL), "work horse kill -9 mid-answer")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -53,7 +52,7 @@ def tokens(connection, q: Question) -> int:
 
 
 def test_two_overlapping_runs_of_one_question_answer_once(worker_settings, sim, redis_conn) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 300})
+    sim.faults(tokens_per_second=300)
     q = console_question(worker_settings, redis_conn)
     payload = q.model_dump(mode="json")
     results: list[dict] = []

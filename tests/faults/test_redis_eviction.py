@@ -5,15 +5,14 @@ that refuses CONFIG gets one warning that it could not be checked. Each test run
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import settings_env
-from tests.support.processes import ROOT, mathbot_env
+from tests.support import processes
+from tests.support.env import settings_env
 from tests.support.redis_server import RedisServer
 
 EVICTING = ("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru")
@@ -41,14 +40,7 @@ def run(args: list[str], redis_url: str, **extra: str) -> tuple[subprocess.Compl
         **extra,
     }
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "mathbot.cli", *args],
-        env=mathbot_env(env),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = processes.run(args, env)
     return result, time.monotonic() - started
 
 

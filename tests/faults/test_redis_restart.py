@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import threading
 import time
@@ -10,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bots.console.ask import EXIT_ANSWERED, EXIT_FAILED, ask
+from bots.console.ask import EXIT_ANSWERED, EXIT_FAILED
 from mathbot import queue
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
-from tests.conftest import settings_env
 from tests.support import processes
+from tests.support.ask import run_ask
+from tests.support.env import settings_env
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
@@ -66,8 +66,7 @@ def test_worker_reconnects_after_redis_restart(private_redis, private_env, tmp_p
         processes.wait_for(lambda: queue.workers_alive(settings, queue.connect(settings)), timeout=20)
         private_redis.restart(down_for=2.0)
         started = time.monotonic()
-        code = ask("What is 2 + 2?", settings, out=io.StringIO(), err=io.StringIO(), timeout=90)
-        assert code == EXIT_ANSWERED
+        assert run_ask("What is 2 + 2?", settings, timeout=90).code == EXIT_ANSWERED
         assert worker.poll() is None
         print(f"answered {time.monotonic() - started:.1f} s after Redis came back")
     finally:
@@ -76,27 +75,20 @@ def test_worker_reconnects_after_redis_restart(private_redis, private_env, tmp_p
 
 def test_ask_says_plainly_when_redis_is_down(private_redis, private_env) -> None:
     private_redis.stop()
-    err = io.StringIO()
-    code = ask("What is 2 + 2?", Settings(_env_file=None), out=io.StringIO(), err=err)  # type: ignore[call-arg]
+    code, out, err = run_ask("What is 2 + 2?", Settings(_env_file=None))  # type: ignore[call-arg]
     assert code == EXIT_FAILED
-    assert err.getvalue().startswith("mathbot: mathbot could not queue your question")
-    assert "Traceback" not in err.getvalue()
+    assert err.startswith("mathbot: mathbot could not queue your question")
+    assert "Traceback" not in err
 
 
-def test_ask_rides_out_a_redis_restart_while_waiting(private_redis, private_env, tmp_path: Path) -> None:
+def test_ask_rides_out_a_redis_restart_while_waiting(private_redis, private_env, sim, tmp_path: Path) -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     worker = processes.start(["worker"], private_env, log=tmp_path / "worker.log")
     codes: list[int] = []
     try:
         processes.wait_for(lambda: queue.workers_alive(settings, queue.connect(settings)), timeout=20)
-        import httpx
-
-        httpx.post(settings.tgi_url + "/_sim/faults", json={"tokens_per_second": 150})
-        thread = threading.Thread(
-            target=lambda: codes.append(
-                ask("3 + 3?", settings, out=io.StringIO(), err=io.StringIO(), timeout=90)
-            )
-        )
+        sim.faults(tokens_per_second=150)
+        thread = threading.Thread(target=lambda: codes.append(run_ask("3 + 3?", settings, timeout=90).code))
         thread.start()
         time.sleep(1.0)
         private_redis.restart(down_for=1.0)

@@ -4,13 +4,12 @@ REDIS_URL (password masked) and says how to start one; never a traceback, never 
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.conftest import TEST_REDIS_URL
-from tests.support.processes import ROOT, mathbot_env
+from tests.support import processes
+from tests.support.env import TEST_REDIS_URL
 from tests.support.servers import free_port
 
 PASSWORD = "s3cret-pw"
@@ -28,14 +27,7 @@ FAST = 10.0
 
 def run(args: list[str], redis_url: str) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "mathbot.cli", *args],
-        env=mathbot_env({**CREDENTIALS, "REDIS_URL": redis_url}),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=150,
-    )
+    result = processes.run(args, {**CREDENTIALS, "REDIS_URL": redis_url}, timeout=150)
     return result, time.monotonic() - started
 
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 from pathlib import Path
 
-import httpx
 from aiohttp import web
 
 from mathbot.logs import REDACTED
-from tests.conftest import settings_env
 from tests.support import processes
+from tests.support.env import settings_env
 from tests.support.servers import ThreadedApp
 
 SECRETS = {
@@ -28,23 +25,9 @@ def test_no_secret_in_any_output_of_a_full_run(redis_url, sim, tmp_path: Path) -
     worker_log = tmp_path / "worker.log"
     worker = processes.start(["worker"], env, log=worker_log)
     try:
-        answered = subprocess.run(
-            [sys.executable, "-m", "mathbot.cli", "--log-level", "DEBUG", "ask", "What is 6 times 7?"],
-            env=processes.mathbot_env(env),
-            cwd=processes.ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        httpx.post(sim.url + "/_sim/faults", json={"error_status": 401, "error_count": 5})
-        refused = subprocess.run(
-            [sys.executable, "-m", "mathbot.cli", "--log-level", "DEBUG", "ask", "What is 5 times 7?"],
-            env=processes.mathbot_env(env),
-            cwd=processes.ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        answered = processes.run(["--log-level", "DEBUG", "ask", "What is 6 times 7?"], env)
+        sim.faults(error_status=401, error_count=5)
+        refused = processes.run(["--log-level", "DEBUG", "ask", "What is 5 times 7?"], env)
     finally:
         processes.stop(worker)
     assert answered.returncode == 0, answered.stderr
@@ -90,14 +73,7 @@ def test_credentials_echoed_by_a_server_never_reach_a_log_or_the_asker(redis_url
     worker_log = tmp_path / "worker.log"
     worker = processes.start(["worker"], env, log=worker_log)
     try:
-        refused = subprocess.run(
-            [sys.executable, "-m", "mathbot.cli", "--log-level", "DEBUG", "ask", "What is 6 times 7?"],
-            env=processes.mathbot_env(env),
-            cwd=processes.ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        refused = processes.run(["--log-level", "DEBUG", "ask", "What is 6 times 7?"], env)
     finally:
         processes.stop(worker)
         server.stop()

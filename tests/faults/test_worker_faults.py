@@ -12,15 +12,16 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bots.console import stream
 from mathbot import queue, runs
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
-from tests.conftest import DATA_DIR, NO_DATA
 from tests.support import processes
+from tests.support.ask import run_ask
+from tests.support.data import DATA_DIR, NO_DATA
+from tests.support.waiting import assert_quiet
 
 pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)  # answers are checked against it
 
@@ -70,7 +71,7 @@ def children(pid: int) -> list[int]:
 
 
 def slow(sim) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 60})
+    sim.faults(tokens_per_second=60)
 
 
 def test_work_horse_killed_mid_answer_is_retried_and_answered_once(settings, sim, redis_conn, worker) -> None:
@@ -81,11 +82,10 @@ def test_work_horse_killed_mid_answer_is_retried_and_answered_once(settings, sim
     assert len(horses) == 1, horses
     killed_at = time.monotonic()
     os.kill(horses[0], signal.SIGKILL)
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 2000})
+    sim.faults(tokens_per_second=2000)
     processes.wait_for(lambda: finals(redis_conn, q), timeout=60, message="the final answer")
     recovered = time.monotonic() - killed_at
-    time.sleep(1.0)
-    result = finals(redis_conn, q)
+    result = assert_quiet(lambda: finals(redis_conn, q), 1.0, "no second final message")
     assert [k for k, _ in result] == ["answer"], result
     assert result[0][1]["final"] == "70"
     details = [b.get("detail", "") for k, b in collect(redis_conn, q) if k == "progress"]
@@ -102,29 +102,29 @@ def tokens_since_restart(connection, q: Question) -> int:
     return tokens
 
 
-def test_horse_killed_twice_tells_the_asker_plainly(settings, sim, redis_conn, worker) -> None:
+def test_horse_killed_past_the_retries_tells_the_asker_plainly(settings, sim, redis_conn, worker) -> None:
     slow(sim)
     q = ask_in_background(settings, redis_conn)
-    for attempt in (1, 2):  # the first death is retried from scratch, the second is final
+    deaths = queue.WORKER_LOST_RETRIES + 1
+    for attempt in range(1, deaths + 1):  # each death but the last is retried from scratch
         processes.wait_for(
             lambda: tokens_since_restart(redis_conn, q) > 10 and len(children(worker.pid)) == 1,
             timeout=30,
             message=f"generation {attempt} under way",
         )
         os.kill(children(worker.pid)[0], signal.SIGKILL)
-        if attempt == 1:
+        if attempt < deaths:
             processes.wait_for(
                 lambda: tokens_since_restart(redis_conn, q) == 0, timeout=10, message="restart"
             )
     processes.wait_for(lambda: finals(redis_conn, q), timeout=30, message="the error")
-    time.sleep(1.0)
-    result = finals(redis_conn, q)
+    result = assert_quiet(lambda: finals(redis_conn, q), 1.0, "no second final message")
     assert [k for k, _ in result] == ["error"], result
     assert "stopped unexpectedly" in result[0][1]["message"]
 
 
 def test_whole_worker_killed_question_is_taken_over(settings, sim, redis_conn, env, tmp_path: Path) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 40})
+    sim.faults(tokens_per_second=40)
     first = processes.start(["worker"], env, log=tmp_path / "first.log")
     second = None
     try:
@@ -140,13 +140,12 @@ def test_whole_worker_killed_question_is_taken_over(settings, sim, redis_conn, e
         for horse in horses:  # node loss: the worker and its horse die together
             os.kill(horse, signal.SIGKILL)
         killed_at = time.monotonic()
-        httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 2000})
+        sim.faults(tokens_per_second=2000)
         processes.wait_for(
             lambda: finals(redis_conn, q), timeout=150, interval=0.5, message="the final answer"
         )
         recovered = time.monotonic() - killed_at
-        time.sleep(1.0)
-        result = finals(redis_conn, q)
+        result = assert_quiet(lambda: finals(redis_conn, q), 1.0, "no second final message")
         assert [k for k, _ in result] == ["answer"], result
         assert result[0][1]["final"] == "70"
         details = [b.get("detail", "") for k, b in collect(redis_conn, q) if k == "progress"]
@@ -165,7 +164,7 @@ def test_worker_pool_takes_over_a_question_whose_worker_died(
     payload in its sweep: the asker hears that it starts over, then gets the answer."""
     from rq.registry import StartedJobRegistry
 
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 40})
+    sim.faults(tokens_per_second=40)
     lost = processes.start(["worker"], env, log=tmp_path / "lost.log")
     try:
         q = ask_in_background(settings, redis_conn)
@@ -182,7 +181,7 @@ def test_worker_pool_takes_over_a_question_whose_worker_died(
     processes.wait_for(
         lambda: registry.get_expired_job_ids(), timeout=60, interval=0.5, message="the heartbeat to expire"
     )
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 2000})
+    sim.faults(tokens_per_second=2000)
     pool = processes.start(["worker", "--burst", "-n", "2"], env, log=tmp_path / "pool.log")
     try:
         processes.wait_for(lambda: finals(redis_conn, q), timeout=60, message="the final answer")
@@ -197,18 +196,17 @@ def test_worker_pool_takes_over_a_question_whose_worker_died(
 def test_job_timeout_mid_stream_ends_in_one_plain_error(settings, sim, redis_conn, worker) -> None:
     """RQ's job timeout fires as an exception inside the streaming read: it must end the question with
     the time-limit message, not pass for a server failure that is retried past the limit."""
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 30})
+    sim.faults(tokens_per_second=30)
     q = ask_in_background(settings.model_copy(update={"job_timeout": 4}), redis_conn)
     processes.wait_for(lambda: finals(redis_conn, q), timeout=30, message="the time-limit error")
-    time.sleep(1.0)
-    result = finals(redis_conn, q)
+    result = assert_quiet(lambda: finals(redis_conn, q), 1.0, "no second final message")
     assert [k for k, _ in result] == ["error"], result
     assert "time limit" in result[0][1]["message"]
     assert not any(b.get("phase") == "retrying" for k, b in collect(redis_conn, q) if k == "progress")
 
 
 def test_sigterm_lets_the_worker_finish_its_answer(settings, sim, redis_conn, worker) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 300})
+    sim.faults(tokens_per_second=300)
     q = ask_in_background(settings, redis_conn)
     processes.wait_for(lambda: tokens_so_far(redis_conn, q) > 20, timeout=30, message="generation under way")
     os.kill(worker.pid, signal.SIGTERM)  # the worker only, as `docker stop` does
@@ -229,7 +227,7 @@ def test_sigterm_lets_the_worker_finish_its_answer(settings, sim, redis_conn, wo
     ids=["dies-mid-stream", "error-event-mid-stream", "503-twice", "stalls"],
 )
 def test_server_failures_mid_answer_are_retried(settings, sim, redis_conn, worker, fault: dict) -> None:
-    httpx.post(sim.url + "/_sim/faults", json=fault)
+    sim.faults(**fault)
     q = ask_in_background(settings, redis_conn)
     processes.wait_for(lambda: finals(redis_conn, q), timeout=60, message="the final answer")
     result = finals(redis_conn, q)
@@ -239,7 +237,7 @@ def test_server_failures_mid_answer_are_retried(settings, sim, redis_conn, worke
 
 
 def test_429_storm_ends_in_one_plain_error(settings, sim, redis_conn, worker) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"overloaded": 100})
+    sim.faults(overloaded=100)
     q = ask_in_background(settings, redis_conn)
     processes.wait_for(lambda: finals(redis_conn, q), timeout=60, message="the error")
     result = finals(redis_conn, q)
@@ -252,7 +250,7 @@ def test_429_storm_ends_in_one_plain_error(settings, sim, redis_conn, worker) ->
 
 
 def test_ctrl_c_in_ask_cancels_the_question(settings, sim, redis_conn, worker) -> None:
-    from bots.console.ask import EXIT_INTERRUPTED, ask
+    from bots.console.ask import EXIT_INTERRUPTED
 
     slow(sim)
     codes: list[int] = []
@@ -263,12 +261,13 @@ def test_ctrl_c_in_ask_cancels_the_question(settings, sim, redis_conn, worker) -
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # type: ignore[arg-type]
 
     threading.Thread(target=interrupt_soon, daemon=True).start()
-    import io
-
-    codes.append(ask(PROBLEM, settings, out=io.StringIO(), err=io.StringIO(), timeout=30))
+    codes.append(run_ask(PROBLEM, settings, timeout=30).code)
     assert codes == [EXIT_INTERRUPTED]
     key = redis_conn.keys("mathbot:console:*")[0].decode()
     qid = key.rsplit(":", 1)[1]
     assert runs.state(redis_conn, qid) == "cancelled"
-    time.sleep(2.0)
-    assert not [k for _, k, _ in stream.read(redis_conn, qid, "0", block_ms=1) if k in ("answer", "error")]
+
+    def ended() -> list[str]:
+        return [k for _, k, _ in stream.read(redis_conn, qid, "0", block_ms=1) if k in ("answer", "error")]
+
+    assert_quiet(lambda: not ended(), 2.0, "no answer or error after the cancel")

@@ -2,44 +2,29 @@
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
 
-import httpx
 import pytest
 
-from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_TRUNCATED, ask
+from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_TRUNCATED
 from mathbot import messages
 from mathbot.settings import Settings
-from tests.conftest import DATA_DIR, NO_DATA, settings_env
 from tests.support import processes
-from tests.support.servers import ThreadedApp, free_port
+from tests.support.ask import run_ask
+from tests.support.data import DATA_DIR, NO_DATA, aime
+from tests.support.env import settings_env
+from tests.support.servers import free_port
+from tests.support.sim import Sim
 
 pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)
 
 
-def aime_2025(problem_id: int) -> dict:
-    rows = [json.loads(line) for line in (DATA_DIR / "aime_2025.jsonl").read_text().splitlines()]
-    return next(r for r in rows if r["id"] == problem_id)
-
-
-def run_ask(question: str, settings: Settings, timeout: float = 60) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = ask(question, settings, timeout=timeout, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-def sim_stats(sim: ThreadedApp) -> dict:
-    return httpx.get(sim.url + "/_sim/stats").json()
-
-
-def chat_requests(sim: ThreadedApp) -> int:
-    return int(sim_stats(sim)["requests"].get("/v1/chat/completions", 0))
+def chat_requests(sim: Sim) -> int:
+    return int(sim.stats()["requests"].get("/v1/chat/completions", 0))
 
 
 def test_a_question_is_answered_with_a_marked_final_answer(settings, sim, worker) -> None:
-    problem = aime_2025(1)
+    problem = aime(1)
     code, out, err = run_ask(problem["problem"], settings)
     assert code == EXIT_ANSWERED, err
     final_line = next(line for line in out.splitlines() if line.startswith("Final answer"))
@@ -49,8 +34,8 @@ def test_a_question_is_answered_with_a_marked_final_answer(settings, sim, worker
 
 
 def test_progress_is_reported_while_generating(settings, sim, worker) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 300})
-    code, out, err = run_ask(aime_2025(2)["problem"], settings)
+    sim.faults(tokens_per_second=300)
+    code, out, err = run_ask(aime(2)["problem"], settings)
     assert code == EXIT_ANSWERED, err
     lines = err.splitlines()
     assert lines[0] == messages.queued(1)  # the same words as on Slack and Discord
@@ -61,8 +46,8 @@ def test_progress_is_reported_while_generating(settings, sim, worker) -> None:
 
 
 def test_overloaded_twice_then_answered(settings, sim, worker) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"overloaded": 2})
-    code, out, err = run_ask(aime_2025(3)["problem"], settings)
+    sim.faults(overloaded=2)
+    code, out, err = run_ask(aime(3)["problem"], settings)
     assert code == EXIT_ANSWERED, err
     assert "overloaded" in err and "Retrying" in err
     assert chat_requests(sim) == 3
@@ -94,8 +79,8 @@ def test_oversized_question_is_refused_before_any_generation(settings, sim, work
 
 
 def test_truncated_answer_is_reported_as_truncated(settings, sim, worker) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"no_answer": True})
-    code, out, err = run_ask(aime_2025(4)["problem"], settings)
+    sim.faults(no_answer=True)
+    code, out, err = run_ask(aime(4)["problem"], settings)
     assert code == EXIT_TRUNCATED
     assert "ran out of room" in out
     assert not any(line.startswith("Final answer:") for line in out.splitlines())

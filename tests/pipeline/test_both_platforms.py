@@ -12,21 +12,22 @@ from rq.registry import FinishedJobRegistry
 from rq.serializers import JSONSerializer
 
 from mathbot.settings import Settings
-from tests.conftest import DATA_DIR, NO_DATA
 from tests.discord.conftest import discord_env, start_bot, start_fake
 from tests.discord.test_discord_flow import answered, assert_safe_and_small
+from tests.fakes.slack import FakeSlack
 from tests.slack import flows
 from tests.slack.conftest import slack_vars
-from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_delivery import CHANNEL, ask
 from tests.support import processes
+from tests.support.data import DATA_DIR, NO_DATA, aime
 from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
 
 pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)
 
 
 def test_one_worker_answers_slack_and_discord(
-    redis_url: str, sim: ThreadedApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    redis_url: str, sim: Sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slack = FakeSlack()
     slack_server = ThreadedApp(slack.app).start()
@@ -42,8 +43,8 @@ def test_one_worker_answers_slack_and_discord(
     slack_app = ThreadedApp(lambda: create_web_app(Settings(_env_file=None))).start()  # type: ignore[call-arg]
     try:
         ts = "1699999999.090000"
-        ask(slack_app, flows.aime(1)["problem"], ts)
-        asked = discord.run(discord.fake.send_message(flows.aime(2)["problem"], mention_bot=True))
+        ask(slack_app, aime(1)["problem"], ts)
+        asked = discord.run(discord.fake.send_message(aime(2)["problem"], mention_bot=True))
         slack_answer = flows.final(slack, flows.placeholder(slack, CHANNEL, ts), timeout=60)
         discord_answer = answered(discord.fake, asked["id"])[0]
     finally:
@@ -52,7 +53,7 @@ def test_one_worker_answers_slack_and_discord(
         processes.stop(worker)
         slack_server.stop()
         discord.server.stop()
-    aime_2 = str(flows.aime(2)["answer"])
+    aime_2 = str(aime(2)["answer"])
     assert flows.headline(slack_answer) == "Final answer: 70"
     assert discord_answer["content"].startswith(f"## Final answer: {aime_2}")
     assert_safe_and_small(discord.fake)

@@ -3,24 +3,20 @@ again with the server's own numbers, once, instead of failing with "rejected the
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT, ask
-from mathbot.settings import Settings
-from tests.support.servers import ThreadedApp
+from bots.console.ask import EXIT_ANSWERED, EXIT_BAD_INPUT
+from tests.support import sim as simulator
+from tests.support.ask import run_ask
+from tests.support.sim import Sim
 
 
 @pytest.fixture
-def sim() -> Iterator[ThreadedApp]:
+def sim() -> Iterator[Sim]:
     """A simulator without /tokenize and /chat_tokenize: the worker can only estimate."""
-    from mathbot.sim import SimConfig, make_app
-
-    config = SimConfig(tokens_per_second=4000.0, reasoning_tokens=200, tokenize=False)
-    app = ThreadedApp(lambda: make_app(config)).start()
+    app = simulator.start(tokens_per_second=4000.0, reasoning_tokens=200, tokenize=False, data_dir=None)
     yield app
     app.stop()
 
@@ -30,20 +26,10 @@ def digits(groups: int) -> str:
     return "Find the sum of the digits of " + " ".join(["1234567890"] * groups) + "."
 
 
-def run_ask(question: str, settings: Settings) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = ask(question, settings, timeout=60, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-def stats(sim: ThreadedApp) -> dict:
-    return httpx.get(sim.url + "/_sim/stats").json()
-
-
 def test_a_miscounted_prompt_is_refitted_with_the_servers_count(settings, sim, worker) -> None:
     code, out, err = run_ask(digits(800), settings)  # ~8,800 tokens; estimated ~3,000
     assert code == EXIT_ANSWERED, err
-    seen = stats(sim)
+    seen = sim.stats()
     assert seen["rejected_validation"] == 1
     assert seen["requests"]["/v1/chat/completions"] == 2
     last = seen["last_chat_request"]
@@ -54,4 +40,4 @@ def test_a_prompt_the_server_counts_too_long_is_refused_in_numbers(settings, sim
     code, out, err = run_ask(digits(1270), settings)  # ~14,000 tokens: fits TGI's input, not our reserve
     assert code == EXIT_BAD_INPUT, err
     assert "too long" in err and "12,288" in err
-    assert stats(sim)["requests"]["/v1/chat/completions"] == 1
+    assert sim.stats()["requests"]["/v1/chat/completions"] == 1

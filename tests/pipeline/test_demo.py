@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 
 from mathbot import demo, queue
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.sim.problems import ProblemBank
-from tests.conftest import settings_env
-from tests.support.processes import ROOT, mathbot_env
+from tests.support import processes
+from tests.support.env import settings_env
 
 
 def test_without_the_shared_data_the_simulator_still_knows_the_demo_problem(tmp_path: Path) -> None:
@@ -30,16 +28,29 @@ def test_demo_answers_on_a_queue_of_its_own(settings, redis_conn) -> None:
         target=ReplyTarget(platform="console", channel="real"), turns=[Turn(role="user", content="2+2?")]
     )
     queue.enqueue(real, settings, redis_conn)
-    env = mathbot_env(settings_env(settings.redis_url, "http://127.0.0.1:9"))
-    env.pop("TGI_URL")
-    result = subprocess.run(
-        [sys.executable, "-m", "mathbot.cli", "demo", "--tokens-per-second", "2000"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = settings_env(settings.redis_url, "http://127.0.0.1:9")
+    del env["TGI_URL"]
+    result = processes.run(["demo", "--tokens-per-second", "2000"], env, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Final answer" in result.stdout
     assert queue.question_queue(settings, redis_conn).job_ids == [real.id]
+
+
+def test_demo_leaves_a_shared_redis_as_it_found_it(settings, redis_conn) -> None:
+    """Nothing of the demo's stays behind: not its queue, its jobs and results, its question's keys, nor
+    its worker's registration; someone else's question is untouched."""
+    real = Question(
+        target=ReplyTarget(platform="console", channel="real"), turns=[Turn(role="user", content="2+2?")]
+    )
+    queue.enqueue(real, settings, redis_conn)
+    before = {key: redis_conn.type(key) for key in redis_conn.keys("*")}
+    queues_before = redis_conn.smembers("rq:queues")
+    env = settings_env(settings.redis_url, "http://127.0.0.1:9")
+    del env["TGI_URL"]
+    result = processes.run(["demo", "--tokens-per-second", "2000"], env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Final answer" in result.stdout
+    after = {key: redis_conn.type(key) for key in redis_conn.keys("*")}
+    assert after == before, sorted(set(after) ^ set(before))
+    assert redis_conn.smembers("rq:queues") == queues_before
+    assert not redis_conn.keys("*demo*")

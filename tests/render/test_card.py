@@ -129,3 +129,26 @@ def test_headline_is_one_bounded_line() -> None:
         r"\begin{pmatrix} 1 \\ 2 \end{pmatrix} + " + "x + " * 200 + "1", PLAIN_PROBLEM, truncated=False
     )
     assert "\n" not in card.headline and len(card.headline) <= 220 and card.headline.endswith("…")
+
+
+def test_a_vote_stopped_early_says_how_many_samples_were_drawn_and_stopped() -> None:
+    from mathbot.outcome import Vote
+
+    full = Vote(samples=5, agree=3, answers=(("70", 3), ("81", 1), ("105", 1)))
+    assert answer_card("70", AIME_PROBLEM, truncated=False, vote=full).note == (
+        "3 of 5 samples agree; other answers: 81 (1), 105 (1)."
+    )
+    early = Vote(samples=7, agree=4, answers=(("70", 4), (r"\frac{1}{2}", 1)), stopped=2)
+    assert answer_card("70", AIME_PROBLEM, truncated=False, vote=early).note == (
+        "4 of 5 samples drawn agree; other answers: 1/2 (1). "
+        "2 more were stopped early: they could not change the answer."
+    )
+    unanimous = Vote(samples=5, agree=3, answers=(("70", 3),), stopped=2)
+    assert answer_card("70", AIME_PROBLEM, truncated=False, vote=unanimous).note == (
+        "All 3 samples drawn agree. 2 more were stopped early: they could not change the answer."
+    )
+    one = Vote(samples=8, agree=5, answers=(("70", 5), ("12", 1)), failed=1, stopped=1)
+    assert answer_card("70", AIME_PROBLEM, truncated=False, vote=one).note == (
+        "5 of 7 samples drawn agree; other answers: 12 (1) (1 failed on the server). "
+        "1 more was stopped early: it could not change the answer."
+    )

@@ -1,39 +1,28 @@
 """The real corpus: every MATH-500 solution and every problem converts cleanly for every platform.
 
-The data is read from ``../shared/data`` next to the repository (never copied in); the tests skip
-when it is absent. Image rendering of every display formula is marked slow.
+The data is the shared problem sets (never copied in; ``tests/support/data.py`` says where they are
+looked for); the tests skip when they are absent. Image rendering of every display formula is marked slow.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 from mathbot.render import display_blocks, render_png, to_text
-from tests.conftest import DATA_DIR
+from tests.support import data
 
-DATA = DATA_DIR
 RAW_COMMAND = re.compile(r"\\[a-zA-Z]+")
 CODE = re.compile(r"```.*?```|(?<!\\)`[^`\n]*(?<!\\)`", re.S)  # code is verbatim by design
 FLAVORS = ("slack", "discord", "console")
 
 
-def _rows(name: str) -> list[dict]:
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"corpus not found at {path}")
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def _texts() -> list[tuple[str, str]]:
-    if not DATA.exists():
-        pytest.skip(f"corpus not found at {DATA}")
+    data.require_data()
     texts = []
-    for path in sorted(DATA.glob("*.jsonl")):
-        for index, row in enumerate(_rows(path.name)):
+    for path in sorted(data.DATA_DIR.glob("*.jsonl")):
+        for index, row in enumerate(data.rows(path.stem)):
             texts.append((f"{path.stem}[{index}].problem", row["problem"]))
             if path.name == "math_500.jsonl":
                 texts.append((f"{path.stem}[{index}].solution", row["solution"]))
@@ -54,7 +43,7 @@ def test_every_problem_and_solution_converts_without_raw_latex() -> None:
 
 
 def test_asymptote_becomes_a_diagram_marker() -> None:
-    rows = _rows("math_500.jsonl")
+    rows = data.rows("math_500")
     with_asy = [row["solution"] for row in rows if "[asy]" in row["solution"]]
     assert with_asy
     for solution in with_asy:
@@ -63,7 +52,7 @@ def test_asymptote_becomes_a_diagram_marker() -> None:
 
 
 def test_problem_dollars_read_as_money() -> None:
-    rows = _rows("math_500.jsonl")
+    rows = data.rows("math_500")
     money = [row["problem"] for row in rows if "\\$" in row["problem"]]
     assert money
     for problem in money:
@@ -72,7 +61,7 @@ def test_problem_dollars_read_as_money() -> None:
 
 @pytest.mark.slow
 def test_every_display_formula_renders_or_falls_back() -> None:
-    rows = _rows("math_500.jsonl")
+    rows = data.rows("math_500")
     blocks = [block for row in rows for block in display_blocks(row["solution"])]
     rendered = sum(render_png(block) is not None for block in blocks)
     assert rendered / len(blocks) > 0.95

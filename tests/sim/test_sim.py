@@ -7,7 +7,6 @@ import itertools
 import json
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +16,12 @@ import aiohttp
 import httpx
 import httpx2
 import pytest
-from aiohttp import web
 from huggingface_hub import InferenceClient
 from huggingface_hub.errors import GenerationError, HfHubHTTPError, OverloadedError, ValidationError
 
-from mathbot.sim import SimConfig, make_app
-from tests.conftest import DATA_DIR, NO_DATA
+from mathbot.sim import SimConfig
+from tests.support.data import DATA_DIR, NO_DATA
+from tests.support.sim import Sim
 
 pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)  # official answers come from it
 
@@ -37,55 +36,14 @@ AIME_2025_1 = (
 """aime_2025.jsonl id 1; the official answer is 70."""
 
 
-class SimServer:
-    """A simulator served by aiohttp in a background thread with its own event loop."""
-
-    def __init__(self, config: SimConfig) -> None:
-        self.config = config
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self.url = ""
-
-    async def _start(self) -> str:
-        self._runner = web.AppRunner(make_app(self.config), access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> SimServer:
-        self._thread.start()
-        self.url = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
-    def faults(self, **spec: Any) -> dict[str, Any]:
-        response = httpx.post(f"{self.url}/_sim/faults", json=spec)
-        response.raise_for_status()
-        return response.json()
-
-    def stats(self) -> dict[str, Any]:
-        return httpx.get(f"{self.url}/_sim/stats").json()
-
-    def reset(self) -> None:
-        httpx.delete(f"{self.url}/_sim/faults").raise_for_status()
-        httpx.delete(f"{self.url}/_sim/stats").raise_for_status()
-
-
 @pytest.fixture
-def make_sim() -> Iterator[Callable[..., SimServer]]:
+def make_sim() -> Iterator[Callable[..., Sim]]:
     """Start simulators with the given SimConfig fields (on top of FAST); all stopped afterwards."""
-    servers: list[SimServer] = []
+    servers: list[Sim] = []
 
-    def make(**overrides: Any) -> SimServer:
+    def make(**overrides: Any) -> Sim:
         config = SimConfig(**{"data_dir": str(DATA_DIR), **FAST, **overrides})
-        servers.append(SimServer(config).start())
+        servers.append(Sim(config).start())
         return servers[-1]
 
     yield make
@@ -94,14 +52,14 @@ def make_sim() -> Iterator[Callable[..., SimServer]]:
 
 
 @pytest.fixture(scope="module")
-def shared_sim() -> Iterator[SimServer]:
-    server = SimServer(SimConfig(data_dir=str(DATA_DIR), **FAST)).start()
+def shared_sim() -> Iterator[Sim]:
+    server = Sim(SimConfig(data_dir=str(DATA_DIR), **FAST)).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def sim(shared_sim: SimServer) -> SimServer:
+def sim(shared_sim: Sim) -> Sim:
     """The module's fast simulator, with no faults queued and zeroed counters."""
     shared_sim.reset()
     return shared_sim
@@ -133,7 +91,7 @@ def joined(chunks: list[dict[str, Any]], field: str = "content") -> str:
 # --- TGI's routes --------------------------------------------------------------------------------
 
 
-def test_health_info_and_models_say_what_they_serve(sim: SimServer) -> None:
+def test_health_info_and_models_say_what_they_serve(sim: Sim) -> None:
     assert httpx.get(f"{sim.url}/health").status_code == 200
     info = httpx.get(f"{sim.url}/info").json()
     assert info["model_id"] == "FractalAIResearch/Fathom-R1-14B"
@@ -147,14 +105,14 @@ def test_health_info_and_models_say_what_they_serve(sim: SimServer) -> None:
     assert models["data"][0]["id"] == "FractalAIResearch/Fathom-R1-14B"
 
 
-def test_tokenize_pieces_cover_the_input(sim: SimServer) -> None:
+def test_tokenize_pieces_cover_the_input(sim: Sim) -> None:
     text = "Compute $\\frac{a}{b}$ for 2024 values."
     tokens = httpx.post(f"{sim.url}/tokenize", json={"inputs": text}).json()
     assert "".join(t["text"] for t in tokens) == text
     assert all(text[t["start"] : t["stop"]] == t["text"] and isinstance(t["id"], int) for t in tokens)
 
 
-def test_chat_tokenize_applies_the_r1_template(sim: SimServer) -> None:
+def test_chat_tokenize_applies_the_r1_template(sim: Sim) -> None:
     def tokenize(messages: list[dict[str, Any]]) -> dict[str, Any]:
         return httpx.post(f"{sim.url}/chat_tokenize", json={"messages": messages}).json()
 
@@ -174,7 +132,7 @@ def test_chat_tokenize_applies_the_r1_template(sim: SimServer) -> None:
     assert len(longer["tokenize_response"]) > len(short["tokenize_response"]) > 5
 
 
-def test_streamed_chat_is_r1_shaped_and_ends_like_tgi(sim: SimServer) -> None:
+def test_streamed_chat_is_r1_shaped_and_ends_like_tgi(sim: Sim) -> None:
     chunks = chat_chunks(sim.url, seed=1)
     text = joined(chunks)
     assert text.startswith("(Simulated reasoning")
@@ -186,12 +144,12 @@ def test_streamed_chat_is_r1_shaped_and_ends_like_tgi(sim: SimServer) -> None:
     assert all(c["object"] == "chat.completion.chunk" and c["usage"] is None for c in chunks)
 
 
-def test_tags_shape_opens_and_closes_think(make_sim: Callable[..., SimServer]) -> None:
+def test_tags_shape_opens_and_closes_think(make_sim: Callable[..., Sim]) -> None:
     text = joined(chat_chunks(make_sim(shape="tags").url, seed=1))
     assert text.startswith("<think>\n(Simulated reasoning") and "</think>" in text and "\\boxed{70}" in text
 
 
-def test_split_shape_streams_reasoning_in_its_own_field(make_sim: Callable[..., SimServer]) -> None:
+def test_split_shape_streams_reasoning_in_its_own_field(make_sim: Callable[..., Sim]) -> None:
     sim = make_sim(shape="split")
     chunks = chat_chunks(sim.url, seed=1)
     reasoning, content = joined(chunks, "reasoning_content"), joined(chunks)
@@ -202,7 +160,7 @@ def test_split_shape_streams_reasoning_in_its_own_field(make_sim: Callable[..., 
     assert message["reasoning_content"] == reasoning and message["content"] == content
 
 
-def test_non_streamed_chat_has_usage(sim: SimServer) -> None:
+def test_non_streamed_chat_has_usage(sim: Sim) -> None:
     body = httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(seed=2), timeout=30).json()
     choice, usage = body["choices"][0], body["usage"]
     assert choice["finish_reason"] == "stop" and "\\boxed{70}" in choice["message"]["content"]
@@ -212,7 +170,7 @@ def test_non_streamed_chat_has_usage(sim: SimServer) -> None:
     )
 
 
-def test_max_tokens_cuts_with_length_and_usage_comes_in_a_chunk_of_its_own(sim: SimServer) -> None:
+def test_max_tokens_cuts_with_length_and_usage_comes_in_a_chunk_of_its_own(sim: Sim) -> None:
     chunks = chat_chunks(sim.url, max_tokens=50, seed=3, stream_options={"include_usage": True})
     *tokens, usage = chunks  # TGI 3.x (router/src/chat.rs): the finish chunk, then usage with no choices
     assert tokens[-1]["choices"][0]["finish_reason"] == "length" and tokens[-1]["usage"] is None
@@ -221,7 +179,7 @@ def test_max_tokens_cuts_with_length_and_usage_comes_in_a_chunk_of_its_own(sim: 
     assert "</think>" not in joined(chunks)
 
 
-def test_same_seed_same_text_and_answer_fixed_across_seeds(sim: SimServer) -> None:
+def test_same_seed_same_text_and_answer_fixed_across_seeds(sim: Sim) -> None:
     problem = "How many ordered pairs of positive integers (a, b) satisfy a + b = 1000 and gcd(a, b) = 1?"
     one, again, other = (joined(chat_chunks(sim.url, problem=problem, seed=s)) for s in (5, 5, 6))
     assert one == again and one != other
@@ -240,12 +198,12 @@ def test_same_seed_same_text_and_answer_fixed_across_seeds(sim: SimServer) -> No
         ("Positive real numbers $x$ and $y$ satisfy $y^3=x^2$ and $(y-x)^2=4y^2$. What is $x+y$?", "36"),
     ],
 )
-def test_known_problems_get_their_official_answer(sim: SimServer, problem: str, answer: str) -> None:
+def test_known_problems_get_their_official_answer(sim: Sim, problem: str, answer: str) -> None:
     body = httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(problem), timeout=30).json()
     assert body["choices"][0]["message"]["content"].endswith(f"$\\boxed{{{answer}}}$.")
 
 
-def test_follow_up_answers_the_last_user_message(sim: SimServer) -> None:
+def test_follow_up_answers_the_last_user_message(sim: Sim) -> None:
     messages = [
         {"role": "user", "content": "What is 1+1?"},
         {"role": "assistant", "content": "Reasoning.</think>\n\nThe final answer is $\\boxed{2}$."},
@@ -255,7 +213,7 @@ def test_follow_up_answers_the_last_user_message(sim: SimServer) -> None:
     assert "\\boxed{70}" in body["choices"][0]["message"]["content"]
 
 
-def test_native_generate_and_generate_stream(sim: SimServer) -> None:
+def test_native_generate_and_generate_stream(sim: Sim) -> None:
     prompt = f"<｜begin▁of▁sentence｜><｜User｜>{AIME_2025_1}<｜Assistant｜><think>\n"
     params = {"max_new_tokens": 4000, "details": True, "seed": 4, "do_sample": True}
     once = httpx.post(f"{sim.url}/generate", json={"inputs": prompt, "parameters": params}, timeout=30).json()
@@ -277,7 +235,7 @@ def test_native_generate_and_generate_stream(sim: SimServer) -> None:
 # --- huggingface_hub, the client the worker uses -------------------------------------------------
 
 
-def test_huggingface_hub_chat_completion_streams_end_to_end(sim: SimServer) -> None:
+def test_huggingface_hub_chat_completion_streams_end_to_end(sim: Sim) -> None:
     client = InferenceClient(base_url=sim.url, timeout=30)
     messages = [{"role": "user", "content": AIME_2025_1}]
     parts, finish = [], None
@@ -293,7 +251,7 @@ def test_huggingface_hub_chat_completion_streams_end_to_end(sim: SimServer) -> N
     assert (sent["max_tokens"], sent["seed"], sent["temperature"], sent["top_p"]) == (4000, 7, 0.6, 0.95)
 
 
-def test_huggingface_hub_text_generation_and_typed_errors(sim: SimServer) -> None:
+def test_huggingface_hub_text_generation_and_typed_errors(sim: Sim) -> None:
     client = InferenceClient(base_url=sim.url, timeout=30)
     prompt = f"<｜begin▁of▁sentence｜><｜User｜>{AIME_2025_1}<｜Assistant｜><think>\n"
     events = list(client.text_generation(prompt, stream=True, details=True, max_new_tokens=4000, seed=1))
@@ -308,7 +266,7 @@ def test_huggingface_hub_text_generation_and_typed_errors(sim: SimServer) -> Non
     assert caught.value.response.status_code == 422
 
 
-def test_huggingface_hub_chokes_on_axum_style_done(make_sim: Callable[..., SimServer]) -> None:
+def test_huggingface_hub_chokes_on_axum_style_done(make_sim: Callable[..., Sim]) -> None:
     """With `data:[DONE]` (no space, as axum-based TGI wrote it) huggingface_hub 2.4 fails at the end."""
     client = InferenceClient(base_url=make_sim(sse_space=False).url, timeout=30)
     parts = []
@@ -333,13 +291,13 @@ def test_huggingface_hub_chokes_on_axum_style_done(make_sim: Callable[..., SimSe
         ({"max_tokens": 16370}, "`inputs` tokens + `max_new_tokens` must be <= 16384. Given: "),
     ],
 )
-def test_validation_errors_are_tgi_422s(sim: SimServer, extra: dict[str, Any], message: str) -> None:
+def test_validation_errors_are_tgi_422s(sim: Sim, extra: dict[str, Any], message: str) -> None:
     response = httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(**extra))
     assert response.status_code == 422
     assert response.json()["error_type"] == "validation" and response.json()["error"].startswith(message)
 
 
-def test_oversized_prompts_are_refused(sim: SimServer) -> None:
+def test_oversized_prompts_are_refused(sim: Sim) -> None:
     huge = "word " * 17000
     too_long = httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(huge, max_tokens=100)).json()
     assert too_long["error"].startswith("`inputs` tokens + `max_new_tokens` must be <= 16384. Given: ")
@@ -352,12 +310,12 @@ def test_oversized_prompts_are_refused(sim: SimServer) -> None:
     assert sim.stats()["rejected_validation"] == 2
 
 
-def test_greedy_temperature_zero_is_accepted_and_ignores_seed(sim: SimServer) -> None:
+def test_greedy_temperature_zero_is_accepted_and_ignores_seed(sim: Sim) -> None:
     texts = {joined(chat_chunks(sim.url, temperature=0, seed=s, max_tokens=60)) for s in (1, 2)}
     assert len(texts) == 1
 
 
-def test_malformed_bodies_get_axum_plain_text_errors(sim: SimServer) -> None:
+def test_malformed_bodies_get_axum_plain_text_errors(sim: Sim) -> None:
     bad_json = httpx.post(
         f"{sim.url}/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"}
     )
@@ -368,7 +326,7 @@ def test_malformed_bodies_get_axum_plain_text_errors(sim: SimServer) -> None:
     assert no_messages.status_code == 422 and "missing field `messages`" in no_messages.text
 
 
-def test_max_tokens_default_fills_the_total_budget(sim: SimServer) -> None:
+def test_max_tokens_default_fills_the_total_budget(sim: Sim) -> None:
     body = httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(), timeout=30).json()
     assert body["choices"][0]["finish_reason"] == "stop"  # no 422 although max_tokens was left out
 
@@ -376,7 +334,7 @@ def test_max_tokens_default_fills_the_total_budget(sim: SimServer) -> None:
 # --- capacity, rate and faults -------------------------------------------------------------------
 
 
-async def test_capacity_overflow_gets_429_then_recovers(make_sim: Callable[..., SimServer]) -> None:
+async def test_capacity_overflow_gets_429_then_recovers(make_sim: Callable[..., Sim]) -> None:
     sim = make_sim(capacity=2, tokens_per_second=200)
     url = f"{sim.url}/v1/chat/completions"
     async with aiohttp.ClientSession() as session:
@@ -392,7 +350,7 @@ async def test_capacity_overflow_gets_429_then_recovers(make_sim: Callable[..., 
     assert (stats["max_in_flight"], stats["rejected_overloaded"], stats["in_flight"]) == (2, 1, 0)
 
 
-async def test_64_concurrent_streams(make_sim: Callable[..., SimServer]) -> None:
+async def test_64_concurrent_streams(make_sim: Callable[..., Sim]) -> None:
     sim = make_sim(
         tokens_per_second=250, reasoning_tokens=600
     )  # ~3 s each: all 64 overlap, even on a busy machine
@@ -410,7 +368,7 @@ async def test_64_concurrent_streams(make_sim: Callable[..., SimServer]) -> None
     assert stats["max_in_flight"] == 64 and stats["generations_completed"] == 64
 
 
-async def test_a_client_that_hangs_up_frees_its_slot(make_sim: Callable[..., SimServer]) -> None:
+async def test_a_client_that_hangs_up_frees_its_slot(make_sim: Callable[..., Sim]) -> None:
     sim = make_sim(tokens_per_second=100, capacity=1)
     async with aiohttp.ClientSession() as session:
         response = await session.post(f"{sim.url}/v1/chat/completions", json=chat_body(stream=True))
@@ -424,7 +382,7 @@ async def test_a_client_that_hangs_up_frees_its_slot(make_sim: Callable[..., Sim
     assert httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(max_tokens=5)).status_code == 200
 
 
-def test_token_rate_is_per_stream_and_can_change_at_run_time(sim: SimServer) -> None:
+def test_token_rate_is_per_stream_and_can_change_at_run_time(sim: Sim) -> None:
     started = time.monotonic()
     chat_chunks(sim.url, max_tokens=200)
     fast = time.monotonic() - started
@@ -435,14 +393,14 @@ def test_token_rate_is_per_stream_and_can_change_at_run_time(sim: SimServer) -> 
     assert 0.45 < slow < 2.0 and fast < slow / 2
 
 
-def test_tokens_per_chunk_merges_chat_chunks_but_not_tokens(make_sim: Callable[..., SimServer]) -> None:
+def test_tokens_per_chunk_merges_chat_chunks_but_not_tokens(make_sim: Callable[..., Sim]) -> None:
     merged = make_sim(tokens_per_chunk=8)
     chunks = chat_chunks(merged.url, seed=1, stream_options={"include_usage": True})
     usage = chunks[-1]["usage"]["completion_tokens"]
     assert len(chunks) < usage / 4 and joined(chunks) == joined(chat_chunks(make_sim().url, seed=1))
 
 
-def test_overloaded_fault_then_error_status_fault_in_order(sim: SimServer) -> None:
+def test_overloaded_fault_then_error_status_fault_in_order(sim: Sim) -> None:
     sim.faults(overloaded=2)
     sim.faults(error_status=503, error_count=1)
     statuses = [httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(max_tokens=5)) for _ in range(4)]
@@ -452,7 +410,7 @@ def test_overloaded_fault_then_error_status_fault_in_order(sim: SimServer) -> No
     assert sim.stats()["faults_applied"] == {"overloaded": 2, "error_status": 1}
 
 
-def test_die_fault_cuts_the_stream_without_done(sim: SimServer) -> None:
+def test_die_fault_cuts_the_stream_without_done(sim: Sim) -> None:
     sim.faults(die_after_tokens=20)
     lines: list[str] = []
     with (
@@ -466,7 +424,7 @@ def test_die_fault_cuts_the_stream_without_done(sim: SimServer) -> None:
     assert httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(max_tokens=5)).status_code == 200
 
 
-def test_die_fault_breaks_the_huggingface_hub_stream(sim: SimServer) -> None:
+def test_die_fault_breaks_the_huggingface_hub_stream(sim: Sim) -> None:
     sim.faults(die_after_tokens=10)
     client = InferenceClient(base_url=sim.url, timeout=30)
     parts = []
@@ -476,7 +434,7 @@ def test_die_fault_breaks_the_huggingface_hub_stream(sim: SimServer) -> None:
     assert len(parts) == 10
 
 
-def test_huggingface_hub_stream_needs_a_live_client(sim: SimServer) -> None:
+def test_huggingface_hub_stream_needs_a_live_client(sim: Sim) -> None:
     """The client's ExitStack owns the response: a stream from a client nobody holds arrives closed."""
     with pytest.raises(httpx2.StreamClosed):
         for _ in InferenceClient(base_url=sim.url, timeout=30).chat_completion(
@@ -485,7 +443,7 @@ def test_huggingface_hub_stream_needs_a_live_client(sim: SimServer) -> None:
             pass
 
 
-def test_stream_error_fault_is_an_sse_error_after_http_200(sim: SimServer) -> None:
+def test_stream_error_fault_is_an_sse_error_after_http_200(sim: Sim) -> None:
     sim.faults(stream_error_after_tokens=15)
     events = sse_data(sim.url, chat_body(stream=True))
     assert len(events) == 16 and json.loads(events[-1])["error_type"] == "generation"
@@ -496,7 +454,7 @@ def test_stream_error_fault_is_an_sse_error_after_http_200(sim: SimServer) -> No
             pass
 
 
-def test_stall_fault_pauses_mid_stream(sim: SimServer) -> None:
+def test_stall_fault_pauses_mid_stream(sim: Sim) -> None:
     sim.faults(stall_after_tokens=5, stall_seconds=0.8)
     arrivals: list[float] = []
     with httpx.stream("POST", f"{sim.url}/v1/chat/completions", json=chat_body(stream=True), timeout=30) as r:
@@ -507,7 +465,7 @@ def test_stall_fault_pauses_mid_stream(sim: SimServer) -> None:
     assert max(gaps) >= 0.7 and gaps.index(max(gaps)) == 4
 
 
-def test_no_answer_fault_reasons_until_the_limit(sim: SimServer) -> None:
+def test_no_answer_fault_reasons_until_the_limit(sim: Sim) -> None:
     sim.faults(no_answer=True)
     chunks = chat_chunks(sim.url, max_tokens=400, stream_options={"include_usage": True})
     text = joined(chunks)
@@ -519,7 +477,7 @@ def test_no_answer_fault_reasons_until_the_limit(sim: SimServer) -> None:
     assert "\\boxed{70}" in joined(chat_chunks(sim.url))  # only the next generation was affected
 
 
-def test_unhealthy_fault_and_bad_fault_specs(sim: SimServer) -> None:
+def test_unhealthy_fault_and_bad_fault_specs(sim: Sim) -> None:
     sim.faults(unhealthy=True)
     health = httpx.get(f"{sim.url}/health")
     assert health.status_code == 503 and health.json()["error_type"] == "healthcheck"
@@ -529,12 +487,29 @@ def test_unhealthy_fault_and_bad_fault_specs(sim: SimServer) -> None:
         "tokens_per_second": FAST["tokens_per_second"],
         "unhealthy": False,
         "accuracy": 1.0,
+        "solution_paragraphs": 0,
     }
     assert httpx.get(f"{sim.url}/health").status_code == 200
     assert httpx.post(f"{sim.url}/_sim/faults", json={"accuracy": 1.5}).status_code == 400
+    assert httpx.post(f"{sim.url}/_sim/faults", json={"solution_paragraphs": -1}).status_code == 400
 
 
-def test_stats_count_requests_per_endpoint(sim: SimServer) -> None:
+def test_solution_paragraphs_make_a_long_solution_with_the_same_answer(sim: Sim) -> None:
+    def solution() -> str:
+        body = httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(), timeout=30).json()
+        return str(body["choices"][0]["message"]["content"]).split("</think>")[-1]
+
+    short = solution()
+    assert (
+        httpx.post(f"{sim.url}/_sim/faults", json={"solution_paragraphs": 40}).json()["solution_paragraphs"]
+        == 40
+    )
+    long = solution()
+    assert len(long) > len(short) + 4000
+    assert short.endswith("$\\boxed{70}$.") and long.endswith("$\\boxed{70}$.")
+
+
+def test_stats_count_requests_per_endpoint(sim: Sim) -> None:
     httpx.get(f"{sim.url}/health")
     httpx.post(f"{sim.url}/v1/chat/completions", json=chat_body(max_tokens=5))
     stats = sim.stats()

@@ -11,7 +11,7 @@ from mathbot.sim.script import NOTICE, hashed_answer, plan_generation, write_scr
 from mathbot.sim.template import apply_chat_template, problem_from_prompt
 from mathbot.sim.tokens import EOS, count_tokens, tokenize
 from mathbot.sim.validation import ValidationFailure, check_lengths
-from tests.conftest import DATA_DIR, require_data
+from tests.support.data import DATA_DIR, require_data
 
 
 def test_tokens_concatenate_back_and_special_tokens_stay_whole() -> None:
@@ -141,3 +141,30 @@ def test_accuracy_is_a_run_time_setting() -> None:
         parse_fault_spec({"accuracy": 2})
     with pytest.raises(ValueError):
         SimConfig(accuracy=-0.1)
+
+
+def test_a_known_mix_of_sample_answers_is_boxed_in_turn_by_seed() -> None:
+    from mathbot.extract import conclude, split
+    from mathbot.sim.problems import Problem
+
+    mix = ("70", r"12\,\text{m}", r"\boxed{3} \text{ or } \boxed{-5}")
+    known = Problem("test", "1", "Find x.", "70", mix)
+    finals = []
+    for seed in range(6):
+        plan = plan_generation(
+            "Find x.", known=known, seed_key=f"seed:{seed}", reasoning_tokens=80, shape="r1",
+            max_new_tokens=4000, accuracy=1.0,
+        )  # fmt: skip
+        text = "".join(p.text for p in plan.pieces if not p.special)
+        assert "\\boxed" not in text.split("</think>")[0]  # the reasoning boxes nothing
+        finals.append(conclude(split(text), "stop").final)
+    assert finals == ["70", r"12\,\text{m}", "3, -5"] * 2
+    greedy = write_script("Find x.", known=known, seed_key="greedy", reasoning_tokens=80)
+    assert greedy.answer == "70"  # greedy requests are always right, as with --accuracy
+
+
+def test_sim_answers_are_read_from_the_problem_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    row = '{"id": 7, "problem": "Find y.", "answer": 2.0, "sim_answers": [2.0, "3"]}'
+    (tmp_path / "mix.jsonl").write_text(row + "\n")
+    problem = ProblemBank.from_dir(str(tmp_path)).find("Find y.")
+    assert problem is not None and problem.samples == ("2", "3") and problem.answer == "2"

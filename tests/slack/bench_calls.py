@@ -34,11 +34,12 @@ import redis
 from aiohttp import web
 from rq import Worker
 
-from mathbot.sim import SimConfig, make_app
-from tests.conftest import DATA_DIR, TEST_REDIS_URL
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, Call, FakeSlack
+from tests.fakes.slack import BOT_TOKEN, BOT_USER, Call, FakeSlack, signing
+from tests.slack import flows
 from tests.support import bench, processes
+from tests.support import sim as simulator
+from tests.support.data import aime
+from tests.support.env import TEST_REDIS_URL
 from tests.support.servers import ThreadedApp, free_port
 
 WORKER_PREFIX = "/w"
@@ -101,14 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         served = ThreadedApp(fake.app).start()
         stack.callback(served.stop)
         fake.url = served.url
-        config = SimConfig(
+        sim = simulator.start(
             tokens_per_second=args.tokens_per_second,
             reasoning_tokens=args.reasoning_tokens,
             tokens_per_chunk=args.tokens_per_chunk,
             capacity=max(64, args.questions),
-            data_dir=str(DATA_DIR),
         )
-        sim = ThreadedApp(lambda: make_app(config)).start()
         stack.callback(sim.stop)
         env = {
             "REDIS_URL": TEST_REDIS_URL,
@@ -162,7 +161,7 @@ def _healthy(url: str) -> bool:
 
 def ask(fake: FakeSlack, adapter_url: str, args: argparse.Namespace) -> list[Question]:
     """Send every question as Slack would: the first `solves` as /solve, the rest as app mentions."""
-    problem = flows.aime(1)["problem"]
+    problem = aime(1)["problem"]
     questions = []
     for i in range(args.questions):
         channel = f"C0BENCH{i % args.channels:03d}"

@@ -8,10 +8,11 @@ import pytest
 import redis
 
 from mathbot.settings import Settings
-from tests.conftest import settings_env
-from tests.slack.fake_slack import BOT_TOKEN, LIMIT_ERRORS, FakeSlack
-from tests.slack.signing import SIGNING_SECRET
+from tests.fakes.slack import BOT_TOKEN, LIMIT_ERRORS, FakeSlack
+from tests.fakes.slack.signing import SIGNING_SECRET
+from tests.support.env import settings_env
 from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def slack_vars(fake: FakeSlack) -> dict[str, str]:
 
 
 @pytest.fixture
-def env(redis_url: str, sim: ThreadedApp, fake_slack: FakeSlack) -> dict[str, str]:
+def env(redis_url: str, sim: Sim, fake_slack: FakeSlack) -> dict[str, str]:
     """The root `env`, plus Slack credentials and the fake API (the `worker` fixture uses it too)."""
     return settings_env(redis_url, sim.url, **slack_vars(fake_slack))
 

@@ -1,5 +1,4 @@
-"""Helpers for the end-to-end tests: worker processes, real problems, and waiting for what the fake Slack
-received."""
+"""Helpers for the end-to-end tests: worker processes, and waiting for what the fake Slack received."""
 
 from __future__ import annotations
 
@@ -8,11 +7,10 @@ import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from tests.conftest import DATA_DIR, require_data
-from tests.slack.fake_slack import Call, FakeSlack
+from tests.fakes.slack import Call, FakeSlack
 from tests.support import processes
+from tests.support.data import aime as aime  # for one round: tests on other branches call flows.aime
 from tests.support.processes import wait_for
 
 ANSWER_TIMEOUT = 30.0
@@ -32,17 +30,6 @@ def workers(
     finally:
         for process in started:
             processes.stop(process)
-
-
-def aime(problem_id: int) -> dict[str, Any]:
-    """A problem of /work/shared/data/aime_2025.jsonl (the simulator boxes its official answer)."""
-    require_data()
-    with open(DATA_DIR / "aime_2025.jsonl") as lines:
-        for line in lines:
-            row = json.loads(line)
-            if row["id"] == problem_id:
-                return dict(row)
-    raise KeyError(problem_id)
 
 
 def is_final(call: Call) -> bool:

@@ -11,10 +11,13 @@ import redis
 
 from bots.slack import blocks, texts
 from mathbot import defaults, keys, messages, questions, threads
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
+from tests.fakes.slack import BOT_USER, TEAM, Call, FakeSlack, signing
+from tests.slack import flows
+from tests.support.data import aime
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
+from tests.support.waiting import assert_quiet
 
 CHANNEL = "C0MATHS01"
 ADA = "U0ADA001"
@@ -38,7 +41,7 @@ def queued_jobs(redis_conn: redis.Redis) -> int:
 def test_mention_gets_exactly_one_answer_in_its_thread(
     fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, redis_conn: redis.Redis
 ) -> None:
-    problem = flows.aime(1)
+    problem = aime(1)
     response = signing.post(
         slack_app.url, signing.event(mention(problem["problem"], "1699999999.000100")), signing.JSON
     )
@@ -47,7 +50,13 @@ def test_mention_gets_exactly_one_answer_in_its_thread(
     ts = flows.placeholder(fake_slack, CHANNEL, "1699999999.000100")
     answer = flows.final(fake_slack, ts)
     assert flows.headline(answer) == "Final answer: 70"
-    time.sleep(0.5)  # anything late (a second answer) would show up now
+    assert_quiet(  # anything late (a second answer) would show up now
+        lambda: (
+            len(fake_slack.calls_to("chat.postMessage")),
+            [c for c in fake_slack.updates(ts) if flows.is_final(c)],
+        ),
+        0.5,
+    )
     in_thread = fake_slack.posted(CHANNEL, "1699999999.000100")
     assert [c.args["text"] for c in in_thread] == [messages.queued(1)]
     assert all(
@@ -68,7 +77,7 @@ def test_placeholder_is_posted_queued_and_the_adapter_never_edits_it(
         assert post.args["text"] == messages.queued(n)  # no worker runs: the second waits behind the first
         [button] = post.args["blocks"][-1]["elements"]
         assert button["action_id"] == blocks.CANCEL_ACTION
-    time.sleep(0.5)
+    assert_quiet(lambda: (queued_jobs(redis_conn), len(fake_slack.calls_to("chat.update"))), 0.5)
     assert queued_jobs(redis_conn) == 2
     assert not fake_slack.calls_to("chat.update")
 
@@ -76,7 +85,7 @@ def test_placeholder_is_posted_queued_and_the_adapter_never_edits_it(
 def test_solve_acks_fast_posts_a_root_message_and_answers_in_its_thread(
     fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object
 ) -> None:
-    problem = flows.aime(1)["problem"]
+    problem = aime(1)["problem"]
     body = signing.command(problem, CHANNEL, ADA, fake_slack.url + "/response/command")
     started = time.monotonic()
     response = signing.post(slack_app.url, body, signing.FORM)
@@ -100,8 +109,7 @@ def test_solve_without_text_shows_usage_privately(
     response = signing.post(slack_app.url, body, signing.FORM)
     assert response.status_code == 200
     assert response.json() == {"text": texts.USAGE, "response_type": "ephemeral"}
-    time.sleep(0.3)
-    assert not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0
+    assert_quiet(lambda: not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0, 0.3)
 
 
 def test_solve_where_mathbot_cannot_post_says_so_privately(
@@ -116,9 +124,9 @@ def test_solve_where_mathbot_cannot_post_says_so_privately(
 
 
 def test_follow_up_in_the_thread_carries_the_history(
-    fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, sim: ThreadedApp, redis_conn: redis.Redis
+    fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, sim: Sim, redis_conn: redis.Redis
 ) -> None:
-    problem = flows.aime(1)["problem"]
+    problem = aime(1)["problem"]
     thread = "1699999999.000200"
     signing.post(slack_app.url, signing.event(mention(problem, thread)), signing.JSON)
     first = flows.placeholder(fake_slack, CHANNEL, thread)
@@ -147,7 +155,7 @@ def test_follow_up_in_the_thread_carries_the_history(
     )[0]
     flows.final(fake_slack, second)
 
-    request = httpx.get(sim.url + "/_sim/stats").json()["last_chat_request"]
+    request = sim.stats()["last_chat_request"]
     roles = [m["role"] for m in request["messages"]]
     assert roles == ["user", "assistant", "user"]
     assert "integer bases" in request["messages"][0]["content"]
@@ -171,8 +179,7 @@ def test_reply_in_a_thread_mathbot_is_not_in_is_ignored(
     edit = {**reply, "subtype": "message_changed", "channel_type": "im", "ts": "1699999999.000700"}
     for event in (reply, own, edit):
         assert signing.post(slack_app.url, signing.event(event), signing.JSON).status_code == 200
-    time.sleep(0.5)
-    assert not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0
+    assert_quiet(lambda: not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0, 0.5)
 
 
 def test_dm_is_answered_in_a_thread_under_it(
@@ -183,7 +190,7 @@ def test_dm_is_answered_in_a_thread_under_it(
         "channel": "D0ADA0001",
         "channel_type": "im",
         "user": ADA,
-        "text": flows.aime(1)["problem"],
+        "text": aime(1)["problem"],
         "ts": "1699999999.000800",
     }
     assert signing.post(slack_app.url, signing.event(dm), signing.JSON).status_code == 200
@@ -191,11 +198,38 @@ def test_dm_is_answered_in_a_thread_under_it(
     assert flows.headline(answer) == "Final answer: 70"
 
 
+def test_group_dm_is_answered_like_a_private_channel(
+    fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, redis_conn: redis.Redis
+) -> None:
+    """A mention in a group DM mathbot is in, then a follow-up in its thread without a mention, are each
+    answered in that thread; the group's other talk is left alone."""
+    group, thread = "G0GROUPDM1", "1699999999.000850"
+    ask = {**mention(flows.aime(1)["problem"], thread), "channel": group}
+    assert signing.post(slack_app.url, signing.event(ask), signing.JSON).status_code == 200
+    first = flows.placeholder(fake_slack, group, thread)
+    assert flows.headline(flows.final(fake_slack, first)) == "Final answer: 70"
+    key = threads.thread_key("slack", group, thread)
+    wait_for(lambda: len(threads.history(redis_conn, key)) == 2, 5, message="the answer in thread memory")
+
+    talk = {"type": "message", "channel": group, "channel_type": "mpim", "user": ADA, "text": "lunch?"}
+    follow_up = {**talk, "text": "Why must b + 7 divide 56?", "ts": "1699999999.000870", "thread_ts": thread}
+    for event in ({**talk, "ts": "1699999999.000860"}, follow_up):
+        assert signing.post(slack_app.url, signing.event(event), signing.JSON).status_code == 200
+    second = wait_for(
+        lambda: [c.response["ts"] for c in fake_slack.posted(group, thread) if c.response["ts"] != first],
+        10,
+        message="the follow-up's placeholder",
+    )[0]
+    flows.final(fake_slack, second)
+    assert queued_jobs(redis_conn) == 2  # the talk asked nothing
+    assert [c.args.get("thread_ts") for c in fake_slack.calls_to("chat.postMessage")] == [thread, thread]
+
+
 def test_retries_and_double_delivery_make_one_question_and_one_answer(
     fake_slack: FakeSlack, slack_app: ThreadedApp, worker: object, redis_conn: redis.Redis
 ) -> None:
     ts = "1699999999.000900"
-    event = mention(flows.aime(1)["problem"], ts)
+    event = mention(aime(1)["problem"], ts)
     as_mention = signing.event(event, event_id="Ev0MENTION1")
     as_message = signing.event(
         {**event, "type": "message", "channel_type": "channel"}, event_id="Ev0MESSAGE1"
@@ -209,11 +243,14 @@ def test_retries_and_double_delivery_make_one_question_and_one_answer(
     ]
     assert statuses == [200] * 5  # retries are acknowledged, or Slack keeps retrying
     answer = flows.final(fake_slack, flows.placeholder(fake_slack, CHANNEL, ts))
-    time.sleep(0.5)
+
+    def finals() -> list[Call]:
+        return [c for c in fake_slack.calls_to("chat.update") if flows.is_final(c)]
+
+    assert_quiet(lambda: (queued_jobs(redis_conn), len(fake_slack.posted(CHANNEL, ts)), finals()), 0.5)
     assert queued_jobs(redis_conn) == 1
     assert len(fake_slack.posted(CHANNEL, ts)) == 1
-    finals = [c for c in fake_slack.calls_to("chat.update") if flows.is_final(c)]
-    assert finals == [answer]
+    assert finals() == [answer]
 
 
 def test_bad_or_stale_signature_is_refused_and_nothing_is_queued(
@@ -226,8 +263,7 @@ def test_bad_or_stale_signature_is_refused_and_nothing_is_queued(
         slack_app.url + "/slack/events", content=body, headers={"Content-Type": signing.JSON}
     )
     assert (wrong.status_code, stale.status_code, unsigned.status_code) == (401, 401, 401)
-    time.sleep(0.3)
-    assert not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0
+    assert_quiet(lambda: not fake_slack.calls_to("chat.postMessage") and queued_jobs(redis_conn) == 0, 0.3)
     assert not redis_conn.keys("mathbot:seen:*")
 
 
@@ -303,5 +339,4 @@ def test_editing_an_answered_mention_does_not_ask_it_again(
         redis_conn.delete(key)
     edited = mention("What is 1 + 2?", ts, edited={"user": ADA, "ts": "1699999999.001400"})
     assert signing.post(slack_app.url, signing.event(edited), signing.JSON).status_code == 200
-    time.sleep(0.5)
-    assert len(fake_slack.posted(CHANNEL, ts)) == 1 and queued_jobs(redis_conn) == 1
+    assert_quiet(lambda: len(fake_slack.posted(CHANNEL, ts)) == 1 and queued_jobs(redis_conn) == 1, 0.5)

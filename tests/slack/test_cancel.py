@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
@@ -15,11 +14,14 @@ from rq.serializers import JSONSerializer
 from bots.slack import blocks, texts
 from mathbot import messages, questions, queue, runs
 from mathbot.settings import Settings
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, Call, FakeSlack
+from tests.fakes.slack import BOT_USER, Call, FakeSlack, signing
+from tests.slack import flows
 from tests.slack.flows import workers
+from tests.support.data import aime
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
+from tests.support.waiting import assert_quiet
 
 CHANNEL = "C0MATHS01"
 ADA = "U0ADA001"
@@ -35,7 +37,7 @@ def ask(app: ThreadedApp, ts: str) -> None:
         "type": "app_mention",
         "channel": CHANNEL,
         "user": ADA,
-        "text": f"<@{BOT_USER}> {flows.aime(1)['problem']}",
+        "text": f"<@{BOT_USER}> {aime(1)['problem']}",
         "ts": ts,
     }
     assert signing.post(app.url, signing.event(event), signing.JSON).status_code == 200
@@ -122,7 +124,10 @@ def test_asker_cancels_a_queued_question_and_it_is_never_answered(
     assert (note.args["user"], note.args["text"]) == (ADA, texts.CANCEL_FINISHED)
 
     with workers(env, tmp_path):  # a worker now finds nothing to answer
-        time.sleep(QUIET_SECONDS)
+        wait_for(lambda: queue.workers_alive(settings, redis_conn), 30, message="the worker")
+        assert_quiet(
+            lambda: (len(fake_slack.calls_to("chat.postMessage")), len(fake_slack.updates(ts))), QUIET_SECONDS
+        )
     assert fake_slack.message(CHANNEL, ts)["text"] == messages.CANCELLED  # type: ignore[index]
     assert fake_slack.updates(ts)[-1] is cancelled
     assert len(fake_slack.calls_to("chat.postMessage")) == 1  # the placeholder, nothing else
@@ -133,12 +138,12 @@ def test_asker_cancels_a_queued_question_and_it_is_never_answered(
 def test_only_the_asker_can_cancel_and_the_answer_still_arrives(
     fake_slack: FakeSlack,
     slack_app: ThreadedApp,
-    sim: ThreadedApp,
+    sim: Sim,
     env: dict[str, str],
     tmp_path: Path,
     redis_conn: redis.Redis,
 ) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 300})  # a few seconds of thinking
+    sim.faults(tokens_per_second=300)  # a few seconds of thinking
     thread = "1699999999.200000"
     with workers(env, tmp_path):
         ask(slack_app, thread)
@@ -155,7 +160,7 @@ def test_only_the_asker_can_cancel_and_the_answer_still_arrives(
         click_cancel(slack_app, pending, ADA, thread)  # too late: it is answered
         late = ephemerals(fake_slack, 2)[1]
         assert (late.args["user"], late.args["text"]) == (ADA, texts.CANCEL_FINISHED)
-        time.sleep(0.5)
+        assert_quiet(lambda: fake_slack.updates(ts)[-1] is answer, 0.5, "no edit after the answer")
     assert fake_slack.updates(ts)[-1] is answer
     question_id = questions.question_id(redis_conn, "slack", ts)
     assert question_id and runs.state(redis_conn, question_id) == "delivered"
@@ -165,12 +170,13 @@ def test_only_the_asker_can_cancel_and_the_answer_still_arrives(
 def test_asker_cancels_a_running_question_and_its_generation_stops(
     fake_slack: FakeSlack,
     slack_app: ThreadedApp,
-    sim: ThreadedApp,
+    settings: Settings,
+    sim: Sim,
     env: dict[str, str],
     tmp_path: Path,
     redis_conn: redis.Redis,
 ) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 30})  # ~10 s of thinking
+    sim.faults(tokens_per_second=30)  # ~10 s of thinking
     thread = "1699999999.300000"
     with workers(env, tmp_path) as started:
         ask(slack_app, thread)
@@ -178,24 +184,33 @@ def test_asker_cancels_a_running_question_and_its_generation_stops(
         progress = pending_edit(fake_slack, ts, running=True)
         assert progress.args["text"].startswith("*Thinking")
         wait_for(  # "Thinking" is shown just before the request: cancel once it streams
-            lambda: httpx.get(sim.url + "/_sim/stats").json()["in_flight"] == 1, 10, message="the stream"
+            lambda: sim.stats()["in_flight"] == 1, 10, message="the stream"
         )
         question_id = questions.question_id(redis_conn, "slack", ts)
         assert question_id and job_status(redis_conn, question_id) == JobStatus.STARTED
 
         assert click_cancel(slack_app, progress, ADA, thread) < 3
         cancelled = cancelled_edit(fake_slack, ts)
-        wait_for(
-            lambda: job_status(redis_conn, question_id) == JobStatus.STOPPED, 10, message="the job stopped"
+        wait_for(  # RQ's view: canceled, not a failure
+            lambda: job_status(redis_conn, question_id) == JobStatus.CANCELED, 10, message="the job canceled"
         )
+        rq_queue = queue.question_queue(settings, redis_conn)
+        assert question_id in rq_queue.canceled_job_registry.get_job_ids()
+        assert question_id not in rq_queue.failed_job_registry.get_job_ids()
         wait_for(
-            lambda: httpx.get(sim.url + "/_sim/stats").json()["in_flight"] == 0,
+            lambda: sim.stats()["in_flight"] == 0,
             10,
             message="the generation to end",
         )
-        time.sleep(QUIET_SECONDS)  # a late progress edit or answer would land now
+        assert_quiet(  # a late progress edit or answer would land now
+            lambda: (
+                len(fake_slack.calls_to("chat.postMessage", "chat.postEphemeral")),
+                len(fake_slack.updates(ts)),
+            ),
+            QUIET_SECONDS,
+        )
         assert all(p.poll() is None for p in started)  # the worker itself lives on
-    stats = httpx.get(sim.url + "/_sim/stats").json()
+    stats = sim.stats()
     assert stats["generations_completed"] == 0 and stats["clients_disconnected"] == 1
     assert fake_slack.updates(ts)[-1] is cancelled
     assert fake_slack.message(CHANNEL, ts)["text"] == messages.CANCELLED  # type: ignore[index]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import httpx
 import redis
 
-from tests.slack import flows, signing
-from tests.slack.fake_slack import APP_TOKEN, BOT_USER, FakeSlack
+from tests.fakes.slack import APP_TOKEN, BOT_USER, FakeSlack, signing
+from tests.slack import flows
 from tests.support import processes
+from tests.support.data import aime
 from tests.support.processes import wait_for
 from tests.support.servers import free_port
 
@@ -26,7 +26,7 @@ def healthy(url: str) -> bool:
 
 
 def mention_event(ts: str) -> dict[str, object]:
-    text = f"<@{BOT_USER}> {flows.aime(1)['problem']}"
+    text = f"<@{BOT_USER}> {aime(1)['problem']}"
     return {"type": "app_mention", "channel": CHANNEL, "user": "U0ADA001", "text": text, "ts": ts}
 
 
@@ -107,29 +107,19 @@ def test_sigterm_lets_acknowledged_questions_reach_the_queue(
     assert len(fake_slack.posted(CHANNEL, ts)) == 1
 
 
-def run_slack(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    command = [processes.sys.executable, "-m", "mathbot.cli", "slack"]
-    return subprocess.run(
-        command,
-        env=processes.mathbot_env(env),
-        cwd=processes.ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-
-
 def test_refuses_to_start_without_credentials_or_with_a_bad_token(
     fake_slack: FakeSlack, env: dict[str, str]
 ) -> None:
     no_token = {k: v for k, v in env.items() if k != "SLACK_BOT_TOKEN"}
-    result = run_slack(no_token)
+    result = processes.run(["slack"], no_token, timeout=30)
     assert result.returncode == 2 and "SLACK_BOT_TOKEN is not set" in result.stderr
 
     no_secret = {k: v for k, v in env.items() if k != "SLACK_SIGNING_SECRET"}
-    result = run_slack(no_secret)
+    result = processes.run(["slack"], no_secret, timeout=30)
     assert result.returncode == 2 and "SLACK_SIGNING_SECRET" in result.stderr
 
-    result = run_slack({**env, "SLACK_BOT_TOKEN": "xoxb-wrong-token-0000", "PORT": str(free_port())})
+    result = processes.run(
+        ["slack"], {**env, "SLACK_BOT_TOKEN": "xoxb-wrong-token-0000", "PORT": str(free_port())}, timeout=30
+    )
     assert result.returncode == 1 and "invalid_auth" in result.stderr
     assert "xoxb-wrong-token-0000" not in result.stderr

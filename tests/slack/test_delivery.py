@@ -15,11 +15,13 @@ from redis.retry import Retry
 from bots.slack import blocks, texts
 from mathbot import messages
 from mathbot.settings import Settings
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, FakeSlack
+from tests.fakes.slack import BOT_USER, FakeSlack, signing
+from tests.slack import flows
 from tests.slack.flows import workers
+from tests.support.data import aime
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp, free_port
+from tests.support.sim import Sim
 
 CHANNEL = "C0MATHS01"
 ADA = "U0ADA001"
@@ -44,10 +46,10 @@ def click(app: ThreadedApp, action_id: str, channel: str, message_ts: str, threa
 
 
 def test_progress_edits_are_throttled_and_within_the_workspace_budget(
-    fake_slack: FakeSlack, slack_app: ThreadedApp, sim: ThreadedApp, env: dict[str, str], tmp_path: Path
+    fake_slack: FakeSlack, slack_app: ThreadedApp, sim: Sim, env: dict[str, str], tmp_path: Path
 ) -> None:
     interval, budget = 0.3, 6
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 200})
+    sim.faults(tokens_per_second=200)
     threads = ["1699999999.010000", "1699999999.020000"]
     with workers(
         env,
@@ -57,7 +59,7 @@ def test_progress_edits_are_throttled_and_within_the_workspace_budget(
         MATHBOT_SLACK_EDITS_PER_MINUTE=str(budget),
     ):
         for thread in threads:
-            ask(slack_app, flows.aime(1)["problem"], thread)
+            ask(slack_app, aime(1)["problem"], thread)
         placeholders = [flows.placeholder(fake_slack, CHANNEL, t) for t in threads]
         finals = [flows.final(fake_slack, ts, timeout=40) for ts in placeholders]
     assert [flows.headline(f) for f in finals] == ["Final answer: 70"] * 2  # never skipped
@@ -70,7 +72,7 @@ def test_progress_edits_are_throttled_and_within_the_workspace_budget(
         progress += mine
     assert progress, "some progress was shown"
     assert len(progress) <= budget  # what the answers wanted was far more
-    stats = httpx.get(sim.url + "/_sim/stats").json()
+    stats = sim.stats()
     assert stats["generations_completed"] == 2
 
 
@@ -80,7 +82,7 @@ def test_server_down_reaches_the_thread_in_plain_words_after_retries(
     closed = f"http://127.0.0.1:{free_port()}"
     ts = "1699999999.030000"
     with workers(env, tmp_path, TGI_URL=closed, MATHBOT_SERVER_RETRIES="2", MATHBOT_PROGRESS_INTERVAL="0"):
-        ask(slack_app, flows.aime(1)["problem"], ts)
+        ask(slack_app, aime(1)["problem"], ts)
         placeholder = flows.placeholder(fake_slack, CHANNEL, ts)
         error = flows.final(fake_slack, placeholder)
     assert messages.SERVER_DOWN in error.args["text"] and "tried 3 times" in error.args["text"]
@@ -103,15 +105,15 @@ def test_question_too_long_for_the_model_says_the_limit(
 def test_truncated_answer_try_again_and_show_reasoning(
     fake_slack: FakeSlack,
     slack_app: ThreadedApp,
-    sim: ThreadedApp,
+    sim: Sim,
     env: dict[str, str],
     tmp_path: Path,
     redis_conn: redis.Redis,
 ) -> None:
     ts = "1699999999.050000"
-    httpx.post(sim.url + "/_sim/faults", json={"no_answer": 1})
+    sim.faults(no_answer=1)
     with workers(env, tmp_path, MATHBOT_MAX_TOTAL_TOKENS="2600", MATHBOT_MIN_ANSWER_TOKENS="2048"):
-        ask(slack_app, flows.aime(1)["problem"], ts)
+        ask(slack_app, aime(1)["problem"], ts)
         first = flows.placeholder(fake_slack, CHANNEL, ts)
         truncated = flows.final(fake_slack, first)
         assert flows.headline(truncated).startswith("No final answer")
@@ -159,11 +161,12 @@ def test_queue_down_is_told_in_the_thread(fake_slack: FakeSlack, settings: Setti
         notice = wait_for(lambda: fake_slack.posted(CHANNEL, "1699999999.060000"), 10, message="the notice")
         assert messages.QUEUE_DOWN in notice[0].args["text"]
 
+        # /solve is refused before its problem is posted: only its asker hears why.
         body = signing.command("What is 2 + 2?", CHANNEL, ADA, fake_slack.url + "/response/command")
         assert signing.post(app.url, body, signing.FORM).status_code == 200
-        root = wait_for(lambda: fake_slack.roots(CHANNEL), 10, message="the /solve root")[0]
-        error = flows.final(fake_slack, flows.placeholder(fake_slack, CHANNEL, root.response["ts"]))
-        assert messages.QUEUE_DOWN in error.args["text"]
+        error = wait_for(lambda: fake_slack.calls_to("chat.postEphemeral"), 10, message="the /solve refusal")
+        assert messages.QUEUE_DOWN in error[0].args["text"] and error[0].args["user"] == ADA
+        assert fake_slack.roots(CHANNEL) == [], "no message quoting a problem that cannot be answered"
 
         assert httpx.get(app.url + "/health").status_code == 503
     finally:
@@ -171,14 +174,14 @@ def test_queue_down_is_told_in_the_thread(fake_slack: FakeSlack, settings: Setti
 
 
 def test_web_api_calls_of_one_answer(
-    fake_slack: FakeSlack, slack_app: ThreadedApp, sim: ThreadedApp, env: dict[str, str], tmp_path: Path
+    fake_slack: FakeSlack, slack_app: ThreadedApp, sim: Sim, env: dict[str, str], tmp_path: Path
 ) -> None:
     """What one answer costs in Slack Web API calls (the numbers docs/slack.md states)."""
     interval = 0.3
-    httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 300})
+    sim.faults(tokens_per_second=300)
     ts = "1699999999.090000"
     with workers(env, tmp_path, MATHBOT_PROGRESS_INTERVAL=str(interval)):
-        ask(slack_app, flows.aime(1)["problem"], ts)
+        ask(slack_app, aime(1)["problem"], ts)
         placeholder = flows.placeholder(fake_slack, CHANNEL, ts)
         answer = flows.final(fake_slack, placeholder)
         wait_for(lambda: fake_slack.calls_to("files.completeUploadExternal"), 10, message="the images")

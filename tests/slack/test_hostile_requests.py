@@ -13,11 +13,11 @@ import httpx
 import pytest
 import redis
 
-from tests.slack import signing
-from tests.slack.fake_slack import FakeSlack
+from tests.fakes.slack import FakeSlack, signing
 from tests.support import processes
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp, free_port
+from tests.support.waiting import assert_quiet
 
 FORGED_LINE = "2026-01-01 00:00:00,000 ERROR mathbot.admin: operator password reset, new password hunter2"
 FLOOD = "token=x&text=" + "A" * 900_000 + "\n" + FORGED_LINE
@@ -58,6 +58,10 @@ def test_a_malformed_body_gets_400_when_signed_and_401_when_not(
     assert not fake_slack.calls_to("chat.postMessage") and not redis_conn.keys("rq:job:*")
 
 
+def rejections(log: Path) -> int:
+    return log.read_text().count("rejected POST /slack/events")
+
+
 def test_the_log_gets_one_short_escaped_line_per_rejected_request(
     fake_slack: FakeSlack, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -75,7 +79,9 @@ def test_the_log_gets_one_short_escaped_line_per_rejected_request(
         statuses = [signed_post(url, FLOOD.encode(), signing.FORM, sign=False).status_code]
         for body, content_type in BAD_BODIES.values():
             statuses.append(signed_post(url, body, content_type, sign=True).status_code)
-        time.sleep(0.5)  # let the last lines reach the file
+        expected = 1 + len(BAD_BODIES)
+        wait_for(lambda: rejections(log_path) >= expected, 10, message="every rejection in the log")
+        assert_quiet(lambda: rejections(log_path), 0.5, "no more rejections than requests")
     finally:
         processes.stop(process)
     log = log_path.read_text()

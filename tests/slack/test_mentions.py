@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from bots.slack import blocks
-from mathbot.sim import SimConfig, make_app
-from tests.slack import flows, signing
-from tests.slack.fake_slack import Call, FakeSlack
+from tests.fakes.slack import Call, FakeSlack, signing
+from tests.slack import flows
+from tests.support import sim as simulator
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
 
 CHANNEL = "C0MATHS01"
 ADA = "U0ADA001"
@@ -41,14 +42,13 @@ SENDS = (
 
 
 @pytest.fixture
-def sim(tmp_path: Path) -> Iterator[ThreadedApp]:
+def sim(tmp_path: Path) -> Iterator[Sim]:
     """The simulator with one known problem whose official answer is a string of mentions."""
     data = tmp_path / "sim-data"
     data.mkdir()
     row = {"id": 1, "problem": PROBLEM, "answer": TOKENS}
     (data / "pings.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
-    config = SimConfig(tokens_per_second=2000.0, reasoning_tokens=300, data_dir=str(data))
-    app = ThreadedApp(lambda: make_app(config)).start()
+    app = simulator.start(tokens_per_second=2000.0, reasoning_tokens=300, data_dir=str(data))
     yield app
     app.stop()
 

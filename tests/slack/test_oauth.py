@@ -17,12 +17,13 @@ from bots.slack import installations
 from mathbot import limits, queue
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.settings import Settings
-from tests.conftest import settings_env
-from tests.slack import flows, signing
-from tests.slack.fake_oauth import CLIENT_ID, CLIENT_SECRET, FakeSlackOAuth, Workspace
-from tests.slack.fake_slack import BOT_TOKEN
-from tests.slack.signing import SIGNING_SECRET
+from tests.fakes.slack import BOT_TOKEN, signing
+from tests.fakes.slack.oauth import CLIENT_ID, CLIENT_SECRET, FakeSlackOAuth, Workspace
+from tests.fakes.slack.signing import SIGNING_SECRET
+from tests.slack import flows
 from tests.support import processes
+from tests.support.data import aime
+from tests.support.env import settings_env
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp, free_port
 
@@ -131,7 +132,7 @@ def test_two_workspaces_installed_answered_with_their_own_tokens_until_one_unins
         # A question in each: each answered, every call with its workspace's token.
         a1, b1 = "1699999999.100001", "1699999999.200001"
         for workspace, user, problem, ts in ((algebra, "U0ANN0001", 1, a1), (bees, "U0BEA0001", 2, b1)):
-            body = mention(workspace, user, flows.aime(problem)["problem"], ts)
+            body = mention(workspace, user, aime(problem)["problem"], ts)
             assert signing.post(url, body, signing.JSON).status_code == 200
         a1_placeholder = flows.placeholder(fake, a_channel, a1)
         b1_placeholder = flows.placeholder(fake, b_channel, b1)
@@ -268,9 +269,9 @@ def test_a_revoked_bot_token_deletes_it_and_drops_the_workspace_s_questions(
 
 
 def test_oauth_mode_needs_the_client_secret_and_no_bot_token(env: dict[str, str]) -> None:
-    from tests.slack.test_cli import run_slack
-
-    result = run_slack({k: v for k, v in env.items() if k != "SLACK_CLIENT_SECRET"})
+    result = processes.run(
+        ["slack"], {k: v for k, v in env.items() if k != "SLACK_CLIENT_SECRET"}, timeout=30
+    )
     assert result.returncode == 2 and "SLACK_CLIENT_SECRET" in result.stderr
     assert CLIENT_SECRET not in result.stderr
 

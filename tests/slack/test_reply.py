@@ -17,8 +17,8 @@ from mathbot.errors import ServerUnavailable
 from mathbot.jobs import Question, ReplyTarget, Turn
 from mathbot.outcome import Progress
 from mathbot.settings import Settings
+from tests.fakes.slack import TEAM, FakeSlack
 from tests.slack import flows
-from tests.slack.fake_slack import TEAM, FakeSlack
 from tests.slack.test_blocks import answer, long_solution
 from workers import answer as worker
 

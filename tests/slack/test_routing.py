@@ -99,3 +99,13 @@ def test_the_budget_is_the_installing_workspace_not_the_authors_team() -> None:
 
 def test_slackbot_is_never_a_question() -> None:
     assert routing.route(msg(user="USLACKBOT", channel="D1", channel_type="im", text="Reminder"), BOT) is None
+
+
+def test_group_dm_is_routed_like_a_private_channel() -> None:
+    """Group DMs (channel_type "mpim"): a mention is a question; a thread reply is a candidate follow-up;
+    other talk between the people in it is not for mathbot."""
+    mentioned = routing.route(msg(channel="G1", channel_type="mpim", text=f"<@{BOT}> 1+1?"), BOT)
+    assert mentioned is not None and (mentioned.kind, mentioned.thread) == ("mention", "10.1")
+    reply = routing.route(msg(channel="G1", channel_type="mpim", thread_ts="9.0", text="why?"), BOT)
+    assert reply is not None and (reply.kind, reply.thread) == ("thread_reply", "9.0")
+    assert routing.route(msg(channel="G1", channel_type="mpim", text="lunch?"), BOT) is None

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
-from tests.slack.signing import SIGNING_SECRET
+from tests.fakes.slack import BOT_TOKEN, BOT_USER, FakeSlack, signing
+from tests.fakes.slack.signing import SIGNING_SECRET
+from tests.slack import flows
 from tests.support import processes
+from tests.support.data import aime
 from tests.support.processes import wait_for
 from tests.support.servers import free_port
 
@@ -29,7 +30,7 @@ def test_no_secret_in_logs_or_replies_of_a_full_slack_run(
     try:
         wait_for(lambda: _healthy(url) or adapter.poll() is not None, 20, message="`mathbot slack`")
         ts = "1699999999.090000"
-        text = f"<@{BOT_USER}> {flows.aime(1)['problem']}"
+        text = f"<@{BOT_USER}> {aime(1)['problem']}"
         event = {"type": "app_mention", "channel": CHANNEL, "user": "U0ADA001", "text": text, "ts": ts}
         assert signing.post(url, signing.event(event), signing.JSON).status_code == 200
         flows.final(fake_slack, flows.placeholder(fake_slack, CHANNEL, ts))
@@ -37,7 +38,7 @@ def test_no_secret_in_logs_or_replies_of_a_full_slack_run(
         assert (
             httpx.post(url + "/slack/events", content=signing.event(event), headers=forged).status_code == 401
         )
-        httpx.post(sim.url + "/_sim/faults", json={"error_status": 401, "error_count": 4})
+        sim.faults(error_status=401, error_count=4)
         ts2 = "1699999999.090100"
         event2 = {**event, "ts": ts2, "text": f"<@{BOT_USER}> What is 6 times 7?"}
         assert signing.post(url, signing.event(event2), signing.JSON).status_code == 200

@@ -9,7 +9,6 @@ Slash commands are sent once: Slack never retries them (a /solve typed twice is 
 from __future__ import annotations
 
 import html
-import json
 import logging
 import random
 import time
@@ -24,14 +23,17 @@ import httpx
 import pytest
 import redis
 
-from mathbot.sim import SimConfig, make_app
-from tests.conftest import DATA_DIR, require_data, settings_env
-from tests.slack import flows, signing
+from tests.fakes.slack import BOT_USER, FakeSlack, signing
+from tests.slack import flows
 from tests.slack.conftest import slack_vars
-from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.flows import workers
+from tests.support import data
+from tests.support import sim as simulator
+from tests.support.env import settings_env
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
+from tests.support.waiting import assert_quiet
 
 MENTIONS, DMS, SOLVES = 50, 40, 30
 """Distinct questions of each kind (120 in all)."""
@@ -101,30 +103,24 @@ class Delivery:
 
 
 @pytest.fixture
-def sim() -> Iterator[ThreadedApp]:
+def sim() -> Iterator[Sim]:
     """The simulator, fast: short reasoning at a high token rate, several tokens per chunk."""
-    config = SimConfig(
-        tokens_per_second=4000.0, reasoning_tokens=60, tokens_per_chunk=8, data_dir=str(DATA_DIR)
-    )
-    app = ThreadedApp(lambda: make_app(config)).start()
+    app = simulator.start(tokens_per_second=4000.0, reasoning_tokens=60, tokens_per_chunk=8)
     yield app
     app.stop()
 
 
 @pytest.fixture
-def env(redis_url: str, sim: ThreadedApp, fake_slack: FakeSlack) -> dict[str, str]:
+def env(redis_url: str, sim: Sim, fake_slack: FakeSlack) -> dict[str, str]:
     """The Slack test environment with limits raised for the soak."""
     return settings_env(redis_url, sim.url, **slack_vars(fake_slack), **LIMITS)
 
 
 def problems() -> list[tuple[str, str]]:
     """(problem, official answer) of AIME 2024 and 2025."""
-    require_data()
-    found = []
-    for name in ("aime_2024", "aime_2025"):
-        with open(DATA_DIR / f"{name}.jsonl") as lines:
-            found += [(row["problem"], str(row["answer"])) for row in map(json.loads, lines)]
-    return found
+    return [
+        (row["problem"], str(row["answer"])) for name in ("aime_2024", "aime_2025") for row in data.rows(name)
+    ]
 
 
 def build_asks() -> list[Ask]:
@@ -302,7 +298,15 @@ def test_soak_every_question_is_answered_exactly_once(
             message=f"answers to all {len(asks)} questions (got {answered(fake_slack, asks)})",
         )
         answered_at = time.monotonic()
-        time.sleep(SETTLE_SECONDS)
+        assert_quiet(
+            lambda: (
+                len([c for c in fake_slack.calls_to("chat.update") if flows.is_final(c)]),
+                len(fake_slack.calls_to("chat.postMessage")),
+                len(redis_conn.keys("rq:job:*")),
+            ),
+            SETTLE_SECONDS,
+            "a duplicate answer",
+        )
     wall = time.monotonic() - started
 
     dropped = sum("duplicate delivery dropped" in r.getMessage() for r in caplog.records)

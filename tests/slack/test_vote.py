@@ -3,23 +3,24 @@ again with five samples at once, and the thread gets the majority's answer with 
 
 The simulator is wrong half of the time and the worker's base seed is fixed: with seeds 121-125 it
 boxes 105, 70, 81, 70, 70 for AIME 2025 #1 (official answer 70), so the one-sample answer is wrong and
-the majority of five is right.
+the majority of five is right. The worker draws every sample (MATHBOT_VOTE_EARLY_STOP off), so the card
+shows the whole vote whatever the timing.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
 from bots.slack import blocks, texts
 from mathbot import present
+from tests.fakes.slack import FakeSlack
 from tests.slack import flows
-from tests.slack.fake_slack import FakeSlack
 from tests.slack.flows import workers
 from tests.slack.test_delivery import CHANNEL, ask, click
+from tests.support.data import aime
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
+from tests.support.sim import Sim
 
 
 def buttons(call) -> list[str]:  # type: ignore[no-untyped-def]
@@ -28,18 +29,19 @@ def buttons(call) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_check_with_five_samples_answers_with_the_majority(
-    fake_slack: FakeSlack, slack_app: ThreadedApp, sim: ThreadedApp, env: dict[str, str], tmp_path: Path
+    fake_slack: FakeSlack, slack_app: ThreadedApp, sim: Sim, env: dict[str, str], tmp_path: Path
 ) -> None:
-    httpx.post(sim.url + "/_sim/faults", json={"accuracy": 0.5, "tokens_per_second": 400}).raise_for_status()
+    sim.faults(accuracy=0.5, tokens_per_second=400)
     ts = "1699999999.070000"
     with workers(
         env,
         tmp_path,
         MATHBOT_SEED="121",
+        MATHBOT_VOTE_EARLY_STOP="false",
         MATHBOT_PROGRESS_INTERVAL="0.2",
         MATHBOT_SLACK_EDITS_PER_MINUTE="600",
     ):
-        ask(slack_app, flows.aime(1)["problem"], ts)
+        ask(slack_app, aime(1)["problem"], ts)
         first = flows.placeholder(fake_slack, CHANNEL, ts)
         wrong = flows.final(fake_slack, first)
         assert flows.headline(wrong) == "Final answer: 105"
@@ -66,5 +68,5 @@ def test_check_with_five_samples_answers_with_the_majority(
     assert any("Samples:" in text for text in progress), progress
     ephemeral = wait_for(lambda: fake_slack.calls_to("chat.postEphemeral"), 5, message="the double click")
     assert ephemeral[0].args["text"] == texts.VOTE_ALREADY
-    stats = httpx.get(sim.url + "/_sim/stats").json()
+    stats = sim.stats()
     assert stats["generations_started"] == 1 + 5

@@ -22,15 +22,16 @@ from mathbot import prompt
 from mathbot.sim.script import hashed_answer
 from tests.conftest import DATA_DIR, NO_DATA, settings_env
 from tests.discord.conftest import FakeServer, discord_env
-from tests.discord.fake_discord import ALICE, BOB
+from tests.fakes.discord import ALICE, BOB
+from tests.fakes.slack import FakeSlack
 from tests.slack.flows import workers
 from tests.study.conftest import STUDY_VARS, study_slack_vars
 from tests.study.discord_flows import buttons as discord_buttons
 from tests.study.discord_flows import seen
-from tests.study.fake_slack_study import StudySlack, buttons
 from tests.study.slack_flows import (
     ADA,
     CHANNEL,
+    buttons,
     ephemeral,
     opened_view,
     press,
@@ -60,7 +61,7 @@ def generations(sim: ThreadedApp) -> int:
     return int(httpx.get(sim.url + "/_sim/stats").json()["generations_started"])
 
 
-def slack_calls(fake: StudySlack, since: int = 0) -> Counter[str]:
+def slack_calls(fake: FakeSlack, since: int = 0) -> Counter[str]:
     return Counter(c.method for c in fake.calls[since:] if c.method not in ("auth.test", "response_url"))
 
 
@@ -75,52 +76,52 @@ def discord_calls(served: FakeServer, since: int = 0) -> Counter[str]:
 
 class TestSlack:
     @pytest.fixture
-    def env(self, redis_url: str, sim: ThreadedApp, study_slack: StudySlack) -> dict[str, str]:
-        return settings_env(redis_url, sim.url, **study_slack_vars(study_slack), MATHBOT_SUBMIT_COOLDOWN="0")
+    def env(self, redis_url: str, sim: ThreadedApp, fake_slack: FakeSlack) -> dict[str, str]:
+        return settings_env(redis_url, sim.url, **study_slack_vars(fake_slack), MATHBOT_SUBMIT_COOLDOWN="0")
 
     def test_check_and_practice_costs(
         self,
-        study_slack: StudySlack,
+        fake_slack: FakeSlack,
         slack_app: ThreadedApp,
         sim: ThreadedApp,
         env: dict[str, str],
         tmp_path: Path,
     ) -> None:
-        slash(slack_app, study_slack, "/check", "")  # warms the name cache (users.info) for Ada
-        submit(slack_app, opened_view(study_slack), ADA, {"problem": aime_2025(1)["problem"], "answer": "70"})
-        ephemeral(study_slack, ADA, 1)
-        start = len(study_slack.calls)
-        slash(slack_app, study_slack, "/check", "")
+        slash(slack_app, fake_slack, "/check", "")  # warms the name cache (users.info) for Ada
+        submit(slack_app, opened_view(fake_slack), ADA, {"problem": aime_2025(1)["problem"], "answer": "70"})
+        ephemeral(fake_slack, ADA, 1)
+        start = len(fake_slack.calls)
+        slash(slack_app, fake_slack, "/check", "")
         submit(
-            slack_app, opened_view(study_slack, 2), ADA, {"problem": aime_2025(1)["problem"], "answer": "71"}
+            slack_app, opened_view(fake_slack, 2), ADA, {"problem": aime_2025(1)["problem"], "answer": "71"}
         )
-        ephemeral(study_slack, ADA, 2)
-        bank_check = slack_calls(study_slack, start)
+        ephemeral(fake_slack, ADA, 2)
+        bank_check = slack_calls(fake_slack, start)
         assert bank_check == Counter({"views.open": 1, "chat.postEphemeral": 1}) and generations(sim) == 0
 
         with workers(env, tmp_path):
-            start = len(study_slack.calls)
-            slash(slack_app, study_slack, "/check", "")
-            submit(slack_app, opened_view(study_slack, 3), ADA, {"problem": OWN_PROBLEM, "answer": "3"})
-            ephemeral(study_slack, ADA, 4)
-            vote_check = slack_calls(study_slack, start)
+            start = len(fake_slack.calls)
+            slash(slack_app, fake_slack, "/check", "")
+            submit(slack_app, opened_view(fake_slack, 3), ADA, {"problem": OWN_PROBLEM, "answer": "3"})
+            ephemeral(fake_slack, ADA, 4)
+            vote_check = slack_calls(fake_slack, start)
             assert vote_check == Counter({"views.open": 1, "chat.postEphemeral": 2}) and generations(sim) == 5
 
-            start = len(study_slack.calls)
-            slash(slack_app, study_slack, "/practice", "aime_2025")
-            root = wait_for(lambda: study_slack.roots(CHANNEL), 10, message="the post")[0]
+            start = len(fake_slack.calls)
+            slash(slack_app, fake_slack, "/practice", "aime_2025")
+            root = wait_for(lambda: fake_slack.roots(CHANNEL), 10, message="the post")[0]
             ts, ref = root.response["ts"], buttons(root)[study.ACTION_PREFIX + "submit"]
             for n, (user, given) in enumerate(((SLACK_BOB, "1"), (ADA, "70"), (SLACK_BOB, "70")), start=4):
                 press(slack_app, study.ACTION_PREFIX + "submit", ref, user, ts)
                 submit(
                     slack_app,
-                    opened_view(study_slack, n),
+                    opened_view(fake_slack, n),
                     user,
                     {"answer": "0"} if given == "1" else {"answer": _answer(ref)},
                 )
-            wait_for(lambda: len(study_slack.posted(CHANNEL, ts)) == 2, 10, message="two solves")
+            wait_for(lambda: len(fake_slack.posted(CHANNEL, ts)) == 2, 10, message="two solves")
             wait_for(lambda: generations(sim) == 6, 20, message="the worked solution")
-        practice = slack_calls(study_slack, start)
+        practice = slack_calls(fake_slack, start)
         print("\nSlack API calls: /check (bank)", dict(bank_check), "| /check (vote)", dict(vote_check))
         print(
             "Slack API calls: a practice problem, three submissions (two solves), before the reveal",

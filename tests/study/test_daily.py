@@ -18,9 +18,9 @@ from mathbot import queue
 from mathbot.settings import Settings
 from mathbot.study import daily, texts
 from tests.conftest import DATA_DIR, NO_DATA, settings_env
+from tests.fakes.slack import FakeSlack
 from tests.study.conftest import study_slack_vars
-from tests.study.fake_slack_study import StudySlack, buttons, text_of
-from tests.study.slack_flows import ADA, BOB, CHANNEL, responses, slash
+from tests.study.slack_flows import ADA, BOB, CHANNEL, buttons, responses, slash, text_of
 from tests.support import processes
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
@@ -29,8 +29,8 @@ pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=NO_DATA)
 
 
 @pytest.fixture
-def env(redis_url: str, sim: ThreadedApp, study_slack: StudySlack) -> dict[str, str]:
-    return settings_env(redis_url, sim.url, **study_slack_vars(study_slack))
+def env(redis_url: str, sim: ThreadedApp, fake_slack: FakeSlack) -> dict[str, str]:
+    return settings_env(redis_url, sim.url, **study_slack_vars(fake_slack))
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -38,23 +38,23 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 def test_daily_settings_by_command(
-    study_slack: StudySlack, slack_app: ThreadedApp, settings: Settings, redis_conn: redis.Redis
+    fake_slack: FakeSlack, slack_app: ThreadedApp, settings: Settings, redis_conn: redis.Redis
 ) -> None:
-    slash(slack_app, study_slack, "/mathbot", "daily on 18:30 Europe/Paris aime_2025", user=BOB)
-    assert "admins and owners" in wait_for(lambda: responses(study_slack), 10, message="refusal")[0]["text"]
-    study_slack.admins.add(ADA)
+    slash(slack_app, fake_slack, "/mathbot", "daily on 18:30 Europe/Paris aime_2025", user=BOB)
+    assert "admins and owners" in wait_for(lambda: responses(fake_slack), 10, message="refusal")[0]["text"]
+    fake_slack.admins.add(ADA)
     for text, count in (
         ("daily on 25:00 UTC", 2),
         ("daily on 18:30 Mars/Olympus", 3),
         ("daily on 18:30 UTC nope", 4),
     ):
-        slash(slack_app, study_slack, "/mathbot", text)
-        wait_for(lambda c=count: len(responses(study_slack)) >= c, 10, message=text)
-    refusals = [r["text"] for r in responses(study_slack)[1:4]]
+        slash(slack_app, fake_slack, "/mathbot", text)
+        wait_for(lambda c=count: len(responses(fake_slack)) >= c, 10, message=text)
+    refusals = [r["text"] for r in responses(fake_slack)[1:4]]
     assert refusals[0] == texts.DAILY_BAD_TIME and "Mars/Olympus" in refusals[1] and "nope" in refusals[2]
 
-    slash(slack_app, study_slack, "/mathbot", "daily on 18:30 Europe/Paris aime_2025")
-    said = wait_for(lambda: responses(study_slack)[4:], 10, message="daily on")[0]
+    slash(slack_app, fake_slack, "/mathbot", "daily on 18:30 Europe/Paris aime_2025")
+    said = wait_for(lambda: responses(fake_slack)[4:], 10, message="daily on")[0]
     assert (
         said["response_type"] == "in_channel"
         and "every day at 18:30 (Europe/Paris) from AIME 2025" in said["text"]
@@ -65,13 +65,13 @@ def test_daily_settings_by_command(
     scheduled = ScheduledJobRegistry(queue=queue.question_queue(settings, redis_conn)).get_job_ids()
     assert scheduled == [daily.job_id(setting, slot)]
 
-    slash(slack_app, study_slack, "/mathbot", "daily off")
-    assert wait_for(lambda: responses(study_slack)[5:], 10, message="daily off")[0]["text"] == texts.DAILY_OFF
+    slash(slack_app, fake_slack, "/mathbot", "daily off")
+    assert wait_for(lambda: responses(fake_slack)[5:], 10, message="daily off")[0]["text"] == texts.DAILY_OFF
     assert daily.load(redis_conn, "slack", CHANNEL) is None
 
 
 def test_the_daily_post_fires_once_across_two_workers_and_a_restart(
-    study_slack: StudySlack, settings: Settings, redis_conn: redis.Redis, env: dict[str, str], tmp_path: Path
+    fake_slack: FakeSlack, settings: Settings, redis_conn: redis.Redis, env: dict[str, str], tmp_path: Path
 ) -> None:
     setting, _ = daily.configure(
         redis_conn,
@@ -100,7 +100,7 @@ def test_the_daily_post_fires_once_across_two_workers_and_a_restart(
         )
         processes.stop(started[0])  # a restart before the slot is due (it may hold the scheduler's lock)
         started.append(start_worker(env, tmp_path / "worker2.log"))
-        root = wait_for(lambda: study_slack.roots(CHANNEL), 40, message="the problem of the day")
+        root = wait_for(lambda: fake_slack.roots(CHANNEL), 40, message="the problem of the day")
         assert texts.practice_title("AIME 2025", None, daily=True).split(" · ")[0] in text_of(root[0])
         assert len(buttons(root[0])) == 3
 
@@ -112,7 +112,7 @@ def test_the_daily_post_fires_once_across_two_workers_and_a_restart(
     finally:
         for process in started:
             processes.stop(process)
-    assert len(study_slack.roots(CHANNEL)) == 1
+    assert len(fake_slack.roots(CHANNEL)) == 1
     next_id = daily.job_id(setting, daily.next_slot(setting, slot.at))
     assert next_id in ScheduledJobRegistry(queue=queue.question_queue(settings, redis_conn)).get_job_ids()
     assert Job.fetch(next_id, connection=redis_conn, serializer=JSONSerializer).args[2] > slot.day.isoformat()

@@ -14,7 +14,7 @@ from mathbot.settings import Settings
 from mathbot.study import daily, practice
 from tests.conftest import DATA_DIR, NO_DATA
 from tests.discord.conftest import FakeServer, discord_env
-from tests.discord.fake_discord import CHANNEL_ID
+from tests.fakes.discord import CHANNEL_ID
 from tests.slack.flows import workers
 from tests.study.conftest import STUDY_VARS
 from tests.study.discord_flows import buttons, public_text
@@ -39,7 +39,7 @@ def test_the_problem_of_the_day_on_discord(
 ) -> None:
     fake = discord_fake.fake
     discord_fake.run(
-        fake.subcommand("mathbot", ["daily", "on"], {"time": "07:00", "zone": "Asia/Tokyo", "weekly": True})
+        fake.command("mathbot", {"time": "07:00", "zone": "Asia/Tokyo", "weekly": True}, path=["daily", "on"])
     )
     wait_for(lambda: "every" in public_text(discord_fake), 10, message="the setting announced")
     assert "at 07:00 (Asia/Tokyo)" in public_text(discord_fake)

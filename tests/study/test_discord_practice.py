@@ -14,7 +14,7 @@ import pytest
 from mathbot.study import practice
 from tests.conftest import DATA_DIR, NO_DATA
 from tests.discord.conftest import FakeServer, discord_env
-from tests.discord.fake_discord import ALICE, BOB
+from tests.fakes.discord import ALICE, BOB
 from tests.slack.flows import workers
 from tests.study.conftest import STUDY_VARS
 from tests.study.discord_flows import buttons, public_text, seen

@@ -14,7 +14,7 @@ import pytest
 from mathbot.study import texts
 from tests.conftest import DATA_DIR, NO_DATA
 from tests.discord.conftest import FakeServer, discord_env
-from tests.discord.fake_discord import ALICE, BOB
+from tests.fakes.discord import ALICE, BOB
 from tests.slack.flows import workers
 from tests.study.conftest import STUDY_VARS
 from tests.study.discord_flows import buttons, public_text, seen
@@ -45,9 +45,9 @@ def test_study_mode_on_discord(
 ) -> None:
     fake = discord_fake.fake
     fake.member_permissions[BOB["id"]] = (1 << 53) - 1 - MANAGE_CHANNELS
-    discord_fake.run(fake.subcommand("mathbot", ["study"], {"mode": "on"}, author=BOB))
+    discord_fake.run(fake.command("mathbot", {"mode": "on"}, path=["study"], author=BOB))
     assert "Manage Channels" in seen(discord_fake, BOB, 1)["content"]  # refused, privately
-    discord_fake.run(fake.subcommand("mathbot", ["study"], {"mode": "on"}))
+    discord_fake.run(fake.command("mathbot", {"mode": "on"}, path=["study"]))
     wait_for(lambda: texts.STUDY_ON in public_text(discord_fake), 10, message="study mode announced")
 
     with workers(env, tmp_path):

@@ -18,22 +18,23 @@ from mathbot.sim.script import hashed_answer
 from mathbot.study import practice, texts
 from tests.conftest import DATA_DIR, NO_DATA, settings_env
 from tests.discord.conftest import FakeServer, discord_env
-from tests.discord.fake_discord import ALICE, BOB
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER
+from tests.fakes.discord import ALICE, BOB
+from tests.fakes.slack import BOT_USER, FakeSlack, signing
+from tests.slack import flows
 from tests.slack.flows import workers
 from tests.study import discord_flows
 from tests.study.conftest import STUDY_VARS, study_slack_vars
-from tests.study.fake_slack_study import StudySlack, buttons, text_of
 from tests.study.slack_flows import (
     ADA,
     CHANNEL,
+    buttons,
     ephemeral,
     opened_view,
     press,
     responses,
     slash,
     submit,
+    text_of,
 )
 from tests.study.slack_flows import (
     BOB as SLACK_BOB,
@@ -62,15 +63,15 @@ def shows(answer: str, text: str) -> bool:
 
 class TestSlack:
     @pytest.fixture
-    def env(self, redis_url: str, sim: ThreadedApp, study_slack: StudySlack) -> dict[str, str]:
+    def env(self, redis_url: str, sim: ThreadedApp, fake_slack: FakeSlack) -> dict[str, str]:
         return settings_env(
-            redis_url, sim.url, **study_slack_vars(study_slack), MATHBOT_PRACTICE_DEADLINE=str(DEADLINE)
+            redis_url, sim.url, **study_slack_vars(fake_slack), MATHBOT_PRACTICE_DEADLINE=str(DEADLINE)
         )
 
     def test_an_evening_on_slack(
-        self, study_slack: StudySlack, slack_app: ThreadedApp, env: dict[str, str], tmp_path: Path, redis_conn
+        self, fake_slack: FakeSlack, slack_app: ThreadedApp, env: dict[str, str], tmp_path: Path, redis_conn
     ) -> None:
-        fake, evening = study_slack, Evening()
+        fake, evening = fake_slack, Evening()
         fake.admins.add(ADA)
         with workers(env, tmp_path):
             evening.did(len(fake.calls), "Ada", "/mathbot study on")
@@ -154,7 +155,7 @@ class TestDiscord:
         names = {ALICE["id"]: "Alice", BOB["id"]: "Bob"}
         with workers(env, tmp_path):
             evening.did(len(fake.calls), "Alice", "/mathbot study mode:on")
-            run(fake.subcommand("mathbot", ["study"], {"mode": "on"}))
+            run(fake.command("mathbot", {"mode": "on"}, path=["study"]))
             evening.did(len(fake.calls), "Bob", "@mathbot <AIME 2025 problem 2>")
             asked = run(fake.send_message(aime_2025(2), mention_bot=True, author=BOB))
             thread = int(asked["id"])
@@ -199,8 +200,10 @@ class TestDiscord:
                 len(fake.calls), "Alice", "/mathbot daily on time:18:30 zone:Europe/Paris set:aime_2025"
             )
             run(
-                fake.subcommand(
-                    "mathbot", ["daily", "on"], {"time": "18:30", "zone": "Europe/Paris", "set": "aime_2025"}
+                fake.command(
+                    "mathbot",
+                    {"time": "18:30", "zone": "Europe/Paris", "set": "aime_2025"},
+                    path=["daily", "on"],
                 )
             )
             wait_for(lambda: any("every day" in m["content"] for m in fake.public()), 10)

@@ -12,7 +12,7 @@ import redis
 from mathbot import keys
 from mathbot.study import leaderboard, texts
 from tests.discord.conftest import FakeServer, discord_env
-from tests.discord.fake_discord import CHANNEL_ID, GUILD_ID
+from tests.fakes.discord import CHANNEL_ID, GUILD_ID
 from tests.study.conftest import STUDY_VARS
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp

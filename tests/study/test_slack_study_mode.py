@@ -14,12 +14,24 @@ import pytest
 from bots.slack import study
 from mathbot.study import texts
 from tests.conftest import DATA_DIR, NO_DATA, settings_env
+from tests.fakes.slack import FakeSlack
 from tests.slack import flows
 from tests.slack.flows import workers
 from tests.slack.test_delivery import ask
 from tests.study.conftest import study_slack_vars
-from tests.study.fake_slack_study import StudySlack, buttons, text_of
-from tests.study.slack_flows import ADA, BOB, CHANNEL, ephemeral, opened_view, press, responses, slash, submit
+from tests.study.slack_flows import (
+    ADA,
+    BOB,
+    CHANNEL,
+    buttons,
+    ephemeral,
+    opened_view,
+    press,
+    responses,
+    slash,
+    submit,
+    text_of,
+)
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
 
@@ -29,8 +41,8 @@ HINT, ANSWER, SOLUTION, CHECK = (study.ACTION_PREFIX + k for k in ("hint", "answ
 
 
 @pytest.fixture
-def env(redis_url: str, sim: ThreadedApp, study_slack: StudySlack) -> dict[str, str]:
-    return settings_env(redis_url, sim.url, **study_slack_vars(study_slack))
+def env(redis_url: str, sim: ThreadedApp, fake_slack: FakeSlack) -> dict[str, str]:
+    return settings_env(redis_url, sim.url, **study_slack_vars(fake_slack))
 
 
 def aime_2025(problem_id: int) -> dict:
@@ -43,43 +55,43 @@ def shows(answer: str, text: str) -> bool:
     return re.search(rf"(?<![\d,.]){answer}(?![\d,])", text) is not None
 
 
-def test_only_admins_switch_study_mode(study_slack: StudySlack, slack_app: ThreadedApp) -> None:
-    slash(slack_app, study_slack, "/mathbot", "study on", user=BOB)
-    refused = wait_for(lambda: responses(study_slack), 10, message="the refusal")[0]
+def test_only_admins_switch_study_mode(fake_slack: FakeSlack, slack_app: ThreadedApp) -> None:
+    slash(slack_app, fake_slack, "/mathbot", "study on", user=BOB)
+    refused = wait_for(lambda: responses(fake_slack), 10, message="the refusal")[0]
     assert refused["response_type"] == "ephemeral" and "admins and owners" in refused["text"]
-    study_slack.admins.add(ADA)
-    slash(slack_app, study_slack, "/mathbot", "study on", user=ADA)
-    switched = wait_for(lambda: responses(study_slack)[1:], 10, message="the switch")[0]
+    fake_slack.admins.add(ADA)
+    slash(slack_app, fake_slack, "/mathbot", "study on", user=ADA)
+    switched = wait_for(lambda: responses(fake_slack)[1:], 10, message="the switch")[0]
     assert switched["response_type"] == "in_channel" and switched["text"] == texts.STUDY_ON
 
 
 def test_a_study_mode_answer_reveals_to_the_clicker_only(
-    study_slack: StudySlack, slack_app: ThreadedApp, env: dict[str, str], tmp_path: Path
+    fake_slack: FakeSlack, slack_app: ThreadedApp, env: dict[str, str], tmp_path: Path
 ) -> None:
-    study_slack.owners.add(ADA)
-    slash(slack_app, study_slack, "/mathbot", "study on", user=ADA)
-    wait_for(lambda: responses(study_slack), 10, message="study mode on")
+    fake_slack.owners.add(ADA)
+    slash(slack_app, fake_slack, "/mathbot", "study on", user=ADA)
+    wait_for(lambda: responses(fake_slack), 10, message="study mode on")
     problem, thread = aime_2025(2), "1699999999.200000"  # official answer 588
     with workers(env, tmp_path):
         ask(slack_app, problem["problem"], thread)
-        placeholder = flows.placeholder(study_slack, CHANNEL, thread)
+        placeholder = flows.placeholder(fake_slack, CHANNEL, thread)
         card = wait_for(
             lambda: next(
-                (c for c in study_slack.updates(placeholder) if texts.HIDDEN_TITLE in text_of(c)), None
+                (c for c in fake_slack.updates(placeholder) if texts.HIDDEN_TITLE in text_of(c)), None
             ),
             30,
             message="the hidden answer",
         )
     assert set(buttons(card)) == {HINT, ANSWER, SOLUTION, CHECK}
     ref = buttons(card)[HINT]
-    everything_public = [text_of(c) for c in study_slack.calls_to("chat.update", "chat.postMessage")]
+    everything_public = [text_of(c) for c in fake_slack.calls_to("chat.update", "chat.postMessage")]
     assert not any(shows("588", text) or "Final answer" in text for text in everything_public)
     assert any("tokens" in text for text in everything_public[:-1]), "progress was shown, without words"
 
     steps = []
     for n in range(1, 10):
         press(slack_app, HINT, ref, BOB, placeholder, thread)
-        steps.append(text_of(ephemeral(study_slack, BOB, n)))
+        steps.append(text_of(ephemeral(fake_slack, BOB, n)))
         if texts.NO_MORE_HINTS in steps[-1]:
             break
     total = len(steps) - 2  # the hints, then the final answer's, then "no more"
@@ -89,24 +101,22 @@ def test_a_study_mode_answer_reveals_to_the_clicker_only(
     assert not any(shows("588", s) for s in steps[:total])  # the answer only in the last hint
 
     press(slack_app, HINT, ref, ADA, placeholder, thread)  # Ada's hints are her own
-    assert texts.hint_title(1, total + 1) in text_of(ephemeral(study_slack, ADA, 1))
+    assert texts.hint_title(1, total + 1) in text_of(ephemeral(fake_slack, ADA, 1))
     press(slack_app, ANSWER, ref, ADA, placeholder, thread)
-    assert texts.answer_title("588") in text_of(ephemeral(study_slack, ADA, 2))
+    assert texts.answer_title("588") in text_of(ephemeral(fake_slack, ADA, 2))
     press(slack_app, SOLUTION, ref, ADA, placeholder, thread)
-    solution = ephemeral(study_slack, ADA, 3)
+    solution = ephemeral(fake_slack, ADA, 3)
     assert texts.SOLUTION_TITLE in text_of(solution) and solution.args["thread_ts"] == thread
     upload = wait_for(
-        lambda: study_slack.calls_to("files.completeUploadExternal"), 10, message="the reasoning"
+        lambda: fake_slack.calls_to("files.completeUploadExternal"), 10, message="the reasoning"
     )
     assert upload[0].args["channel_id"] == "D" + ADA  # to Ada's DM with mathbot, nobody else's
 
     press(slack_app, CHECK, ref, BOB, placeholder, thread)
-    form = opened_view(study_slack)
+    form = opened_view(fake_slack)
     assert form["callback_id"] == study.ANSWER_VIEW
     submit(slack_app, form, BOB, {"answer": "588"})
-    assert texts.CORRECT in text_of(
-        ephemeral(study_slack, BOB, len(steps) + 1)
-    )  # against the official answer
+    assert texts.CORRECT in text_of(ephemeral(fake_slack, BOB, len(steps) + 1))  # against the official answer
 
-    assert all(c.args["user"] in (ADA, BOB) for c in study_slack.calls_to("chat.postEphemeral"))
-    assert not shows("588", study_slack.public_text(CHANNEL))
+    assert all(c.args["user"] in (ADA, BOB) for c in fake_slack.calls_to("chat.postEphemeral"))
+    assert not shows("588", fake_slack.public_text(CHANNEL))

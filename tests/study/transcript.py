@@ -8,8 +8,8 @@ import json
 import re
 from typing import Any
 
-from tests.discord.fake_discord import FakeDiscord
-from tests.slack.fake_slack import USERS, FakeSlack
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import USERS, FakeSlack
 
 WIDTH = 230
 

@@ -1,1 +1,1 @@
-"""Test support: real Redis, the TGI simulator in a thread, worker processes, free ports."""
+"""Test support: processes, servers in threads, the simulator, problem data, `mathbot ask`, waiting."""

@@ -1,4 +1,5 @@
-"""Start mathbot commands as separate processes, the way an operator runs them."""
+"""Start mathbot commands as separate processes, the way an operator runs them, with only the
+environment a test gives them: nothing of the developer's own configuration comes along."""
 
 from __future__ import annotations
 
@@ -7,14 +8,23 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from tests.support.waiting import wait_for as wait_for  # where many tests reach it
+
 ROOT = Path(__file__).resolve().parents[2]
+
+_WORKDIR = tempfile.TemporaryDirectory(prefix="mathbot-test-cwd-")
+WORKDIR = Path(_WORKDIR.name)
+"""The working directory of every mathbot process a test starts: an empty folder, removed at exit.
+`Settings` reads `.env` from the working directory, and a developer's `.env` in the checkout (their
+tokens, their Redis, their queue) must not reach the processes under test."""
 
 
 def mathbot_env(settings_env: Mapping[str, str]) -> dict[str, str]:
+    """The test's own environment without any mathbot, Slack, Discord or TGI variable, plus `settings_env`."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("MATHBOT_", "SLACK_", "DISCORD_", "TGI_"))
     }
@@ -31,14 +41,27 @@ def start(args: list[str], env: Mapping[str, str], log: Path | None = None) -> s
     return subprocess.Popen(
         [sys.executable, "-m", "mathbot.cli", *args],
         env=mathbot_env(env),
-        cwd=ROOT,
+        cwd=WORKDIR,
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
 
+def run(args: list[str], env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`mathbot ARGS` to its end; its exit code, stdout and stderr (as text) in the result."""
+    return subprocess.run(
+        [sys.executable, "-m", "mathbot.cli", *args],
+        env=mathbot_env(env),
+        cwd=WORKDIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    """Signal the process group, then SIGKILL it if it has not exited within `timeout` seconds."""
     if process.poll() is not None:
         return
     try:
@@ -48,14 +71,3 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
-
-
-def wait_for(predicate, timeout: float = 30, interval: float = 0.1, message: str = "condition"):  # type: ignore[no-untyped-def]
-    """Poll until predicate() is truthy; returns its value or fails the test with `message`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {message}")

@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -20,8 +20,11 @@ def free_port() -> int:
 class ThreadedApp:
     """An aiohttp app served from its own event loop in a daemon thread."""
 
-    def __init__(self, factory: Callable[[], web.Application], port: int | None = None) -> None:
+    def __init__(
+        self, factory: Callable[[], web.Application], port: int | None = None, *, access_log: bool = True
+    ) -> None:
         self.factory = factory
+        self.access_log = access_log
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.loop = asyncio.new_event_loop()
@@ -29,14 +32,15 @@ class ThreadedApp:
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
-    def start(self) -> ThreadedApp:
+    def start(self) -> Self:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(timeout=10)
         return self
 
     async def _start(self) -> None:
         self.app = self.factory()
-        self._runner = web.AppRunner(self.app, shutdown_timeout=0.5)
+        options: dict[str, Any] = {} if self.access_log else {"access_log": None}
+        self._runner = web.AppRunner(self.app, shutdown_timeout=0.5, **options)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 

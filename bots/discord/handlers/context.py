@@ -11,7 +11,8 @@ import discord
 
 from bots.discord import layout
 from bots.discord.ingest import NO_MENTIONS, Ingest, Unpostable
-from mathbot.jobs import ReplyTarget, Sampling
+from mathbot.errors import MathbotError
+from mathbot.jobs import Question, ReplyTarget, Sampling
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +46,43 @@ async def ask_in(
     *,
     with_history: bool,
     sampling: Sampling | None = None,
+    admitted: Question | None = None,
 ) -> bool:
     """Ask the question in the first place that takes its placeholder; False when none did (each
-    refusal is logged). A question refused by the queue still counts as asked: its placeholder says why."""
+    refusal is logged). A question refused by the queue still counts as asked: its placeholder says why.
+    `admitted`: the question, already counted in (`admitted`); given back when no place takes it."""
     for channel, target, reference in places:
         try:
             await ctx.ingest.submit(
-                channel, target, text, with_history=with_history, reference=reference, sampling=sampling
+                channel,
+                target,
+                text,
+                with_history=with_history,
+                reference=reference,
+                sampling=sampling,
+                admitted=admitted,
             )
         except Unpostable:
             continue
         return True
+    if admitted is not None:
+        await ctx.ingest.withdraw(admitted)
     return False
+
+
+async def admitted(
+    ctx: Context, message: discord.Message, target: ReplyTarget, text: str, *, with_history: bool
+) -> Question | None:
+    """A message's question counted in before anything is posted for it; None when refused (its author
+    is told why, once a minute: a flood of mentions costs one reply, no thread and no placeholder)."""
+    try:
+        return await ctx.ingest.admit(target, text, with_history=with_history)
+    except MathbotError as refusal:
+        log.info(
+            "discord message=%s user=%s refused: %s", message.id, message.author.id, type(refusal).__name__
+        )
+        await ctx.ingest.tell_refused(message, refusal)
+        return None
 
 
 def can_post(interaction: discord.Interaction) -> bool:

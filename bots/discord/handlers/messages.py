@@ -14,6 +14,7 @@ from bots.discord import texts
 from bots.discord.handlers.context import (
     Context,
     Place,
+    admitted,
     ask_in,
     say,
     start_thread,
@@ -67,7 +68,11 @@ async def _direct_message(ctx: Context, message: discord.Message, text: str) -> 
         conversation=conversation or str(message.id),
     )
     log.info("discord dm message=%s user=%s follow_up=%s", message.id, message.author.id, follow_up)
-    await ask_in(ctx, [(message.channel, target, message)], text, with_history=follow_up)
+    question = await admitted(ctx, message, target, text, with_history=follow_up)
+    if question is not None:
+        await ask_in(
+            ctx, [(message.channel, target, message)], text, with_history=follow_up, admitted=question
+        )
 
 
 async def _conversation_replied_to(ctx: Context, message: discord.Message) -> str | None:
@@ -100,7 +105,9 @@ async def _in_thread(ctx: Context, message: discord.Message, text: str, parent: 
         message.author.id,
         known,
     )
-    await ask_in(ctx, [(message.channel, target, message)], text, with_history=known)
+    question = await admitted(ctx, message, target, text, with_history=known)
+    if question is not None:
+        await ask_in(ctx, [(message.channel, target, message)], text, with_history=known, admitted=question)
 
 
 async def _empty_in_thread(ctx: Context, message: discord.Message, mentioned: bool) -> None:
@@ -120,6 +127,10 @@ async def _mention(ctx: Context, message: discord.Message, text: str) -> None:
     if not text:
         await say(message.channel, messages.EMPTY_QUESTION, reference=message)
         return
+    in_channel = target_of(message, channel=message.channel.id, thread=None)
+    question = await admitted(ctx, message, in_channel, text, with_history=False)
+    if question is None:
+        return  # refused before a thread was started for it
     thread = await start_thread(message, text) if threads_allowed(message.channel, message.guild) else None
     log.info(
         "discord mention message=%s channel=%s thread=%s user=%s",
@@ -132,8 +143,8 @@ async def _mention(ctx: Context, message: discord.Message, text: str) -> None:
     if thread is not None:
         places.append((thread, target_of(message, channel=message.channel.id, thread=thread.id), None))
     # No permission, no threads in this channel, or the thread refused the placeholder: reply right here.
-    places.append((message.channel, target_of(message, channel=message.channel.id, thread=None), message))
-    await ask_in(ctx, places, text, with_history=False)
+    places.append((message.channel, in_channel, message))
+    await ask_in(ctx, places, text, with_history=False, admitted=question)
 
 
 def question_text(message: discord.Message, me: int) -> str:
