@@ -20,3 +20,8 @@ def unclaim(connection: redis.Redis, *names: str) -> None:
     """Give claims back: what they guarded did not happen, so a later attempt may do it."""
     if names:
         connection.delete(*(keys.SEEN + name for name in names))
+
+
+def claimed(connection: redis.Redis, name: str) -> bool:
+    """Whether `name` is claimed now (what it guards happened, or is happening)."""
+    return bool(connection.exists(keys.SEEN + name))

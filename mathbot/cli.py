@@ -56,7 +56,7 @@ REDIS_COMMANDS = ("ask", "worker", "slack", "discord")
 """Commands that need Redis: each checks it first, and stops at once with one line if it is unusable
 (`eval` checks it itself, after its arguments)."""
 
-QUIET_COMMANDS = ("ask", "eval")
+QUIET_COMMANDS = ("ask", "check", "eval")
 """Terminal commands: their logs stay at WARNING unless --log-level says otherwise (progress is theirs)."""
 
 
@@ -105,6 +105,19 @@ def _parser() -> argparse.ArgumentParser:
         help="answer N times and show the majority's answer (self-consistency; each sample is a full answer)",
     )
     ask.set_defaults(run=_ask)
+
+    check = command(
+        "check",
+        "say whether an answer to a problem is right, without revealing it",
+        usage.CHECK,
+        usage.CHECK_EPILOG,
+    )
+    check.add_argument("problem", help="the problem, in plain text or LaTeX ('-' reads standard input)")
+    check.add_argument("--answer", required=True, metavar="X", help="the answer to check")
+    check.add_argument(
+        "--timeout", type=positive, default=defaults.ASK_TIMEOUT, metavar="SECONDS", help=usage.CHECK_TIMEOUT
+    )
+    check.set_defaults(run=_check)
 
     worker = command("worker", "answer questions from the queue", usage.WORKER, usage.WORKER_EPILOG)
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
@@ -184,6 +197,13 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from bots.eval.command import DEFAULT_OUT, evaluate
 
     return evaluate(args.sets, settings, samples=args.samples, limit=args.limit, out=args.out or DEFAULT_OUT)
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from bots.console.check import check
+
+    text = read_question() if args.problem == "-" else args.problem
+    return check(text, args.answer, settings, timeout=args.timeout)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

@@ -140,6 +140,20 @@ evaluation runs, users' questions still find free workers instead of waiting for
 DISCORD_MESSAGE_CONTENT = True
 """Request Discord's privileged Message Content intent (follow-ups without a mention need it)."""
 
+PRACTICE_DEADLINE = 24 * 3600
+"""Seconds a practice problem (and the problem of the day) stays open before its answer and mathbot's
+worked solution are revealed in its thread: a day, so everyone in every timezone gets an evening."""
+
+SUBMIT_COOLDOWN = 60
+"""Seconds between two answers one person may submit to one practice problem (no brute forcing)."""
+
+STUDY_KEEP_SECONDS = 30 * 24 * 3600
+"""How long a practice problem stays after its deadline (its buttons still answer: closed, the answer on
+Give up): a month. A check's or a study-mode answer's hidden answer lives MATHBOT_RESULT_TTL; leaderboards
+are kept for good."""
+
+MAX_GIVEN_CHARS = 1000
+"""Characters of an answer submitted to /check or a practice problem (an answer, not an essay)."""
 METRICS_PORT = 9100
 """Port of `mathbot worker`'s and `mathbot discord`'s GET /metrics and GET /health (node_exporter's
 9100: the port Prometheus setups expect of a host's own exporter; mathbot slack uses $PORT)."""

@@ -13,6 +13,11 @@ from mathbot import defaults, platforms
 
 Role = Literal["user", "assistant"]
 
+Task = Literal["answer", "check", "solution"]
+"""What a question's answer is for: "answer" posts it (hidden in a study-mode channel); "check" grades
+the asker's own answer (`Question.given`) against it and tells only the asker; "solution" keeps it as
+the worked solution of a practice problem (`Question.ref`), revealed with its answer later."""
+
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 
@@ -92,6 +97,11 @@ class Question(BaseModel):
     turns: list[Turn]
     asked_at: float = Field(default_factory=time.time)
     sampling: Sampling = Sampling()
+    task: Task = "answer"
+    given: str | None = Field(None, max_length=defaults.MAX_GIVEN_CHARS)
+    """The asker's own answer (task "check")."""
+    ref: str | None = None
+    """The study record the result belongs to (task "solution": the practice problem's id)."""
 
     @property
     def text(self) -> str:

@@ -77,3 +77,30 @@ TTL: SERVER_HEALTH_INTERVAL."""
 
 DISCORD_INTENT = "mathbot:discord:message_content"
 """Whether the running Discord adapter has the Message Content intent ("1"/"0"). No TTL."""
+
+STUDY = "mathbot:study:"
+"""Study groups (`mathbot.study`), by sub-family:
+
+- `mode:<platform>:<channel>`: "1"/"0", study mode switched by `/mathbot study on|off`. No TTL.
+- `hidden:<ref>`: JSON of what a card hides (a check's or study-mode answer's final answer, solution,
+  reasoning; where it was shown, whose it is). TTL: MATHBOT_RESULT_TTL (checks, answers).
+- `hints:<ref>`: hash user → hints shown to that user. TTL: as its `hidden:` record.
+- `practice:<id>`: a practice problem's JSON (problem, official answer, where, when, deadline,
+  mathbot's solution once generated). TTL: until the deadline plus STUDY_KEEP_SECONDS.
+- `practice-at:<platform>:<thread>`: the practice problem posted with that thread. TTL: as `practice:`.
+- `solvers:<id>` (sorted set user → seconds after posting), `gave-up:<id>` (set): who solved a
+  practice problem, in order, and who gave up. TTL: as `practice:`.
+- `tries:<id>:<user>`: a submission's cool-down (no brute forcing). TTL: MATHBOT_SUBMIT_COOLDOWN.
+- `private:<platform>:<ref>`: how a worker reaches the person a private card is for (Discord: the
+  interaction's token, valid 15 minutes). TTL: 14 minutes.
+- `daily:<platform>:<channel>`: a channel's problem-of-the-day settings (JSON). No TTL.
+- `recent:<platform>:<channel>`: problems recently posted there (not posted again soon). TTL: a year.
+- `board:<scope>:<period>:<stat>`: sorted sets user → count (`stat` solved | first) per scope
+  (`<platform>:channel:<id>`, `<platform>:team:<id>`) and period (`all`, `week:<ISO week>`,
+  `month:<YYYY-MM>`). No TTL for `all` (persistent); weeks and months: 400 days.
+- `streak:<scope>`: hash user → "<last solve day>|<days in a row>". No TTL.
+- `names:<platform>`: hash user → display name, for leaderboards (never a ping). No TTL.
+
+Claims (`SEEN`) of the study features: `study:closed:<practice id>` (a reveal, once),
+`study:daily:<platform>:<channel>:<day>` (a problem of the day, once per slot; 8 days).
+"""

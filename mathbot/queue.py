@@ -39,11 +39,22 @@ JOB_FUNC = "workers.answer.answer_question"
 ON_FAILURE = "workers.answer.on_failure"
 """Runs when RQ finds a job whose worker vanished (it tells the asker, or that it starts over)."""
 
-JOB_FUNCTIONS = frozenset({JOB_FUNC})
+STUDY_FUNC = "workers.study.run_task"
+"""The job of a question whose answer is for a study feature (task "check" or "solution")."""
+
+STUDY_ON_FAILURE = "workers.study.on_failure"
+
+DAILY_FUNC = "workers.study.post_daily"
+"""The problem of the day, scheduled per channel (`mathbot.study.daily`)."""
+
+CLOSE_FUNC = "workers.study.close_practice"
+"""A practice problem's deadline: its answer and mathbot's solution revealed in its thread."""
+
+JOB_FUNCTIONS = frozenset({JOB_FUNC, STUDY_FUNC, DAILY_FUNC, CLOSE_FUNC})
 """Every function a worker may run (add a new job function here). A job naming any other, put on the
 queue by anything that can write to Redis (`os.system`, say), is failed without being imported or called."""
 
-JOB_CALLBACKS = frozenset({ON_FAILURE})
+JOB_CALLBACKS = frozenset({ON_FAILURE, STUDY_ON_FAILURE})
 """Every callback a job may name: RQ imports and calls those too."""
 
 
@@ -304,15 +315,16 @@ def _check(question: Question, settings: Settings) -> None:
 
 
 def _push(queue: QuestionQueue, question: Question, settings: Settings) -> None:
+    answers = question.task == "answer"
     queue.enqueue(
-        JOB_FUNC,
+        JOB_FUNC if answers else STUDY_FUNC,
         question.model_dump(mode="json"),
         job_id=question.id,
         job_timeout=settings.job_timeout,
         result_ttl=settings.result_ttl,
         failure_ttl=settings.failure_ttl,
         retry=JobRetry(max=WORKER_LOST_RETRIES),
-        on_failure=Callback(ON_FAILURE),
+        on_failure=Callback(ON_FAILURE if answers else STUDY_ON_FAILURE),
         description=f"{question.target.platform}: {question.text[:80]}",
         meta={"platform": question.target.platform, "user": question.target.user},
     )

@@ -1,17 +1,20 @@
 """The platform-agnostic reply interface a worker talks to: one question's conversation with its chat.
 
 A worker never imports a chat SDK: it asks `mathbot.platforms.reply_for(target)` for a `Reply` and
-calls its four methods. Each platform implements them in `bots/<platform>/reply.py`. The worker checks
+calls its five methods. Each platform implements them in `bots/<platform>/reply.py`. The worker checks
 the question's gate (`mathbot.runs`) before every call: a Reply never has to ask whether its question
 is still open, cancelled or taken over by another run.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mathbot.errors import MathbotError
 from mathbot.outcome import Answer, Progress
+
+if TYPE_CHECKING:
+    from mathbot.study.cards import Card
 
 
 class Reply(Protocol):
@@ -37,4 +40,11 @@ class Reply(Protocol):
 
     def error(self, error: MathbotError) -> None:
         """Tell the asker plainly that the question failed (error.user_message)."""
+        ...
+
+    def card(self, card: Card) -> str | None:
+        """Deliver a study card (`mathbot.study.cards`): a private one (`card.private`) to the target's
+        user only; otherwise in place of the placeholder when there is one (a study-mode answer), else
+        as a new message in the thread, or, with `card.thread_name`, as a message of the channel that
+        starts a thread of that name. Returns the id of the message posted (of the thread it started)."""
         ...

@@ -97,6 +97,15 @@ class Settings(BaseSettings):
     discord_message_content: bool = defaults.DISCORD_MESSAGE_CONTENT
     allow_eviction: bool = False
     """Run on a Redis whose maxmemory-policy may evict keys (queued questions can vanish); off: refuse."""
+    problem_bank: str | None = None
+    """Directory of JSONL problem files (`problem`, `answer`, optional `solution`, `source`,
+    `difficulty`) for /practice, the problem of the day and /check against official answers."""
+    study_channels: Annotated[list[str], NoDecode] = []
+    """Channel ids (Slack or Discord) in study mode from the start: answers there hide the answer."""
+    practice_deadline: int = Field(defaults.PRACTICE_DEADLINE, gt=0)
+    """Seconds a practice problem stays open before its answer is revealed in its thread."""
+    submit_cooldown: int = Field(defaults.SUBMIT_COOLDOWN, ge=0)
+    """Seconds between two submissions of one person to one practice problem."""
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -106,7 +115,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
         return level
 
-    @field_validator("discord_guilds", mode="before")
+    @field_validator("discord_guilds", "study_channels", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -43,6 +43,32 @@ ASK_TIMEOUT = (
     f"{defaults.ASK_TIMEOUT / 60:.0f} min)"
 )
 
+CHECK = """\
+Say whether an answer is right without revealing the right one: a problem of the problem bank is graded
+against its official answer at once (no generation, no worker); any other goes through the queue and a
+worker solves it MATHBOT_VOTE_SAMPLES times, and the verdict is about the majority's answer."""
+
+CHECK_EPILOG = (
+    environment(
+        "environment",
+        [
+            (
+                "MATHBOT_PROBLEM_BANK",
+                "folder of JSONL problem files with official answers (none: always a vote)",
+            ),
+            *QUEUE,
+            ("MATHBOT_VOTE_SAMPLES", "samples drawn for a problem outside the bank (default 5)"),
+        ],
+    )
+    + """
+
+exit codes: 0 correct; 1 wrong (not the official answer, or not what mathbot's majority got); 2 bad
+input (no problem or no answer); 3 mathbot is unsure (no answer has more than half of the samples);
+4 no verdict (the server failed, a limit refused it, nothing within --timeout); 130 Ctrl-C (cancels it)."""
+)
+
+CHECK_TIMEOUT = f"how long to wait for the verdict (default: {defaults.ASK_TIMEOUT:.0f} s)"
+
 WORKER = """\
 Answer questions from the queue: N worker processes, one generation in flight each, streaming from
 the inference server. Workers post the answers, so they need the chat credentials too."""

@@ -25,6 +25,7 @@ from mathbot.jobs import Question, Turn
 from mathbot.outcome import Answer, Progress
 from mathbot.reply import Reply
 from mathbot.settings import Settings, get_settings
+from mathbot.study import hidden, modes
 from workers.consensus import generate_votes
 from workers.fleet import Fleet
 from workers.generate import generate
@@ -62,8 +63,11 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
         limits.release(connection, question, settings)
         metrics.question(question.target.platform, "cancelled")
         return {"status": "dropped", "error": "NotInstalled", "message": exc.user_message}
+    hide = modes.hides(connection, settings, question)  # study mode: the answer behind buttons
     try:
-        answer = _generate(question, _progress(reply, gate), settings, Fleet(settings, connection))
+        report = _progress(reply, gate)
+        progress = hidden.quiet(report) if hide else report
+        answer = _generate(question, progress, settings, Fleet(settings, connection))
     except Superseded:
         log.info("question=%s run=%d superseded: stopped generating", question.id, gate.run)
         return {"status": "superseded"}
@@ -76,7 +80,12 @@ def answer_question(payload: dict[str, Any]) -> dict[str, Any]:
             connection, threads.key_for(question.target), Turn(role="assistant", content=answer.solution)
         )
     try:
-        delivered = deliver(connection, question, gate, lambda: reply.answer(answer), settings)
+        show = (
+            (lambda: reply.card(modes.hidden_answer(connection, settings, question, answer)))
+            if hide
+            else (lambda: reply.answer(answer))
+        )
+        delivered = deliver(connection, question, gate, show, settings)
     except Exception:
         # The answer exists: never let RQ regenerate minutes of GPU work because a chat call failed.
         log.exception("question=%s answer could not be posted; telling the asker", question.id)
@@ -166,7 +175,7 @@ def deliver(
     connection: redis.Redis,
     question: Question,
     gate: runs.Gate,
-    send: Callable[[], None],
+    send: Callable[[], object],
     settings: Settings,
     *,
     attempts: int = DELIVERY_ATTEMPTS,

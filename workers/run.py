@@ -151,11 +151,12 @@ class MathbotWorker(Worker):
         super().handle_job_failure(
             job, queue, started_job_registry=started_job_registry, exc_string=exc_string
         )
-        from workers.answer import after_failure  # the job module loads the inference client: only here
+        from workers import answer, study  # the job modules load the inference client: only here
 
         status = job.get_status(refresh=True)
         if status in (JobStatus.STOPPED, JobStatus.CANCELED):
             return  # cancelled on purpose: the canceller already told the asker
+        after_failure = study.after_failure if _named(job) in study.FUNCTIONS else answer.after_failure
         after_failure(
             job, will_retry=status in (JobStatus.QUEUED, JobStatus.SCHEDULED), reason=exc_string[:200]
         )
@@ -193,7 +194,8 @@ def _json_queues(queues: Any, connection: Any) -> list[WorkerQueue]:
 def preload() -> None:
     """Import the job and every platform's Reply before forking: each work horse then starts at once
     and shares those pages with its parent (copy-on-write) instead of importing them per job."""
-    import workers.answer  # noqa: F401
+    import workers.answer
+    import workers.study  # noqa: F401
 
     platforms.preload()
 
@@ -222,4 +224,6 @@ def run(settings: Settings, *, burst: bool = False, processes: int = 1) -> None:
         return
     worker = MathbotWorker(questions.served_queues(settings), connection=connection)
     with monitor.serving(settings, lambda: {os.getpid()}):
-        worker.work(burst=burst, logging_level=level)
+        # with_scheduler: RQ's scheduler (one per queue, whichever worker holds its lock) moves jobs due
+        # by `enqueue_at` onto the queue: the problem of the day and practice deadlines (mathbot.study).
+        worker.work(burst=burst, logging_level=level, with_scheduler=True)

@@ -9,6 +9,7 @@ from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress, dump
 from mathbot.settings import Settings
+from mathbot.study.cards import Card
 
 
 class ConsoleReply:
@@ -24,6 +25,12 @@ class ConsoleReply:
 
     def answer(self, answer: Answer) -> None:
         stream.publish(self.connection, self.channel, "answer", dump(answer))
+
+    def card(self, card: Card) -> str | None:
+        """A study card (a check's verdict) as an event: its words and verdict, no buttons or files."""
+        body = {"title": card.title, "body": card.body, "notes": list(card.notes), "verdict": card.verdict}
+        stream.publish(self.connection, self.channel, "card", body)
+        return self.channel
 
     def error(self, error: MathbotError) -> None:
         body = {"kind": type(error).__name__, "message": error.user_message, "exit": texts.exit_code(error)}

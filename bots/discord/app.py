@@ -23,8 +23,10 @@ from discord.gateway import DiscordWebSocket
 from bots.discord import handlers, state, telemetry
 from bots.discord.buttons import Button
 from bots.discord.commands import solve_command
+from bots.discord.handlers import study as study_handlers
 from bots.discord.health import GatewayHealth
 from bots.discord.ingest import NO_MENTIONS, Ingest
+from bots.discord.study_commands import study_commands
 from mathbot import endpoint, queue
 from mathbot.settings import Settings
 
@@ -51,6 +53,8 @@ class MathbotClient(discord.Client):
         self.ctx = handlers.Context(ingest, self, message_content)
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(solve_command(self.ctx))
+        for command in study_commands(self.ctx):
+            self.tree.add_command(command)
 
     async def setup_hook(self) -> None:
         """After login, before the gateway: choose the gateway address, register the slash commands
@@ -133,6 +137,22 @@ class MathbotClient(discord.Client):
             await handlers.on_vote(self.ctx, interaction)
         except Exception:
             log.exception("discord vote interaction=%s failed", interaction.id)
+
+    async def on_study_click(self, interaction: discord.Interaction, kind: str, ref: str) -> None:
+        """A click on a study card's button (Hint, Show answer, Submit answer, ...)."""
+        try:
+            await study_handlers.on_click(self.ctx, interaction, kind, ref)
+        except Exception:
+            log.exception("discord study interaction=%s failed", interaction.id)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Every interaction: a study form sent (a modal) is read here, from the interaction itself."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        try:
+            await study_handlers.on_form(self.ctx, interaction)
+        except Exception:
+            log.exception("discord form interaction=%s failed", interaction.id)
 
 
 def point_at(settings: Settings) -> None:

@@ -19,6 +19,8 @@ from mathbot import messages, present, render
 from mathbot.errors import MathbotError
 from mathbot.outcome import Answer, Progress
 from mathbot.present import clip
+from mathbot.study import cards as study_cards
+from mathbot.study import texts as study_texts
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,16 @@ RETRY = ButtonSpec("retry", "mathbot:retry", "\N{CLOCKWISE RIGHTWARDS AND LEFTWA
 VOTE = ButtonSpec("vote", "mathbot:vote", "\N{BALLOT BOX WITH BALLOT}", 2)
 """On a complete one-sample answer: ask again with N samples at once and show the majority's answer."""
 
-BUTTONS = {spec.kind: spec for spec in (CANCEL, RETRY, VOTE)}
+STUDY_BUTTONS = tuple(
+    ButtonSpec(
+        kind, f"mathbot:{kind}", study_texts.ACTION_EMOJI[kind], 1 if kind in ("submit", "check") else 2
+    )
+    for kind in study_cards.ACTIONS
+)
+"""The study cards' buttons (Hint, Show answer, ...): their custom id adds the card's ref
+(`mathbot:<kind>:<ref>`, `bots.discord.study.button`)."""
+
+BUTTONS = {spec.kind: spec for spec in (CANCEL, RETRY, VOTE, *STUDY_BUTTONS)}
 
 CANCEL_ID, RETRY_ID, VOTE_ID = CANCEL.custom_id, RETRY.custom_id, VOTE.custom_id
 

@@ -11,7 +11,7 @@ from functools import partial
 
 import redis
 
-from bots.discord import layout, state, texts
+from bots.discord import layout, state, study, texts
 from bots.discord.rest import (
     MISSING_PERMISSIONS,
     THREAD_ARCHIVED,
@@ -25,6 +25,7 @@ from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings
+from mathbot.study.cards import Card
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,11 @@ class DiscordReply:
             )
             self._deliver(parts)
         log.info("%s answer delivered in %d message(s)", self._ids(), len(parts))
+
+    def card(self, card: Card) -> str | None:
+        """A study card: to its person only when private, else in place of the placeholder or as a new
+        message (`bots.discord.study.deliver`)."""
+        return study.deliver(self, card)
 
     def error(self, error: MathbotError) -> None:
         self._deliver([layout.error_part(error)])

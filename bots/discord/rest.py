@@ -160,6 +160,61 @@ class RestClient:
         """PATCH /channels/{id} `{"archived": false}`: allowed to whoever may send in an unlocked thread."""
         self._request("PATCH", f"/channels/{thread_id}", {"archived": False}, (), False)
 
+    def start_thread(
+        self, channel_id: str, message_id: str, name: str, archive_minutes: int = 1440
+    ) -> dict[str, Any]:
+        """POST /channels/{id}/messages/{id}/threads: a public thread from a message (its id is the
+        message's)."""
+        payload = {"name": name, "auto_archive_duration": archive_minutes}
+        return self._request(
+            "POST", f"/channels/{channel_id}/messages/{message_id}/threads", payload, (), False
+        )
+
+    def open_dm(self, user_id: str) -> str:
+        """POST /users/@me/channels: the bot's direct-message channel with a user (its id)."""
+        return str(self._request("POST", "/users/@me/channels", {"recipient_id": user_id}, (), False)["id"])
+
+    def edit_original(
+        self,
+        application_id: str,
+        token: str,
+        content: str,
+        *,
+        files: Sequence[Upload] = (),
+        components: Sequence[dict[str, Any]] = (),
+    ) -> dict[str, Any]:
+        """PATCH /webhooks/{app}/{token}/messages/@original: an interaction's first response (an ephemeral
+        one stays ephemeral), within the token's 15 minutes."""
+        payload: dict[str, Any] = {
+            "content": content,
+            "allowed_mentions": NO_MENTIONS,
+            "attachments": [],
+            "components": list(components),
+        }
+        return self._request(
+            "PATCH", f"/webhooks/{application_id}/{token}/messages/@original", payload, files, False
+        )
+
+    def create_followup(
+        self,
+        application_id: str,
+        token: str,
+        content: str,
+        *,
+        files: Sequence[Upload] = (),
+        components: Sequence[dict[str, Any]] = (),
+        ephemeral: bool = True,
+    ) -> dict[str, Any]:
+        """POST /webhooks/{app}/{token}: one more message answering an interaction (flags 64: ephemeral)."""
+        payload: dict[str, Any] = {
+            "content": content,
+            "allowed_mentions": NO_MENTIONS,
+            "flags": 64 if ephemeral else 0,
+        }
+        if components:
+            payload["components"] = list(components)
+        return self._request("POST", f"/webhooks/{application_id}/{token}", payload, files, False)
+
     def delete_message(self, channel_id: str, message_id: str) -> None:
         """DELETE /channels/{id}/messages/{id}; an already deleted message is fine."""
         try:
@@ -236,11 +291,13 @@ class RestClient:
 GLOBAL = "global"
 
 _MESSAGE_ID = re.compile(r"(/messages/)\d+")
+_WEBHOOK_TOKEN = re.compile(r"(/webhooks/\d+/)[^/]+")
 
 
 def route_key(method: str, path: str) -> str:
-    """Discord's bucket granularity: the route with its major parameter (the channel) kept."""
-    return method + " " + _MESSAGE_ID.sub(r"\1{id}", path)
+    """Discord's bucket granularity: the route with its major parameter (the channel) kept; an
+    interaction's token is left out (the key is logged)."""
+    return method + " " + _WEBHOOK_TOKEN.sub(r"\1{token}", _MESSAGE_ID.sub(r"\1{id}", path))
 
 
 def _body(payload: dict[str, Any] | None, files: Sequence[Upload]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings
+from mathbot.study.cards import Card
 
 
 def status(answer: Answer) -> str:
@@ -49,6 +50,12 @@ class EvalReply:
 
     def error(self, error: MathbotError) -> None:
         self._publish({"status": "failed", "error": type(error).__name__, "message": error.user_message})
+
+    def card(self, card: Card) -> str | None:
+        """A study card holds no answer to grade (an evaluation's questions never ask for one): the
+        sample is recorded as failed, with the card's headline."""
+        self._publish({"status": "failed", "error": "StudyCard", "message": card.title})
+        return None
 
     def _publish(self, body: dict[str, Any]) -> None:
         results.publish(self.connection, self.run, {"question": self.question_id, **body}, self.ttl)

@@ -31,6 +31,7 @@ from bots.slack import clients, gate, installations, oauth
 from bots.slack.config import SlackConfig
 from bots.slack.handlers import Handlers
 from bots.slack.ingest import Ingest
+from bots.slack.study_handlers import StudyHandlers
 from bots.slack.uninstall import Uninstalls
 from mathbot import metrics, queue
 from mathbot.settings import Settings
@@ -83,6 +84,7 @@ def _build(
     )
     handlers = Handlers(Ingest(settings, config, connection, client), connection, config.keep_seconds)
     handlers.register(app)
+    StudyHandlers(settings, connection, handlers).register(app)
     Uninstalls(settings, connection, store).register(app)
     return app, handlers
 

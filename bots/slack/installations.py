@@ -41,6 +41,7 @@ BOT_SCOPES = (
     "groups:history",
     "im:history",
     "mpim:history",
+    "im:write",
     "chat:write",
     "commands",
     "files:write",

@@ -8,7 +8,7 @@ import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bots.slack import blocks, clients, installations, store, texts
+from bots.slack import blocks, clients, installations, store, study, texts
 from bots.slack.config import SlackConfig
 from bots.slack.ratelimit import EditBudget
 from mathbot import claims, present, questions, render
@@ -16,6 +16,7 @@ from mathbot.errors import MathbotError
 from mathbot.jobs import ReplyTarget
 from mathbot.outcome import Answer, Progress
 from mathbot.settings import Settings
+from mathbot.study.cards import Card
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,11 @@ class SlackReply:
         )
         if answer.solution and not answer.truncated:
             self._upload_formulas(ts, answer.solution)
+
+    def card(self, card: Card) -> str | None:
+        """A study card: ephemeral when private, else in place of the placeholder or as a new message
+        (`bots.slack.study.deliver`)."""
+        return study.deliver(self, card)
 
     def error(self, error: MathbotError) -> None:
         ts = self.target.placeholder

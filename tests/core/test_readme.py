@@ -64,4 +64,4 @@ def test_the_slack_guide_lists_the_manifest_s_scopes() -> None:
     manifest = yaml.safe_load((ROOT / "deploy" / "slack-manifest.yml").read_text())
     granted = set(manifest["oauth_config"]["scopes"]["bot"])
     named = set(re.findall(r"`([a-z_]+:[a-z_]+|commands)`", paragraph))
-    assert granted <= named and named - granted == {"im:read", "im:write"}  # the two said to be not needed
+    assert granted <= named and named - granted == {"im:read"}  # the one said to be not needed

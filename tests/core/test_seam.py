@@ -53,7 +53,7 @@ def test_every_registered_platform_has_a_reply_and_texts(name: str) -> None:
     returned = inspect.signature(make_reply).return_annotation
     reply_class = getattr(platform.reply_module(), str(returned).split(".")[-1], None)
     assert reply_class is not None
-    for method in ("placeholder", "progress", "answer", "error"):
+    for method in ("placeholder", "progress", "answer", "error", "card"):
         assert callable(getattr(reply_class, method, None)), f"{name}'s Reply lacks {method}"
     assert ReplyTarget(platform=name, channel="c").platform == name
 
@@ -64,7 +64,13 @@ def test_a_platform_that_is_not_registered_is_refused() -> None:
 
 
 def test_the_reply_protocol_is_what_platforms_implement() -> None:
-    assert [m for m in dir(Reply) if not m.startswith("_")] == ["answer", "error", "placeholder", "progress"]
+    assert [m for m in dir(Reply) if not m.startswith("_")] == [
+        "answer",
+        "card",
+        "error",
+        "placeholder",
+        "progress",
+    ]
 
 
 def test_the_core_imports_no_chat_sdk_and_no_adapter_or_worker() -> None:

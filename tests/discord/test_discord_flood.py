@@ -16,8 +16,8 @@ import redis
 from mathbot import messages
 from mathbot.settings import Settings
 from tests.discord.conftest import FakeServer
-from tests.discord.test_discord_flow import aime
 from tests.support.bench import settle
+from tests.support.data import aime
 from tests.support.processes import wait_for
 
 FLOOD = 40

@@ -20,7 +20,7 @@ from tests.fakes.discord import (
     snowflake,
 )
 from tests.support import processes
-from tests.support.data import aime  # also imported from here by tests on other branches (one round)
+from tests.support.data import aime
 from tests.support.sim import Sim
 from tests.support.waiting import assert_quiet
 

@@ -19,8 +19,7 @@ import httpx
 from mathbot import questions
 from tests.conftest import settings_env
 from tests.discord.conftest import FakeServer, discord_env, start_bot, start_fake
-from tests.fakes.slack import BOT_USER, FakeSlack
-from tests.slack import signing
+from tests.fakes.slack import BOT_USER, FakeSlack, signing
 from tests.slack.conftest import slack_vars
 from tests.support import processes
 from tests.support.servers import ThreadedApp, free_port

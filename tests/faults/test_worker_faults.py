@@ -53,11 +53,21 @@ def tokens_so_far(connection, q: Question) -> int:
 
 
 def children(pid: int) -> list[int]:
+    """The work horses of worker `pid`: its children that lead a process group of their own (RQ's horse
+    calls setpgrp; the scheduler process a worker forks when it holds the scheduler's lock does not)."""
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
+            found = [int(p) for p in f.read().split()]
     except OSError:
         return []
+    horses = []
+    for child in found:
+        try:
+            if os.getpgid(child) == child:
+                horses.append(child)
+        except ProcessLookupError:
+            continue
+    return horses
 
 
 def slow(sim) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from tests.fakes.slack import Call, FakeSlack
 from tests.support import processes
-from tests.support.data import aime as aime  # for one round: tests on other branches call flows.aime
 from tests.support.processes import wait_for
 
 ANSWER_TIMEOUT = 30.0

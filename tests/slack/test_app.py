@@ -204,7 +204,7 @@ def test_group_dm_is_answered_like_a_private_channel(
     """A mention in a group DM mathbot is in, then a follow-up in its thread without a mention, are each
     answered in that thread; the group's other talk is left alone."""
     group, thread = "G0GROUPDM1", "1699999999.000850"
-    ask = {**mention(flows.aime(1)["problem"], thread), "channel": group}
+    ask = {**mention(aime(1)["problem"], thread), "channel": group}
     assert signing.post(slack_app.url, signing.event(ask), signing.JSON).status_code == 200
     first = flows.placeholder(fake_slack, group, thread)
     assert flows.headline(flows.final(fake_slack, first)) == "Final answer: 70"

@@ -8,9 +8,10 @@ from pathlib import Path
 import redis
 
 from bots.slack import blocks, texts
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, FakeSlack
+from tests.fakes.slack import BOT_USER, FakeSlack, signing
+from tests.slack import flows
 from tests.slack.flows import workers
+from tests.support.data import aime
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp, free_port
 
@@ -48,7 +49,7 @@ def test_only_the_asker_can_check_an_answer_with_more_samples(
 ) -> None:
     ts = "1699999999.110000"
     with workers(env, tmp_path):
-        ask(slack_app, flows.aime(1)["problem"], ts)
+        ask(slack_app, aime(1)["problem"], ts)
         first = flows.placeholder(fake_slack, CHANNEL, ts)
         assert flows.headline(flows.final(fake_slack, first)) == "Final answer: 70"
 
@@ -79,7 +80,7 @@ def test_only_the_asker_can_try_again(
     ts = "1699999999.120000"
     closed = f"http://127.0.0.1:{free_port()}"
     with workers(env, tmp_path, TGI_URL=closed, MATHBOT_SERVER_RETRIES="0"):
-        ask(slack_app, flows.aime(1)["problem"], ts)
+        ask(slack_app, aime(1)["problem"], ts)
         first = flows.placeholder(fake_slack, CHANNEL, ts)
         error = flows.final(fake_slack, first)
         assert error.args["blocks"][-1]["elements"][0]["action_id"] == blocks.RETRY_ACTION

@@ -16,9 +16,9 @@ import redis
 
 from mathbot import messages
 from mathbot.settings import Settings
-from tests.slack import flows, signing
-from tests.slack.fake_slack import BOT_USER, FakeSlack
+from tests.fakes.slack import BOT_USER, FakeSlack, signing
 from tests.support.bench import settle
+from tests.support.data import aime
 from tests.support.processes import wait_for
 from tests.support.servers import ThreadedApp
 
@@ -42,7 +42,7 @@ def mention(number: int, text: str) -> str:
 def test_a_flood_of_mentions_costs_three_placeholders_and_one_private_notice(
     fake_slack: FakeSlack, slack_app: ThreadedApp, redis_conn: redis.Redis, settings: Settings
 ) -> None:
-    problem = flows.aime(1)["problem"]
+    problem = aime(1)["problem"]
     bodies = [mention(n, problem) for n in range(1, FLOOD + 1)]
     with ThreadPoolExecutor(8) as pool:  # Slack delivers events concurrently
         codes = list(

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from bots.slack import app, handlers, installations
+from bots.slack import app, handlers, installations, study_handlers
 from bots.slack import oauth as slack_oauth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +20,12 @@ SCOPE_OF = {
     "chat_postEphemeral": "chat:write",
     "files_upload_v2": "files:write",
     "users_info": "users:read",
+    "conversations_open": "im:write",
 }
 """The Web API methods mathbot calls, and the bot scope each needs."""
+
+WEB_API_CALL = r"(?<!metrics)\.(chat_\w+|files_\w+|users_\w+|reactions_\w+|conversations_\w+)\("
+"""A Web API call in the adapter's source (`client.chat_postMessage(`; not `metrics.chat_call(`)."""
 
 
 def manifest() -> dict[str, Any]:
@@ -51,7 +55,13 @@ def test_events_command_and_dm_tab() -> None:
         "app_uninstalled",
         "tokens_revoked",
     }
-    assert [c["command"] for c in data["features"]["slash_commands"]] == [handlers.SOLVE_COMMAND]
+    assert [c["command"] for c in data["features"]["slash_commands"]] == [
+        handlers.SOLVE_COMMAND,
+        study_handlers.CHECK_COMMAND,
+        study_handlers.PRACTICE_COMMAND,
+        study_handlers.LEADERBOARD_COMMAND,
+        study_handlers.MATHBOT_COMMAND,
+    ]
     assert data["features"]["app_home"]["messages_tab_enabled"] is True
     assert data["features"]["app_home"]["messages_tab_read_only_enabled"] is False
 
@@ -59,7 +69,7 @@ def test_events_command_and_dm_tab() -> None:
 def test_scopes_cover_every_method_the_code_calls() -> None:
     scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
     source = "\n".join(p.read_text() for p in (ROOT / "bots" / "slack").glob("*.py"))
-    called = set(re.findall(r"\.(chat_\w+|files_\w+|users_\w+|reactions_\w+|conversations_\w+)\(", source))
+    called = set(re.findall(WEB_API_CALL, source))
     assert called <= set(SCOPE_OF), f"add the scope of {called - set(SCOPE_OF)} to SCOPE_OF and the manifest"
     assert {SCOPE_OF[m] for m in called} <= scopes
     assert {"app_mentions:read", "commands", "im:history", "channels:history", "groups:history"} <= scopes
@@ -81,7 +91,7 @@ def test_no_scope_is_asked_for_that_nothing_uses() -> None:
     """Every scope serves a Web API method the code calls, an event it subscribes to, or /solve."""
     data = manifest()
     source = "\n".join(p.read_text() for p in (ROOT / "bots" / "slack").glob("*.py"))
-    called = set(re.findall(r"\.(chat_\w+|files_\w+|users_\w+|reactions_\w+|conversations_\w+)\(", source))
+    called = set(re.findall(WEB_API_CALL, source))
     events = data["settings"]["event_subscriptions"]["bot_events"]
     needed = {SCOPE_OF[m] for m in called} | {EVENT_SCOPE[e] for e in events} - {None} | {"commands"}
     assert set(data["oauth_config"]["scopes"]["bot"]) == needed

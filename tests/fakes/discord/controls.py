@@ -1,5 +1,6 @@
-"""What tests do to the fake Discord: users post, run /solve and click; the gateway drops or redelivers;
-channels appear, threads are archived, REST calls are rate limited or fail; and what tests read back."""
+"""What tests do to the fake Discord: users post, run commands, click and send forms; the gateway drops or
+redelivers; channels appear, threads are archived, REST calls are rate limited or fail; and what tests
+read back (also per person: `seen_by`, and what everyone sees: `public`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ from tests.fakes.discord.model import (
     snowflake,
 )
 from tests.fakes.discord.rest import Rest
+
+
+def _option(name: str, value: str | int | bool) -> dict[str, Any]:
+    kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3  # BOOLEAN, INTEGER, STRING
+    return {"name": name, "type": kind, "value": value}
 
 
 class Controls(Rest):
@@ -133,6 +139,35 @@ class Controls(Rest):
         }
         return await self._interact(2, data, channel, author)
 
+    async def command(
+        self,
+        command: str,
+        options: dict[str, str | int | bool],
+        *,
+        path: Sequence[str] = (),
+        channel: int = CHANNEL_ID,
+        author: dict[str, Any] = ALICE,
+    ) -> dict[str, Any]:
+        """A user runs `/command [group] [sub] option:value …` (any option types: strings, integers,
+        booleans; `path` names a subcommand, or a group and its subcommand)."""
+        inner: list[dict[str, Any]] = [_option(k, v) for k, v in options.items()]
+        for depth, name in reversed(list(enumerate(path))):
+            kind = 1 if depth == len(path) - 1 else 2  # SUB_COMMAND, SUB_COMMAND_GROUP
+            inner = [{"name": name, "type": kind, "options": inner}]
+        data = {"id": str(COMMAND_ID), "name": command, "type": 1, "options": inner}
+        return await self._interact(2, data, channel, author)
+
+    async def submit_modal(
+        self, modal: dict[str, Any], values: dict[str, str], *, author: dict[str, Any] = ALICE
+    ) -> dict[str, Any]:
+        """The person sends the form `modal` (one of `modals`) with `values` (text input id → text): the
+        MODAL_SUBMIT interaction (type 5) Discord sends."""
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()
+        ]
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        return await self._interact(5, data, int(modal["channel_id"]), author)
+
     async def click(
         self,
         message_id: int | str,
@@ -186,7 +221,7 @@ class Controls(Rest):
                 "deaf": False,
                 "mute": False,
                 "flags": 0,
-                "permissions": str((1 << 53) - 1),
+                "permissions": str(self.member_permissions.get(author["id"], (1 << 53) - 1)),
             }
         self.interactions[iid] = interaction
         self.interaction_sent[iid] = time.monotonic()
@@ -213,6 +248,29 @@ class Controls(Rest):
         """Messages currently in a channel or thread, oldest first (not ephemeral ones: only their
         recipient sees those)."""
         return [m for m in self.messages.values() if m["channel_id"] == str(channel) and not m["flags"] & 64]
+
+    def seen_by(self, user_id: int | str) -> list[dict[str, Any]]:
+        """What only this person saw from mathbot, oldest first: ephemeral responses (as edited since),
+        ephemeral follow-ups and direct messages."""
+        uid = str(user_id)
+        responses = [
+            m
+            for m in self.messages.values()
+            if m["flags"] & 64 and (m.get("interaction_metadata") or {}).get("user", {}).get("id") == uid
+        ]
+        followups = [m for who, m in self.private if who == uid]
+        dms = [m for m in self.messages.values() if self.dm_channels.get(m["channel_id"]) == uid]
+        return sorted(responses + followups + dms, key=lambda m: int(m["id"]))
+
+    def public(self) -> list[dict[str, Any]]:
+        """Every message of mathbot's that anyone in the server can read now."""
+        return [
+            m
+            for m in self.messages.values()
+            if not m["flags"] & 64
+            and m["author"]["id"] == str(BOT_ID)
+            and int(m["channel_id"]) in self.channels
+        ]
 
     def bot_messages(self, channel: int | str) -> list[dict[str, Any]]:
         return [m for m in self.channel_messages(channel) if m["author"]["id"] == str(BOT_ID)]

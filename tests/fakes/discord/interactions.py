@@ -1,5 +1,6 @@
-"""REST routes for interactions: the callback (within 3 seconds, once), the original response and
-follow-ups through the interaction's webhook (while its token lives, 15 minutes)."""
+"""REST routes for interactions: the callback (within 3 seconds, once; a message, a deferral, an update
+of the clicked message, or a modal), the original response and follow-ups through the interaction's
+webhook (while its token lives, 15 minutes)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.discord.checks import invalid_message
+from tests.fakes.discord.checks import form_error, invalid_message
 from tests.fakes.discord.messages import Messages
 from tests.fakes.discord.model import BOT, CALLBACK_DEADLINE, Call, json_response, now
+
+MODAL_TITLE_LIMIT = 45
+MODAL_LABEL_LIMIT = 45
+"""Characters of a modal's title and of a text input's label (Discord refuses longer ones)."""
 
 
 class Interactions(Messages):
@@ -28,6 +33,8 @@ class Interactions(Messages):
             return json_response({"message": "Unknown interaction", "code": 10062}, 404)
         body = call.json if isinstance(call.json, dict) else {}
         data = body.get("data") or {}
+        if body.get("type") == 9:
+            return self._show_modal(found, data, call)
         if body.get("type") in (4, 7):
             refused = invalid_message(data, call.files, creating=body.get("type") == 4)
             if refused is not None:
@@ -52,6 +59,33 @@ class Interactions(Messages):
                 "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
             },
             "resource": {"type": body.get("type", 4), "message": message},
+        }
+
+    def _show_modal(
+        self, interaction: dict[str, Any], data: dict[str, Any], call: Call
+    ) -> dict[str, Any] | web.Response:
+        """Type 9: a form for the person who used the interaction (title 1-45 characters, 1-5 rows of text
+        inputs labelled with 1-45); they send it later (`Controls.submit_modal`)."""
+        inputs = [
+            c for row in data.get("components") or [] for c in row.get("components") or [row.get("component")]
+        ]
+        valid = (
+            1 <= len(data.get("title") or "") <= MODAL_TITLE_LIMIT
+            and 1 <= len(data.get("custom_id") or "") <= 100
+            and 1 <= len(data.get("components") or []) <= 5
+            and all(c and 1 <= len(c.get("label") or "x") <= MODAL_LABEL_LIMIT for c in inputs)
+        )
+        if not valid:
+            return form_error("data", "MODAL_INVALID", "Invalid modal.")
+        self.answered_interactions[int(interaction["id"])] = time.monotonic()
+        self.modals.append(
+            {**data, "user": interaction["user"]["id"], "channel_id": interaction["channel_id"]}
+        )
+        if call.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        return {
+            "interaction": {"id": interaction["id"], "type": interaction["type"]},
+            "resource": {"type": 9},
         }
 
     def _update_clicked(
@@ -120,4 +154,5 @@ class Interactions(Messages):
         self.followups.append(message)
         if (body.get("flags") or 0) & 64:  # ephemeral: only the clicker sees it, it is not in the channel
             del self.messages[int(message["id"])]
+            self.private.append((found["user"]["id"], message))
         return message

@@ -18,6 +18,7 @@ from tests.fakes.discord.model import (
     attachments,
     json_response,
     now,
+    snowflake,
 )
 from tests.fakes.discord.permissions import (
     ATTACH_FILES,
@@ -68,6 +69,13 @@ class Messages(Gateway, Permissions):
             self.failures_after_create -= 1
             return json_response({"message": "500: Internal Server Error", "code": 0}, 500)
         return message
+
+    async def post_dm(self, call: Call) -> dict[str, Any]:
+        """`POST /users/@me/channels`: the bot's DM channel with a user (the same one every time)."""
+        recipient = str(call.json.get("recipient_id")) if isinstance(call.json, dict) else ""
+        channel = next((c for c, u in self.dm_channels.items() if u == recipient), None) or str(snowflake())
+        self.dm_channels[channel] = recipient
+        return {"id": channel, "type": 1, "recipients": [{"id": recipient}], "last_message_id": None}
 
     async def patch_message(self, call: Call, channel: str, message: str) -> dict[str, Any] | web.Response:
         refused = self._forbidden(int(channel), VIEW_CHANNEL | (ATTACH_FILES if call.files else 0))

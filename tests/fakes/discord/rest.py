@@ -17,6 +17,7 @@ class Rest(Interactions):
 
     ROUTES: ClassVar[list[tuple[str, str, str]]] = [
         ("GET", r"/users/@me", "get_me"),
+        ("POST", r"/users/@me/channels", "post_dm"),
         ("GET", r"/oauth2/applications/@me", "get_application"),
         ("GET", r"/applications/@me", "get_application"),
         ("GET", r"/gateway(/bot)?", "get_gateway"),

@@ -47,6 +47,14 @@ class DiscordState:
         self.interaction_sent: dict[int, float] = {}
         self.followups: list[dict[str, Any]] = []
         """Interaction follow-up messages (ephemeral ones have flags & 64), oldest first."""
+        self.modals: list[dict[str, Any]] = []
+        """Modals shown (callback type 9), oldest first, with the user they were shown to (`user`)."""
+        self.member_permissions: dict[str, int] = {}
+        """User id → the permission bits Discord resolves for that member (default: all of them)."""
+        self.private: list[tuple[str, dict[str, Any]]] = []
+        """(user id, message) of ephemeral follow-ups: what only that person saw."""
+        self.dm_channels: dict[str, str] = {}
+        """DM channel id → the user it is with (`POST /users/@me/channels`)."""
         self.commands: dict[str, list[dict[str, Any]]] = {}
         """"global" or a guild id → the commands last registered there."""
         self.identifies: list[dict[str, Any]] = []

@@ -59,8 +59,10 @@ def event(event: dict[str, Any], event_id: str | None = None) -> str:
     )
 
 
-def command(text: str, channel: str, user: str, response_url: str, user_name: str = "ada") -> str:
-    """A /solve slash command, form-encoded."""
+def command(
+    text: str, channel: str, user: str, response_url: str, user_name: str = "ada", *, name: str = "/solve"
+) -> str:
+    """A slash command (/solve unless `name` says otherwise), form-encoded."""
     return urlencode(
         {
             "token": "legacy-verification-token",
@@ -69,11 +71,11 @@ def command(text: str, channel: str, user: str, response_url: str, user_name: st
             "channel_name": "maths",
             "user_id": user,
             "user_name": user_name,
-            "command": "/solve",
+            "command": name,
             "text": text,
             "api_app_id": "A0MATHBOT",
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            "trigger_id": f"1.2.{uuid.uuid4().hex[:8]}",
         }
     )
 
@@ -93,6 +95,61 @@ def action(action_id: str, value: str, channel: str, user: str, message_ts: str,
         "actions": [
             {"type": "button", "action_id": action_id, "value": value, "action_ts": str(time.time())}
         ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def study_action(
+    action_id: str,
+    value: str,
+    channel: str,
+    user: str,
+    message_ts: str,
+    thread_ts: str | None,
+    *,
+    ephemeral: bool,
+) -> str:
+    """A block_actions payload for a button on a message; on an ephemeral message Slack sends no
+    `message`, only the container."""
+    container: dict[str, Any] = {"type": "message", "message_ts": message_ts, "channel_id": channel}
+    container.update(is_ephemeral=ephemeral, **({"thread_ts": thread_ts} if thread_ts else {}))
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user, "username": user.lower(), "name": user.lower()},
+        "api_app_id": "A0MATHBOT",
+        "container": container,
+        "channel": {"id": channel},
+        "response_url": "http://127.0.0.1:9/actions/response",
+        "trigger_id": f"1.2.{uuid.uuid4().hex[:8]}",
+        "actions": [
+            {"type": "button", "action_id": action_id, "value": value, "action_ts": str(time.time())}
+        ],
+    }
+    if not ephemeral:
+        payload["message"] = {"ts": message_ts, **({"thread_ts": thread_ts} if thread_ts else {})}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission(view: dict[str, Any], user: str, values: dict[str, str]) -> str:
+    """The `view_submission` Slack sends when `user` submits the modal `view` (as `views.open` got it)
+    with `values` (input block id → typed text), form-encoded."""
+    state = {
+        block["block_id"]: {
+            block["element"]["action_id"]: {"type": "plain_text_input", "value": values[block["block_id"]]}
+        }
+        for block in view["blocks"]
+        if block["type"] == "input" and block["block_id"] in values
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "fake"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0MATHBOT",
+        "token": "legacy-verification-token",
+        "trigger_id": f"1.2.{uuid.uuid4().hex[:8]}",
+        "view": {**view, "state": {"values": state}, "hash": str(time.time())},
+        "response_urls": [],
     }
     return urlencode({"payload": json.dumps(payload)})
 

@@ -1,4 +1,9 @@
-"""A fake Slack Web API (aiohttp): answers like Slack, enforces its message limits, records every call."""
+"""A fake Slack Web API (aiohttp): answers like Slack, enforces its message limits, records every call.
+
+Besides messages and files: modals (`views.open` with a trigger id; the test then sends the
+`view_submission`, `signing.view_submission`), ephemeral messages (`chat.postEphemeral`: only `user` sees
+them; never among the channel's `messages`), admins and owners (`users.info`'s `is_admin`, `is_owner`)
+and the bot's direct message with a user (`conversations.open`)."""
 
 from __future__ import annotations
 
@@ -24,6 +29,9 @@ TEXT_LIMIT = 4000
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 BLOCK_LIMIT = 50
+MODAL_TITLE_LIMIT = 24
+"""Characters of a modal's title (Slack refuses a longer one)."""
+MODAL_BLOCK_LIMIT = 100
 
 LIMIT_ERRORS = frozenset({"msg_too_long", "invalid_blocks", "no_text"})
 """What Slack answers to a message over its limits."""
@@ -63,6 +71,11 @@ class FakeSlack:
         """method → the error its next call returns (once)."""
         self.delay: dict[str, float] = {}
         """method → seconds each of its calls waits (recorded at once) before Slack answers."""
+        self.admins: set[str] = set()
+        self.owners: set[str] = set()
+        """Users `users.info` says are workspace admins / owners."""
+        self.views: list[dict[str, Any]] = []
+        """Modals opened (views.open), oldest first."""
         self.socket_acks: list[dict[str, Any]] = []
         """What Socket Mode clients sent back (acks carry the envelope_id)."""
         self._sockets: list[tuple[web.WebSocketResponse, asyncio.AbstractEventLoop]] = []
@@ -103,6 +116,22 @@ class FakeSlack:
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         with self._lock:
             return self.messages.get((channel, ts))
+
+    def ephemerals(self, user: str | None = None) -> list[Call]:
+        """Ephemeral messages mathbot showed (to `user`)."""
+        return [
+            c
+            for c in self.calls_to("chat.postEphemeral")
+            if c.response.get("ok") and (user is None or c.args.get("user") == user)
+        ]
+
+    def public_text(self, channel: str) -> str:
+        """Everything anyone in the channel (and its threads) can read of mathbot's messages now."""
+        with self._lock:
+            shown = [m for (c, _), m in self.messages.items() if c == channel]
+        return json.dumps(
+            [{"text": m.get("text"), "blocks": m.get("blocks")} for m in shown], ensure_ascii=False
+        )
 
     # The server --------------------------------------------------------------------------------
 
@@ -229,14 +258,25 @@ class FakeSlack:
             self.messages[(channel, ts)] = stored
             return {"ok": True, "channel": channel, "ts": ts, "message": dict(stored)}
         if method == "chat.postEphemeral":
+            problem = _invalid_message(args)
+            if problem or not args.get("user") or not args.get("channel"):
+                return {"ok": False, "error": problem or "user_not_in_channel"}
             return {"ok": True, "message_ts": self._next_ts()}
+        if method == "views.open":
+            return self._open_view(args)
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
         if method == "users.info":
             user = args.get("user", "")
             if user not in USERS:
                 return {"ok": False, "error": "user_not_found"}
             name = USERS[user]
             profile = {"display_name": name, "real_name": name + " Lovelace"}
-            return {"ok": True, "user": {"id": user, "name": name.lower(), "profile": profile}}
+            found = {"id": user, "name": name.lower(), "profile": profile}
+            return {
+                "ok": True,
+                "user": {**found, "is_admin": user in self.admins, "is_owner": user in self.owners},
+            }
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._file_ids):07d}"
             return {"ok": True, "file_id": file_id, "upload_url": f"http://{host}/upload/{file_id}"}
@@ -247,6 +287,20 @@ class FakeSlack:
                 return {"ok": False, "error": "file_not_found"}
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": False, "error": "unknown_method"}
+
+    def _open_view(self, args: dict[str, Any]) -> dict[str, Any]:
+        """views.open: a modal for the trigger's user (the trigger id is required, as Slack's expire)."""
+        view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args.get("view")
+        if not args.get("trigger_id") or not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        if (
+            len(view["title"]["text"]) > MODAL_TITLE_LIMIT
+            or len(view.get("blocks") or []) > MODAL_BLOCK_LIMIT
+        ):
+            return {"ok": False, "error": "invalid_arguments"}
+        stored = {**view, "id": f"V{len(self.views) + 1:09d}", "team_id": TEAM}
+        self.views.append(stored)
+        return {"ok": True, "view": stored}
 
 
 def _invalid_message(args: dict[str, Any]) -> str | None:
