@@ -6,7 +6,8 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from mathbot.problemsets import answer_text
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +31,6 @@ class Problem:
 def normalize(text: str) -> str:
     """Collapse all whitespace runs to one space."""
     return " ".join(text.split())
-
-
-def format_answer(value: Any) -> str:
-    """An answer as LaTeX: 70 and 70.0 both give "70"; strings pass through."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 class ProblemBank:
@@ -65,8 +59,8 @@ class ProblemBank:
                     continue
                 row_id = str(row.get("id", row.get("unique_id", number)))
                 texts = {normalize(str(row[k])) for k in ("problem", "question") if row.get(k)}
-                samples = tuple(format_answer(a) for a in row.get("sim_answers") or ())
-                answer = format_answer(row["answer"])
+                samples = tuple(answer_text(a) for a in row.get("sim_answers") or ())
+                answer = answer_text(row["answer"])
                 problems += [Problem(path.stem, row_id, t, answer, samples) for t in texts if t]
         logger.info("loaded %d known problems from %s", len(problems), data_dir)
         return cls(problems)

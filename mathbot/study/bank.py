@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+
+from mathbot.problemsets import answer_text
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +69,6 @@ def set_label(name: str) -> str:
     """A set's name as people write it: `aime_2025` → `AIME 2025`, `math_500` → `MATH 500`."""
     words = re.split(r"[_\-\s]+", name.strip())
     return " ".join(w.upper() if w.isalpha() and len(w) <= 5 else w for w in words if w)
-
-
-def answer_latex(value: Any) -> str:
-    """An answer as LaTeX: 70 and 70.0 both give "70"; strings pass through."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _set_key(name: str) -> str:
@@ -176,7 +170,7 @@ def read_set(path: Path) -> list[Problem]:
                 set=path.stem,
                 id=row_id,
                 problem=str(text).strip(),
-                answer=answer_latex(row["answer"]),
+                answer=answer_text(row["answer"]),
                 solution=str(row["solution"]) if row.get("solution") else None,
                 source=str(row.get("source") or f"{label} #{row_id}"),
                 difficulty=str(difficulty) if difficulty is not None else None,

@@ -73,7 +73,7 @@ def verdict(result: Verdict, ref: str) -> Card:
         ]
     else:
         title = texts.CORRECT if result.outcome == "correct" else texts.WRONG_VOTE
-        notes.append(texts.agreement(result.agree, result.samples))
+        notes.append(texts.agreement(result.agree, result.samples, result.stopped))
         if result.outcome == "wrong":
             notes += [texts.vote_matches(result.matches, result.samples), texts.MAY_BE_WRONG]
     actions: tuple[Action, ...] = (

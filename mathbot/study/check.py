@@ -29,10 +29,13 @@ class Verdict:
     source: str = ""
     """Where the official answer comes from (`AIME 2025 #1`)."""
     samples: int = 0
+    """Samples drawn to the end (a vote decided early stops the rest: `stopped`)."""
     agree: int = 0
     """Samples that gave mathbot's (majority) answer."""
     matches: int = 0
     """Samples that gave `given`."""
+    stopped: int = 0
+    """Samples stopped once they could no longer change mathbot's answer (not in `samples`)."""
 
 
 def against_official(given: str, official: str, source: str = "") -> Verdict:
@@ -51,16 +54,18 @@ def against_answer(given: str, answer: Answer) -> Verdict:
     (`answer.vote`), else its one answer (as sure as one sample can be)."""
     if answer.vote is not None:
         groups = list(answer.vote.answers)
-        samples, agree = answer.vote.samples, answer.vote.agree
+        samples, agree = answer.vote.samples - answer.vote.stopped, answer.vote.agree
+        stopped = answer.vote.stopped
     else:
         final = None if answer.truncated else answer.final
         groups = [(final, 1)] if final else []
-        samples, agree = 1, 1 if final else 0
+        samples, agree, stopped = 1, 1 if final else 0, 0
     same = equivalence.compare([(given, shown) for shown, _ in groups]) if groups else []
     matches = sum(count for (_, count), equal in zip(groups, same, strict=True) if equal)
     if not groups or not clear_majority(agree, samples):
-        return Verdict("unsure", given, official=False, samples=samples, agree=agree, matches=matches)
-    right = bool(same[0])
+        outcome: Outcome = "unsure"
+    else:
+        outcome = "correct" if same[0] else "wrong"
     return Verdict(
-        "correct" if right else "wrong", given, official=False, samples=samples, agree=agree, matches=matches
+        outcome, given, official=False, samples=samples, stopped=stopped, agree=agree, matches=matches
     )

@@ -81,7 +81,7 @@ def hidden_answer(
     the card that says it is ready, with how sure mathbot is but none of the samples' answers."""
     final = None if answer.truncated else answer.final
     vote = answer.vote
-    note = texts.agreement(vote.agree, vote.samples) if vote else ""
+    note = texts.agreement(vote.agree, vote.samples - vote.stopped, vote.stopped) if vote else ""
     secret = hidden.Hidden(
         platform=question.target.platform,
         channel=question.target.channel,

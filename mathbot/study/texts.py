@@ -66,13 +66,13 @@ def checking(samples: int) -> str:
     )
 
 
-def agreement(agree: int, samples: int) -> str:
-    """`4 of 5 samples agree`: how sure mathbot is of its own answer."""
-    if samples <= 1:
+def agreement(agree: int, samples: int, stopped: int = 0) -> str:
+    """`4 of 5 samples agree`: how sure mathbot is of its own answer (`samples` drawn to the end;
+    `stopped` more were stopped once they could no longer change the answer)."""
+    if samples <= 1 and not stopped:
         return "mathbot answered once (no vote)."
-    if agree == samples:
-        return f"All {samples} samples agree."
-    return f"{agree} of {samples} samples agree."
+    text = f"All {samples} samples agree" if agree == samples else f"{agree} of {samples} samples agree"
+    return text + (f" ({stopped} more stopped early: they could not change the answer)." if stopped else ".")
 
 
 def vote_matches(matches: int, samples: int) -> str:

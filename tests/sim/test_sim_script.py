@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from mathbot.problemsets import answer_text
 from mathbot.sim import SimConfig
 from mathbot.sim.faults import FaultQueue, FaultSpecError, parse_fault_spec
-from mathbot.sim.problems import ProblemBank, format_answer
+from mathbot.sim.problems import ProblemBank
 from mathbot.sim.script import NOTICE, hashed_answer, plan_generation, write_script
 from mathbot.sim.template import apply_chat_template, problem_from_prompt
 from mathbot.sim.tokens import EOS, count_tokens, tokenize
@@ -76,7 +77,7 @@ def test_problem_bank_matches_exactly_or_by_long_containment() -> None:
     assert found is not None and (found.source, found.id, found.answer) == ("aime_2025", "1", "70")
     assert bank.find("Find") is None and bank.find("") is None
     assert ProblemBank.from_dir(None).find(aime) is None
-    assert (format_answer(27.0), format_answer(70), format_answer("\\frac{1}{2}")) == (
+    assert (answer_text(27.0), answer_text(70), answer_text("\\frac{1}{2}")) == (
         "27",
         "70",
         "\\frac{1}{2}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,9 @@ OWN_PROBLEM = (
     "How many pencils are in each box when $n = 12$?"
 )
 """Not in the bank: the simulator boxes a stand-in answer derived from the prompt's text."""
+
+
+ALL_AGREE = r"All [3-5] samples agree"  # a vote decided early stops the samples that cannot change it
 
 
 def stand_in(problem: str) -> str:
@@ -79,7 +83,7 @@ def test_another_problem_is_checked_against_the_majority_of_five_samples(
     right = stand_in(OWN_PROBLEM)
     code, out, err = run_check(OWN_PROBLEM, right, settings)
     assert code == EXIT_CORRECT, (out, err)
-    assert texts.agreement(5, 5) in out
+    assert re.search(ALL_AGREE, out)
     assert generations(sim) == 5
     wrong = str(int(right) + 1)
     code, out, err = run_check(OWN_PROBLEM, wrong, settings)

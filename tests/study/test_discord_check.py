@@ -5,6 +5,7 @@ other (the worker edits the same ephemeral response); reveals are the asker's al
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -28,6 +29,9 @@ OWN_PROBLEM = (
     "A study group of $n$ friends shares $n^2 + 3n$ pencils equally among $n + 3$ boxes. "
     "How many pencils are in each box when $n = 12$?"
 )
+
+
+ALL_AGREE = r"All [3-5] samples agree"  # a vote decided early stops the samples that cannot change it
 
 
 @pytest.fixture
@@ -77,7 +81,7 @@ def test_check_against_five_samples_in_the_same_private_response(
     with workers(env, tmp_path):
         discord_fake.run(fake.command("check", {"answer": right, "problem": OWN_PROBLEM}))
         verdict = seen(discord_fake, ALICE, 1, contains=texts.CORRECT)  # "Checking…", edited by the worker
-        assert texts.agreement(5, 5) in verdict["content"]
+        assert re.search(ALL_AGREE, verdict["content"])
         discord_fake.run(fake.command("check", {"answer": "1", "problem": OWN_PROBLEM}, author=BOB))
         wrong = seen(discord_fake, BOB, 1, contains=texts.WRONG_VOTE)
         assert right not in wrong["content"]

@@ -5,6 +5,7 @@ the asker alone, and nothing public at all."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -39,6 +40,9 @@ OWN_PROBLEM = (
     "A study group of $n$ friends shares $n^2 + 3n$ pencils equally among $n + 3$ boxes. "
     "How many pencils are in each box when $n = 12$?"
 )
+
+
+ALL_AGREE = r"All [3-5] samples agree"  # a vote decided early stops the samples that cannot change it
 
 
 @pytest.fixture
@@ -96,7 +100,7 @@ def test_check_against_mathbot_five_samples_right_wrong_unsure(
         submit(slack_app, opened_view(fake_slack), ADA, {"problem": OWN_PROBLEM, "answer": right})
         assert texts.CHECKING in text_of(ephemeral(fake_slack, ADA, 1))
         verdict = text_of(ephemeral(fake_slack, ADA, 2))
-        assert texts.CORRECT in verdict and texts.agreement(5, 5) in verdict
+        assert texts.CORRECT in verdict and re.search(ALL_AGREE, verdict)
 
         slash(slack_app, fake_slack, "/check", OWN_PROBLEM, user=BOB)
         submit(slack_app, opened_view(fake_slack, 2), BOB, {"problem": OWN_PROBLEM, "answer": "1"})

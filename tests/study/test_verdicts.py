@@ -35,6 +35,15 @@ def test_against_the_majority_right_wrong_and_unsure() -> None:
     assert check.against_answer("7", voted(())).outcome == "unsure"
 
 
+def test_a_vote_decided_early_counts_the_samples_drawn_and_says_the_rest_were_stopped() -> None:
+    early = voted((("12", 3),))
+    early = Answer(**{**early.__dict__, "vote": Vote(samples=5, agree=3, answers=(("12", 3),), stopped=2)})
+    verdict = check.against_answer("12", early)
+    assert (verdict.outcome, verdict.samples, verdict.stopped) == ("correct", 3, 2)
+    shown = " ".join(cards.verdict(verdict, "ref").notes)
+    assert "All 3 samples agree (2 more stopped early" in shown and "of 5" not in shown
+
+
 def test_against_the_official_answer() -> None:
     assert check.against_official("070", "70", "AIME 2025 #1").outcome == "correct"
     assert check.against_official("71", "70").outcome == "wrong"
