@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from mathbot import data
 from mathbot.arguments import EXIT_USAGE, HelpFormatter, Parser, at_least, positive, share
-from mathbot.local import ensure_redis, forget_queue, free_port, spawn, stop, wait_http
+from mathbot.local import ensure_redis, forget_queue, forget_server, free_port, spawn, stop, wait_http
 from mathbot.logs import scrub_credentials
 from mathbot.settings import Settings
 
@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             sim += ["--data-dir", sets] if sets else []
             stack.callback(stop, spawn(sim, env, quiet=True))
             env["TGI_URL"] = f"http://127.0.0.1:{port}"
+            stack.callback(_forget_server, env["REDIS_URL"], env["TGI_URL"])
             wait_http(env["TGI_URL"] + "/health", "the TGI simulator", who="demo")
         env.setdefault("MATHBOT_PROGRESS_INTERVAL", "1")
         env.setdefault("MATHBOT_METRICS_PORT", "0")  # no metrics (nor a real worker's port taken)
@@ -118,6 +119,17 @@ def _forget(url: str, name: str) -> None:
         forget_queue(connection, name)
     except redis.RedisError as exc:
         print(f"demo: could not remove the demo's queue {name} from Redis: {exc}", file=sys.stderr)
+    finally:
+        connection.close()
+
+
+def _forget_server(url: str, server: str) -> None:
+    """Leave nothing of the demo's simulator in Redis (the workers' memory of what it can do)."""
+    connection = redis.Redis.from_url(url)
+    try:
+        forget_server(connection, server)
+    except redis.RedisError as exc:
+        print(f"demo: could not remove the demo's simulator from Redis: {exc}", file=sys.stderr)
     finally:
         connection.close()
 

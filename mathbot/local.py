@@ -116,5 +116,15 @@ def forget_queue(connection: redis.Redis, name: str) -> int:
     return len(ids)
 
 
+SERVER_KEYS = (keys.SERVER, keys.FLEET_LEASES, keys.FLEET_DOWN, keys.FLEET_CHECK)
+
+
+def forget_server(connection: redis.Redis, url: str) -> None:
+    """Delete what workers remembered about inference server `url` (what it can do, its generations
+    in flight, its health): a throwaway simulator's records must not outlive it on a shared Redis.
+    `url` as the workers name it (`workers.inference.label`: no credentials, no trailing slash)."""
+    connection.delete(*(prefix + url for prefix in SERVER_KEYS))
+
+
 def _allows_eviction() -> bool:
     return os.environ.get(queue.ALLOW_EVICTION_VAR, "").strip().lower() in ("1", "true", "yes", "on")

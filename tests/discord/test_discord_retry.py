@@ -40,13 +40,14 @@ QUIET = 1.5
 @pytest.fixture
 def env(redis_url: str, sim: Sim, discord_fake: FakeServer) -> dict[str, str]:
     """The Discord test environment with a smaller token budget: a generation that runs out of room
-    ends in a few seconds instead of streaming 16K tokens."""
+    ends in a few seconds instead of streaming 16K tokens, and is not rescued."""
     return discord_env(
         redis_url,
         sim.url,
         discord_fake.fake,
         MATHBOT_MAX_TOTAL_TOKENS="6144",
         MATHBOT_MIN_ANSWER_TOKENS="4096",
+        MATHBOT_RESCUE_RESERVE="0",  # no budget forcing: a truncated run stays truncated, the button's case
     )
 
 

@@ -112,7 +112,10 @@ def test_truncated_answer_try_again_and_show_reasoning(
 ) -> None:
     ts = "1699999999.050000"
     sim.faults(no_answer=1)
-    with workers(env, tmp_path, MATHBOT_MAX_TOTAL_TOKENS="2600", MATHBOT_MIN_ANSWER_TOKENS="2048"):
+    no_rescue = {"MATHBOT_RESCUE_RESERVE": "0"}  # no budget forcing: the run stays truncated
+    with workers(
+        env, tmp_path, MATHBOT_MAX_TOTAL_TOKENS="2600", MATHBOT_MIN_ANSWER_TOKENS="2048", **no_rescue
+    ):
         ask(slack_app, aime(1)["problem"], ts)
         first = flows.placeholder(fake_slack, CHANNEL, ts)
         truncated = flows.final(fake_slack, first)
