@@ -4,20 +4,26 @@ A name (`aime_2025`) is looked up as `<name>.jsonl` in the folder of problem set
 one lookup: MATHBOT_DATA_DIR, else ../shared/data beside the working directory or the checkout, else
 `/work/shared/data`). Anything that names a file (it ends in `.jsonl`, holds a `/`, or exists) is read
 as one. Each line is a JSON object with `problem` (or `question`) and `answer`; `id` (or `unique_id`)
-names the problem, else its line number.
+names the problem, else its line number. `rows` reads the lines of this format for every reader of it
+(`load` here, strict; the study bank and the simulator's known problems, which skip bad lines).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Final
 
 from mathbot import data, messages
 from mathbot.errors import InputError
 
 SUFFIX = ".jsonl"
+
+NOT_JSON: Final = object()
+"""What `rows` gives for a line that is not JSON."""
 
 
 @dataclass(frozen=True)
@@ -74,27 +80,37 @@ def load(spec: str, configured: Path | None = None) -> ProblemSet:
     except UnicodeDecodeError:
         raise InputError(messages.unreadable_set(str(path), "it is not UTF-8 text")) from None
     name = path.stem
-    problems = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            problems.append(_row(name, path, number, line))
+    problems = [_problem(name, path, number, row) for number, row in rows(text)]
     if not problems:
         raise InputError(messages.unreadable_set(str(path), "it holds no problems"))
     return ProblemSet(name, path, tuple(problems))
 
 
-def _row(name: str, path: Path, number: int, line: str) -> Problem:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError:
-        row = None
+def rows(text: str) -> Iterator[tuple[int, Any]]:
+    """The non-blank lines of a problem set file's text, numbered from 1, each as its JSON value
+    (`NOT_JSON` for a line that is not JSON): what a bad line costs is its reader's choice."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = NOT_JSON
+        yield number, row
+
+
+def row_id(row: dict[str, Any], number: int) -> str:
+    """A row's problem id: its `id`, else its `unique_id`, else its line number."""
+    return str(row.get("id", row.get("unique_id", number)))
+
+
+def _problem(name: str, path: Path, number: int, row: Any) -> Problem:
     if not isinstance(row, dict):
         raise InputError(messages.unreadable_set(f"{path}:{number}", "not a JSON object"))
     text = row.get("problem") or row.get("question")
     if not isinstance(text, str) or not text.strip() or row.get("answer") in (None, ""):
         raise InputError(messages.unreadable_set(f"{path}:{number}", "it needs a `problem` and an `answer`"))
-    problem_id = row.get("id", row.get("unique_id", number))
-    return Problem(name, str(problem_id), text, answer_text(row["answer"]))
+    return Problem(name, row_id(row, number), text, answer_text(row["answer"]))
 
 
 def answer_text(value: object) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from mathbot.problemsets import answer_text
+from mathbot import problemsets
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +46,16 @@ class ProblemBank:
             return cls([])
         problems: list[Problem] = []
         for path in sorted(Path(data_dir).glob("*.jsonl")):
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
+            for number, row in problemsets.rows(path.read_text(encoding="utf-8")):
+                if row is problemsets.NOT_JSON:
                     logger.warning("skipping bad JSON at %s:%d", path, number)
                     continue
                 if not isinstance(row, dict) or row.get("answer") is None:
                     continue
-                row_id = str(row.get("id", row.get("unique_id", number)))
+                row_id = problemsets.row_id(row, number)
                 texts = {normalize(str(row[k])) for k in ("problem", "question") if row.get(k)}
-                samples = tuple(answer_text(a) for a in row.get("sim_answers") or ())
-                answer = answer_text(row["answer"])
+                samples = tuple(problemsets.answer_text(a) for a in row.get("sim_answers") or ())
+                answer = problemsets.answer_text(row["answer"])
                 problems += [Problem(path.stem, row_id, t, answer, samples) for t in texts if t]
         logger.info("loaded %d known problems from %s", len(problems), data_dir)
         return cls(problems)

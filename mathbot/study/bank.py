@@ -13,7 +13,6 @@ exact match, or a longer message that contains the whole problem ("Problem 3: â€
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from mathbot.problemsets import answer_text
+from mathbot import problemsets
 
 log = logging.getLogger(__name__)
 
@@ -151,26 +150,22 @@ def read_set(path: Path) -> list[Problem]:
     """The problems of one JSONL file (bad lines and rows without an answer skipped, with a warning)."""
     problems = []
     label = set_label(path.stem)
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
+    for number, row in problemsets.rows(path.read_text(encoding="utf-8")):
+        if row is problemsets.NOT_JSON:
             log.warning("problem bank %s line %d is not JSON: skipped", path.name, number)
             continue
         text = row.get("problem") or row.get("question") if isinstance(row, dict) else None
         if not text or row.get("answer") is None or not str(row["answer"]).strip():
             log.warning("problem bank %s line %d has no problem or no answer: skipped", path.name, number)
             continue
-        row_id = str(row.get("id", row.get("unique_id", number)))
+        row_id = problemsets.row_id(row, number)
         difficulty = row.get("difficulty", row.get("level"))
         problems.append(
             Problem(
                 set=path.stem,
                 id=row_id,
                 problem=str(text).strip(),
-                answer=answer_text(row["answer"]),
+                answer=problemsets.answer_text(row["answer"]),
                 solution=str(row["solution"]) if row.get("solution") else None,
                 source=str(row.get("source") or f"{label} #{row_id}"),
                 difficulty=str(difficulty) if difficulty is not None else None,
