@@ -225,12 +225,10 @@ class StudyHandlers:
         """/check's form sent: the verdict at once (a bank problem) or a check queued; private either way."""
         self.handlers._track()
         metadata, problem, given = study.submitted(view)
-        if not problem.strip() or not given.strip():
-            empty = study.PROBLEM_BLOCK if not problem.strip() else study.ANSWER_BLOCK
-            await ack(response_action="errors", errors={empty: "Please fill this in."})
-            return
-        await ack()
-        who = await self._who(body, client, context, metadata)
+        empty = None if given.strip() else study.ANSWER_BLOCK
+        if not problem.strip():
+            empty = study.PROBLEM_BLOCK
+        who = await self._sent(ack, empty, body, client, context, metadata)
         if who is None:
             return
         answered = await asyncio.to_thread(clicks.check, self.connection, self.settings, problem, given, who)
@@ -248,11 +246,8 @@ class StudyHandlers:
         """A button's form sent: a practice submission (graded at once) or a check of a hidden answer."""
         self.handlers._track()
         metadata, _, given = study.submitted(view)
-        if not given.strip():
-            await ack(response_action="errors", errors={study.ANSWER_BLOCK: "Please fill this in."})
-            return
-        await ack()
-        who = await self._who(body, client, context, metadata)
+        empty = None if given.strip() else study.ANSWER_BLOCK
+        who = await self._sent(ack, empty, body, client, context, metadata)
         if who is None:
             return
         form = clicks.Form(str(metadata.get("k") or ""), str(metadata.get("r") or ""), "", "")
@@ -265,6 +260,23 @@ class StudyHandlers:
                 )
             except SLACK_ERRORS as exc:
                 log.warning("channel=%s solved line not posted: %s", who.channel, why(exc))
+
+    async def _sent(
+        self,
+        ack: AsyncAck,
+        empty: str | None,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        metadata: dict[str, Any],
+    ) -> clicks.Who | None:
+        """A form sent: refused, with "Please fill this in." under its `empty` block, or accepted, with
+        who sent it; None when refused or nobody is known."""
+        if empty is not None:
+            await ack(response_action="errors", errors={empty: "Please fill this in."})
+            return None
+        await ack()
+        return await self._who(body, client, context, metadata)
 
     async def _who(
         self,
