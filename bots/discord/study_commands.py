@@ -12,6 +12,7 @@ from discord import app_commands
 
 from bots.discord.handlers import Context
 from bots.discord.handlers import study as handlers
+from bots.discord.handlers.context import first_delivery
 from mathbot import defaults
 from mathbot.study import commands
 
@@ -114,7 +115,7 @@ def study_commands(ctx: Context) -> list[app_commands.Command | app_commands.Gro
 
 
 async def _run(ctx: Context, interaction: discord.Interaction, command) -> None:  # type: ignore[no-untyped-def]
-    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+    if not await first_delivery(ctx, interaction):
         return
     where = handlers.where_of(await handlers.who_of(ctx, interaction), interaction)
     said = await asyncio.to_thread(command, where)

@@ -11,7 +11,7 @@ import discord
 import redis
 
 from bots.discord import texts
-from bots.discord.handlers.context import Context
+from bots.discord.handlers.context import Context, first_delivery
 from bots.discord.ingest import NO_MENTIONS, Unpostable
 from mathbot import messages
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 async def on_cancel(ctx: Context, interaction: discord.Interaction) -> None:
     """A click on the cancel button: the asker's stops their question and the placeholder says so;
     anyone else, or a click on a question that is over, gets a reply only the clicker sees."""
-    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+    if not await first_delivery(ctx, interaction):
         return
     try:
         await interaction.response.defer()  # acknowledged within Discord's 3 s, however long Redis takes
@@ -68,7 +68,7 @@ async def on_vote(ctx: Context, interaction: discord.Interaction) -> None:
 async def _on_ask_again(
     ctx: Context, interaction: discord.Interaction, kind: Literal["retry", "vote"]
 ) -> None:
-    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+    if not await first_delivery(ctx, interaction):
         return
     try:
         await interaction.response.defer()  # acknowledged within Discord's 3 s, however long the rest takes

@@ -39,6 +39,11 @@ class Context:
         return self.client.user.id if self.client.user else 0
 
 
+async def first_delivery(ctx: Context, interaction: discord.Interaction) -> bool:
+    """False when this interaction was already handled (Discord delivered it again)."""
+    return await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}")
+
+
 async def ask_in(
     ctx: Context,
     places: Sequence[Place],

@@ -9,7 +9,15 @@ import logging
 import discord
 
 from bots.discord import layout, texts
-from bots.discord.handlers.context import Context, Place, ask_in, can_post, start_thread, thread_parent
+from bots.discord.handlers.context import (
+    Context,
+    Place,
+    ask_in,
+    can_post,
+    first_delivery,
+    start_thread,
+    thread_parent,
+)
 from bots.discord.ingest import NO_MENTIONS
 from mathbot import messages
 from mathbot.jobs import ReplyTarget, Sampling
@@ -20,7 +28,7 @@ log = logging.getLogger(__name__)
 async def on_solve(ctx: Context, interaction: discord.Interaction, problem: str, samples: int = 1) -> None:
     """`/solve problem:… [samples:N]`: answer the interaction at once with the problem, then thread the
     answer (with N > 1, the majority's answer of N samples)."""
-    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+    if not await first_delivery(ctx, interaction):
         return
     text = problem.strip()
     if not text or not can_post(interaction):

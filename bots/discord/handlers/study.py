@@ -14,7 +14,7 @@ from typing import Any
 import discord
 
 from bots.discord import layout, study
-from bots.discord.handlers.context import Context, thread_parent
+from bots.discord.handlers.context import Context, first_delivery, thread_parent
 from bots.discord.ingest import NO_MENTIONS
 from mathbot import render
 from mathbot.errors import MathbotError
@@ -82,34 +82,51 @@ async def say_public(ctx: Context, channel: str, text: str) -> None:
         log.warning("discord channel=%s line not posted: %s", channel, exc)
 
 
-async def on_check(ctx: Context, interaction: discord.Interaction, answer: str, problem: str) -> None:
-    """`/check answer:… [problem:…]`: in a practice thread a submission; elsewhere the verdict at once
-    (a bank problem) or a check queued, whose verdict the worker puts in this same ephemeral response."""
-    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
-        return
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    who = await who_of(ctx, interaction)
+async def remember(ctx: Context, interaction: discord.Interaction) -> str:
+    """A new question id, with this interaction kept under it: a queued check's worker edits the
+    interaction's ephemeral response with the verdict."""
     question_id = uuid.uuid4().hex
-    connection, settings = ctx.ingest.connection, ctx.ingest.settings
     await asyncio.to_thread(
         study.remember_interaction,
-        connection,
+        ctx.ingest.connection,
         question_id,
         str(interaction.application_id),
         interaction.token,
     )
-    answered = await asyncio.to_thread(
-        clicks.check, connection, settings, problem, answer, who, question_id=question_id
-    )
-    log.info("discord /check interaction=%s user=%s queued=%s", interaction.id, who.user, answered.queued)
+    return question_id
+
+
+async def show_answered(ctx: Context, interaction: discord.Interaction, answered: clicks.Answered) -> None:
+    """An answer's verdict for its sender alone, and a solve's line in the practice thread."""
     await show_private(interaction, answered.card)
     if answered.public and answered.thread:
         await say_public(ctx, answered.thread, answered.public)
 
 
+async def on_check(ctx: Context, interaction: discord.Interaction, answer: str, problem: str) -> None:
+    """`/check answer:… [problem:…]`: in a practice thread a submission; elsewhere the verdict at once
+    (a bank problem) or a check queued, whose verdict the worker puts in this same ephemeral response."""
+    if not await first_delivery(ctx, interaction):
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    who = await who_of(ctx, interaction)
+    question_id = await remember(ctx, interaction)
+    answered = await asyncio.to_thread(
+        clicks.check,
+        ctx.ingest.connection,
+        ctx.ingest.settings,
+        problem,
+        answer,
+        who,
+        question_id=question_id,
+    )
+    log.info("discord /check interaction=%s user=%s queued=%s", interaction.id, who.user, answered.queued)
+    await show_answered(ctx, interaction, answered)
+
+
 async def on_click(ctx: Context, interaction: discord.Interaction, kind: str, ref: str) -> None:
     """A study card's button: a private card for the clicker, or a form (a modal)."""
-    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+    if not await first_delivery(ctx, interaction):
         return
     who = await who_of(ctx, interaction)
     clicked = await asyncio.to_thread(
@@ -126,32 +143,21 @@ async def on_form(ctx: Context, interaction: discord.Interaction) -> None:
     """A form sent: a practice submission graded at once, or a check; the verdict is private, a new
     solve gets its line in the practice thread."""
     submitted = study.form_of(interaction)
-    if submitted is None or not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+    if submitted is None or not await first_delivery(ctx, interaction):
         return
     form, given = submitted
     await interaction.response.defer(ephemeral=True, thinking=True)
     who = await who_of(ctx, interaction)
-    question_id = uuid.uuid4().hex
-    connection, settings = ctx.ingest.connection, ctx.ingest.settings
-    if form.kind == "check":
-        await asyncio.to_thread(
-            study.remember_interaction,
-            connection,
-            question_id,
-            str(interaction.application_id),
-            interaction.token,
-        )
+    question_id = await remember(ctx, interaction) if form.kind == "check" else uuid.uuid4().hex
     answered = await asyncio.to_thread(
-        clicks.answered, connection, settings, form, given, who, question_id=question_id
+        clicks.answered, ctx.ingest.connection, ctx.ingest.settings, form, given, who, question_id=question_id
     )
-    await show_private(interaction, answered.card)
-    if answered.public and answered.thread:
-        await say_public(ctx, answered.thread, answered.public)
+    await show_answered(ctx, interaction, answered)
 
 
 async def on_practice(ctx: Context, interaction: discord.Interaction, set_name: str, difficulty: str) -> None:
     """`/practice [set] [difficulty]`: the problem as the response, a thread started from it."""
-    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+    if not await first_delivery(ctx, interaction):
         return
     who = await who_of(ctx, interaction)
     connection, settings = ctx.ingest.connection, ctx.ingest.settings
@@ -195,7 +201,7 @@ async def on_practice(ctx: Context, interaction: discord.Interaction, set_name: 
 
 async def on_leaderboard(ctx: Context, interaction: discord.Interaction, period: str, scope: str) -> None:
     """`/leaderboard [period] [scope]`: shown in the channel."""
-    if not await ctx.ingest.first_delivery(f"discord:interaction:{interaction.id}"):
+    if not await first_delivery(ctx, interaction):
         return
     who = await who_of(ctx, interaction)
     kind: leaderboard.ScopeKind = "team" if scope == "server" and who.team else "channel"
