@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
 from mathbot.sim import modes, protocol
-from mathbot.sim.engine import GenerationFailed, StreamDied, paced
+from mathbot.sim.engine import paced
 from mathbot.sim.faults import Fault
 from mathbot.sim.script import Plan
 from mathbot.sim.state import SimState
-from mathbot.sim.streams import SSE_HEADERS, collect, drop_connection, visible
+from mathbot.sim.streams import collect, visible, write_sse
 from mathbot.sim.validation import GenerationRequest
 
 
@@ -42,32 +43,24 @@ async def completion_stream(
 ) -> web.StreamResponse:
     """Stream a planned generation as `text_completion` chunks."""
     space, mode = state.config.sse_space, state.config.mode
-    response = web.StreamResponse(headers=SSE_HEADERS)
-    await response.prepare(request)
-    ident, created, sent, total = f"cmpl-{uuid.uuid4().hex}", int(time.time()), 0, len(plan.pieces)
-    try:
-        try:
-            async for batch in paced(state, plan.pieces, fault):
-                sent += len(batch)
-                text = "".join(p.text for p in batch if not p.special)
-                finish = protocol.OPENAI_FINISH[plan.finish_reason] if sent == total else None
-                out = protocol.sse(_chunk(state, ident, created, text, finish), space=space)
-                if finish and req.include_usage:
-                    usage = protocol.usage(req.input_tokens, total)
-                    out += protocol.sse(_chunk(state, ident, created, None, None, usage), space=space)
-                await response.write(out)
-            await response.write(protocol.sse("[DONE]", space=space))
-        except GenerationFailed as exc:
-            state.stats.generations_failed += 1
-            await response.write(protocol.sse(modes.stream_error(mode, exc.message), space=space))
-        else:
-            state.stats.generations_completed += 1
-        await response.write_eof()
-    except StreamDied:
-        drop_connection(request, state)
-    except ConnectionError:
-        state.stats.clients_disconnected += 1
-    return response
+
+    async def events() -> AsyncIterator[bytes]:
+        ident, created, sent, total = f"cmpl-{uuid.uuid4().hex}", int(time.time()), 0, len(plan.pieces)
+        async for batch in paced(state, plan.pieces, fault):
+            sent += len(batch)
+            text = "".join(p.text for p in batch if not p.special)
+            finish = protocol.OPENAI_FINISH[plan.finish_reason] if sent == total else None
+            out = protocol.sse(_chunk(state, ident, created, text, finish), space=space)
+            if finish and req.include_usage:
+                usage = protocol.usage(req.input_tokens, total)
+                out += protocol.sse(_chunk(state, ident, created, None, None, usage), space=space)
+            yield out
+        yield protocol.sse("[DONE]", space=space)
+
+    def failed(message: str) -> bytes:
+        return protocol.sse(modes.stream_error(mode, message), space=space)
+
+    return await write_sse(request, state, events(), failed)
 
 
 async def completion_once(

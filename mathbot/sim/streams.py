@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -87,36 +87,20 @@ async def _open_sse(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def chat_stream(
-    request: web.Request, state: SimState, req: GenerationRequest, plan: Plan, fault: Fault | None
+async def write_sse(
+    request: web.Request, state: SimState, events: AsyncIterator[bytes], failed: Callable[[str], bytes]
 ) -> web.StreamResponse:
-    """`/v1/chat/completions` with `stream: true`: one chunk per token (the last with the finish reason),
-    with `include_usage` a usage chunk with no choices, and `data: [DONE]` at the end."""
-    config, space = state.config, state.config.sse_space
+    """Open an SSE response and write each of `events` as it comes. A generation that fails ends the
+    stream with `failed(message)` (the error event of the server imitated, after a 200); a stream that
+    dies drops the connection; a client that went away is counted."""
     response = await _open_sse(request)
-    created, sent, total = int(time.time()), 0, len(plan.pieces)
     try:
         try:
-            if config.mode == "transformers":  # `transformers serve` echoes the templated prompt first
-                echo = protocol.chat_chunk(config, created, protocol.chat_delta(req.prompt))
-                await response.write(protocol.sse(echo, space=space))
-            async for batch in paced(state, plan.pieces, fault):
-                sent += len(batch)
-                deltas = _chat_deltas(batch, state, ends=sent == total, separate=req.separate_reasoning)
-                out = bytearray()
-                for delta in deltas[:-1] if sent == total else deltas:
-                    out += protocol.sse(protocol.chat_chunk(config, created, delta), space=space)
-                if sent == total:
-                    finish = protocol.OPENAI_FINISH[plan.finish_reason]
-                    out += protocol.sse(protocol.chat_chunk(config, created, deltas[-1], finish), space=space)
-                    if req.include_usage:  # TGI 3.x: a chunk of its own, with no choices, after the finish
-                        usage = protocol.usage(req.input_tokens, total)
-                        out += protocol.sse(protocol.usage_chunk(config, created, usage), space=space)
-                await response.write(bytes(out))
-            await response.write(protocol.sse("[DONE]", space=space))
-        except GenerationFailed as exc:  # TGI reports it in the stream, after a 200
+            async for out in events:
+                await response.write(out)
+        except GenerationFailed as exc:
             state.stats.generations_failed += 1
-            await response.write(protocol.sse(modes.stream_error(config.mode, exc.message), space=space))
+            await response.write(failed(exc.message))
         else:
             state.stats.generations_completed += 1
         await response.write_eof()
@@ -125,6 +109,39 @@ async def chat_stream(
     except ConnectionError:
         state.stats.clients_disconnected += 1
     return response
+
+
+async def chat_stream(
+    request: web.Request, state: SimState, req: GenerationRequest, plan: Plan, fault: Fault | None
+) -> web.StreamResponse:
+    """`/v1/chat/completions` with `stream: true`: one chunk per token (the last with the finish reason),
+    with `include_usage` a usage chunk with no choices, and `data: [DONE]` at the end."""
+    config, space = state.config, state.config.sse_space
+
+    async def events() -> AsyncIterator[bytes]:
+        created, sent, total = int(time.time()), 0, len(plan.pieces)
+        if config.mode == "transformers":  # `transformers serve` echoes the templated prompt first
+            echo = protocol.chat_chunk(config, created, protocol.chat_delta(req.prompt))
+            yield protocol.sse(echo, space=space)
+        async for batch in paced(state, plan.pieces, fault):
+            sent += len(batch)
+            deltas = _chat_deltas(batch, state, ends=sent == total, separate=req.separate_reasoning)
+            out = bytearray()
+            for delta in deltas[:-1] if sent == total else deltas:
+                out += protocol.sse(protocol.chat_chunk(config, created, delta), space=space)
+            if sent == total:
+                finish = protocol.OPENAI_FINISH[plan.finish_reason]
+                out += protocol.sse(protocol.chat_chunk(config, created, deltas[-1], finish), space=space)
+                if req.include_usage:  # TGI 3.x: a chunk of its own, with no choices, after the finish
+                    usage = protocol.usage(req.input_tokens, total)
+                    out += protocol.sse(protocol.usage_chunk(config, created, usage), space=space)
+            yield bytes(out)
+        yield protocol.sse("[DONE]", space=space)
+
+    def failed(message: str) -> bytes:  # TGI reports it in the stream, after a 200
+        return protocol.sse(modes.stream_error(config.mode, message), space=space)
+
+    return await write_sse(request, state, events(), failed)
 
 
 async def collect(
@@ -179,32 +196,25 @@ async def generate_stream(
 ) -> web.StreamResponse:
     """`/generate_stream`: one `StreamResponse` per token; the last has `generated_text` (and details)."""
     space = state.config.sse_space
-    response = await _open_sse(request)
-    last, index = len(plan.pieces), 0
-    try:
-        try:
-            async for batch in paced(state, plan.pieces, fault):
-                out = bytearray()
-                for piece in batch:
-                    index += 1  # TGI counts stream events from 1
-                    if index < last:
-                        out += protocol.sse(protocol.stream_response(piece, index), space=space)
-                        continue
-                    text = (req.prompt if req.return_full_text else "") + visible(plan.pieces)
-                    details = _stream_details(req, plan, seed) if req.details else None
-                    out += protocol.sse(protocol.stream_response(piece, index, text, details), space=space)
-                await response.write(bytes(out))
-        except GenerationFailed as exc:
-            state.stats.generations_failed += 1
-            await response.write(protocol.sse(protocol.error_body(exc.message, "generation"), space=space))
-        else:
-            state.stats.generations_completed += 1
-        await response.write_eof()
-    except StreamDied:
-        drop_connection(request, state)
-    except ConnectionError:
-        state.stats.clients_disconnected += 1
-    return response
+
+    async def events() -> AsyncIterator[bytes]:
+        last, index = len(plan.pieces), 0
+        async for batch in paced(state, plan.pieces, fault):
+            out = bytearray()
+            for piece in batch:
+                index += 1  # TGI counts stream events from 1
+                if index < last:
+                    out += protocol.sse(protocol.stream_response(piece, index), space=space)
+                    continue
+                text = (req.prompt if req.return_full_text else "") + visible(plan.pieces)
+                details = _stream_details(req, plan, seed) if req.details else None
+                out += protocol.sse(protocol.stream_response(piece, index, text, details), space=space)
+            yield bytes(out)
+
+    def failed(message: str) -> bytes:
+        return protocol.sse(protocol.error_body(message, "generation"), space=space)
+
+    return await write_sse(request, state, events(), failed)
 
 
 def _stream_details(req: GenerationRequest, plan: Plan, seed: int) -> dict[str, Any]:
