@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import redis
@@ -327,6 +328,30 @@ def _push(queue: QuestionQueue, question: Question, settings: Settings) -> None:
         on_failure=Callback(ON_FAILURE if answers else STUDY_ON_FAILURE),
         description=f"{question.target.platform}: {question.text[:80]}",
         meta={"platform": question.target.platform, "user": question.target.user},
+    )
+
+
+def schedule(
+    settings: Settings,
+    connection: redis.Redis,
+    at: datetime,
+    func: str,
+    *args: Any,
+    job_id: str,
+    job_timeout: int,
+    description: str,
+) -> None:
+    """Put `func(*args)` on RQ's schedule (`enqueue_at`) of the users' queue, its result and failure
+    kept as long as a question's: a study job (the problem of the day, a practice deadline)."""
+    question_queue(settings, connection).enqueue_at(
+        at,
+        func,
+        *args,
+        job_id=job_id,
+        job_timeout=job_timeout,
+        result_ttl=settings.result_ttl,
+        failure_ttl=settings.failure_ttl,
+        description=description,
     )
 
 

@@ -128,7 +128,9 @@ def load(connection: redis.Redis, platform: str, channel: str) -> Daily | None:
 
 def schedule(connection: redis.Redis, settings: Settings, daily: Daily, slot: Slot) -> None:
     """Put the slot's job on RQ's schedule (the same job id every time: never twice)."""
-    queue.question_queue(settings, connection).enqueue_at(
+    queue.schedule(
+        settings,
+        connection,
         slot.at,
         queue.DAILY_FUNC,
         daily.platform,
@@ -137,8 +139,6 @@ def schedule(connection: redis.Redis, settings: Settings, daily: Daily, slot: Sl
         daily.version,
         job_id=job_id(daily, slot),
         job_timeout=JOB_TIMEOUT,
-        result_ttl=settings.result_ttl,
-        failure_ttl=settings.failure_ttl,
         description=f"{daily.platform}: problem of the day in {daily.channel} for {slot.day}",
     )
     log.info(

@@ -155,14 +155,14 @@ def opened(connection: redis.Redis, settings: Settings, practice: Practice, thre
         queue.enqueue(solution, settings, connection)
     except MathbotError as exc:
         log.warning("practice=%s worked solution not queued: %s", practice.id, exc.user_message)
-    queue.question_queue(settings, connection).enqueue_at(
+    queue.schedule(
+        settings,
+        connection,
         datetime.fromtimestamp(practice.deadline, UTC),
         queue.CLOSE_FUNC,
         practice.id,
         job_id=f"mathbot-close-{practice.id}",
         job_timeout=CLOSE_JOB_TIMEOUT,
-        result_ttl=settings.result_ttl,
-        failure_ttl=settings.failure_ttl,
         description=f"{practice.platform}: reveal practice {practice.id}",
     )
     log.info(
