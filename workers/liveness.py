@@ -8,6 +8,8 @@ and start them again. `use_redis_clock` makes RQ read one clock, Redis' `TIME`, 
 A work horse is a child of its worker; when the worker is SIGKILLed the horse would live on as an
 orphan and go on editing a question that RQ has meanwhile started again. `die_with_parent` asks Linux
 to kill the horse with its worker (`PR_SET_PDEATHSIG`); the fencing of `mathbot.runs` covers the rest.
+RQ's scheduler is a child of its worker too: `Scheduler` dies with its worker the same way, instead of
+living on for ever and holding the queues' scheduler locks.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import redis
 import rq.executions
 import rq.registry
 import rq.scheduler
+import rq.worker.base
 
 log = logging.getLogger(__name__)
 
@@ -88,3 +91,22 @@ def die_with_parent(parent: int) -> bool:
     if os.getppid() != parent:
         os._exit(1)
     return True
+
+
+class Scheduler(rq.scheduler.RQScheduler):
+    """RQ's scheduler process (forked from its worker, enqueues the jobs due: the problem of the day,
+    practice deadlines), dying with its worker: a SIGKILLed worker's scheduler would otherwise live on
+    as an orphan, its locks keeping every later worker's scheduler out."""
+
+    def start(self) -> object:
+        self._worker_pid = os.getpid()
+        return super().start()
+
+    def work(self) -> None:
+        die_with_parent(self._worker_pid)
+        super().work()
+
+
+def schedulers_die_with_workers() -> None:
+    """Make RQ's workers in this process start `Scheduler` (RQ builds its scheduler by this name)."""
+    rq.worker.base.RQScheduler = Scheduler  # type: ignore[misc]

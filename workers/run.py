@@ -69,6 +69,7 @@ class MathbotWorker(Worker):
         kwargs.setdefault("worker_ttl", WORKER_TTL)
         super().__init__(_json_queues(queues, kwargs.get("connection")), *args, **kwargs)
         liveness.use_redis_clock(self.connection)  # in every worker process, however it was started
+        liveness.schedulers_die_with_workers()
         rq_log = logging.getLogger("rq.worker")
         if not any(isinstance(f, _StoppedIsNotFailed) for f in rq_log.filters):
             rq_log.addFilter(_StoppedIsNotFailed())

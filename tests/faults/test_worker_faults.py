@@ -157,6 +157,48 @@ def test_whole_worker_killed_question_is_taken_over(settings, sim, redis_conn, e
             processes.stop(second)
 
 
+def scheduler_of(connection, settings: Settings) -> tuple[str, int] | None:
+    """The scheduler holding the users' queue's scheduler lock: its name and process id."""
+    name = connection.get(f"rq:scheduler-lock:{settings.queue}")
+    pid = connection.hget(f"rq:scheduler:{name.decode()}", "pid") if name else None
+    return (name.decode(), int(pid)) if name and pid and int(pid) else None
+
+
+def test_a_killed_workers_scheduler_dies_with_it_and_the_next_worker_schedules(
+    settings, redis_conn, env, tmp_path: Path
+) -> None:
+    """RQ's scheduler is a process of its own, forked by the worker that holds the queue's scheduler
+    lock: SIGKILL the worker and the scheduler must go too (before: it lived on for ever, keeping the
+    lock, so no later worker's scheduler could take over, and the orphan outlived every deploy)."""
+    first = processes.start(["worker"], env, log=tmp_path / "first.log")
+    second = None
+    try:
+        name, pid = processes.wait_for(lambda: scheduler_of(redis_conn, settings), message="a scheduler")
+        os.kill(first.pid, signal.SIGKILL)  # the worker alone, as the OOM killer would
+        first.wait(timeout=5)
+        processes.wait_for(
+            lambda: not os.path.exists(f"/proc/{pid}") or _zombie(pid),
+            timeout=10,
+            message="the scheduler to die with its worker",
+        )
+        redis_conn.delete(f"rq:scheduler-lock:{settings.queue}")  # as its TTL would, a minute later
+        second = processes.start(["worker"], env, log=tmp_path / "second.log")
+        taken = processes.wait_for(lambda: scheduler_of(redis_conn, settings), message="a new scheduler")
+        assert taken[0] != name
+    finally:
+        processes.stop(first, signal.SIGKILL)
+        if second is not None:
+            processes.stop(second)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def test_worker_pool_takes_over_a_question_whose_worker_died(
     settings, sim, redis_conn, env, tmp_path: Path
 ) -> None:
@@ -261,7 +303,12 @@ def test_ctrl_c_in_ask_cancels_the_question(settings, sim, redis_conn, worker) -
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # type: ignore[arg-type]
 
     threading.Thread(target=interrupt_soon, daemon=True).start()
-    codes.append(run_ask(PROBLEM, settings, timeout=30).code)
+    # Ctrl-C raises KeyboardInterrupt here also when the tests run in the background (SIGINT ignored)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        codes.append(run_ask(PROBLEM, settings, timeout=30).code)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert codes == [EXIT_INTERRUPTED]
     key = redis_conn.keys("mathbot:console:*")[0].decode()
     qid = key.rsplit(":", 1)[1]

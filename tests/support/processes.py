@@ -45,7 +45,14 @@ def start(args: list[str], env: Mapping[str, str], log: Path | None = None) -> s
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_interruptible,
     )
+
+
+def _interruptible() -> None:
+    """In the child, before it runs: Ctrl-C (SIGINT) stops it, as at a terminal, also when the tests run
+    in the background (a shell starts background jobs with SIGINT ignored, and Python keeps that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run(args: list[str], env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
