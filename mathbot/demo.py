@@ -19,8 +19,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 import redis
@@ -86,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     env["MATHBOT_QUEUE"] = f"mathbot-demo-{uuid.uuid4().hex[:12]}"
     with ExitStack() as stack:
         env["REDIS_URL"] = ensure_redis(env.get("REDIS_URL", "redis://localhost:6379/0"), stack, "demo")
-        stack.callback(_forget, env["REDIS_URL"], env["MATHBOT_QUEUE"])  # once the worker has stopped
+        # once the worker has stopped (callbacks run last first)
+        queue_name = env["MATHBOT_QUEUE"]
+        stack.callback(
+            _forget, env["REDIS_URL"], f"queue {queue_name}", partial(forget_queue, name=queue_name)
+        )
         if args.tgi_url:
             env["TGI_URL"] = args.tgi_url
         else:
@@ -97,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             sim += ["--data-dir", sets] if sets else []
             stack.callback(stop, spawn(sim, env, quiet=True))
             env["TGI_URL"] = f"http://127.0.0.1:{port}"
-            stack.callback(_forget_server, env["REDIS_URL"], env["TGI_URL"])
+            stack.callback(_forget, env["REDIS_URL"], "simulator", partial(forget_server, url=env["TGI_URL"]))
             wait_http(env["TGI_URL"] + "/health", "the TGI simulator", who="demo")
         env.setdefault("MATHBOT_PROGRESS_INTERVAL", "1")
         env.setdefault("MATHBOT_METRICS_PORT", "0")  # no metrics (nor a real worker's port taken)
@@ -112,24 +117,13 @@ def main(argv: list[str] | None = None) -> int:
         return code
 
 
-def _forget(url: str, name: str) -> None:
-    """Leave nothing of the demo's queue and question in a Redis that others may share."""
+def _forget(url: str, what: str, forget: Callable[[redis.Redis], object]) -> None:
+    """Leave nothing of the demo's `what` in a Redis that others may share: `forget` deletes it."""
     connection = redis.Redis.from_url(url)
     try:
-        forget_queue(connection, name)
+        forget(connection)
     except redis.RedisError as exc:
-        print(f"demo: could not remove the demo's queue {name} from Redis: {exc}", file=sys.stderr)
-    finally:
-        connection.close()
-
-
-def _forget_server(url: str, server: str) -> None:
-    """Leave nothing of the demo's simulator in Redis (the workers' memory of what it can do)."""
-    connection = redis.Redis.from_url(url)
-    try:
-        forget_server(connection, server)
-    except redis.RedisError as exc:
-        print(f"demo: could not remove the demo's simulator from Redis: {exc}", file=sys.stderr)
+        print(f"demo: could not remove the demo's {what} from Redis: {exc}", file=sys.stderr)
     finally:
         connection.close()
 

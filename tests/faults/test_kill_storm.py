@@ -39,15 +39,6 @@ def discord(redis_url: str, sim: ThreadedApp, tmp_path: Path) -> Iterator[tuple[
         chat.stop()
 
 
-def gone(pid: int) -> bool:
-    """Whether a process has exited (a zombie waiting for its reaper counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
-
-
 def test_a_worker_killed_mid_answer_takes_its_horse_along_and_the_question_is_answered_once(
     discord: tuple[DiscordSide, dict[str, str]],
     sim: ThreadedApp,
@@ -74,7 +65,7 @@ def test_a_worker_killed_mid_answer_takes_its_horse_along_and_the_question_is_an
         (horse,) = horses_of(first.pid)
         os.kill(first.pid, signal.SIGKILL)  # the worker only: its horse is not killed by the test
         processes.wait_for(
-            lambda: gone(horse), timeout=5, message="the orphaned horse to die with its worker"
+            lambda: processes.gone(horse), timeout=5, message="the orphaned horse to die with its worker"
         )
         httpx.post(sim.url + "/_sim/faults", json={"tokens_per_second": 2000}).raise_for_status()
         processes.wait_for(

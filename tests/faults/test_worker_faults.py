@@ -177,7 +177,7 @@ def test_a_killed_workers_scheduler_dies_with_it_and_the_next_worker_schedules(
         os.kill(first.pid, signal.SIGKILL)  # the worker alone, as the OOM killer would
         first.wait(timeout=5)
         processes.wait_for(
-            lambda: not os.path.exists(f"/proc/{pid}") or _zombie(pid),
+            lambda: processes.gone(pid),
             timeout=10,
             message="the scheduler to die with its worker",
         )
@@ -189,14 +189,6 @@ def test_a_killed_workers_scheduler_dies_with_it_and_the_next_worker_schedules(
         processes.stop(first, signal.SIGKILL)
         if second is not None:
             processes.stop(second)
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 def test_worker_pool_takes_over_a_question_whose_worker_died(
